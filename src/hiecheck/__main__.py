@@ -1,0 +1,3 @@
+from hiecheck.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Evidence: proving program requirements from an organization's own HL7 messages."""

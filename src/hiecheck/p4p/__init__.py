@@ -1,0 +1,1 @@
+"""Pay-for-performance scoring: OHH composite, BHH screening measure, Connecticut PCMH."""

@@ -1,0 +1,1 @@
+"""Program profiles, organization files and the `programs` / `check` commands."""

@@ -1,0 +1,46 @@
+"""Shared fixtures: the project root, its profiles, and the shared public HL7 corpus."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_ENV = "HIECHECK_CORPUS"
+SEEDS_ENV = "HIECHECK_SEEDS"
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The checkout's top folder."""
+    return ROOT
+
+
+def _shared_dir(env: str, default: Path) -> Path | None:
+    """A shared folder: from ``env`` (must exist when set), else the default beside the checkout."""
+    value = os.environ.get(env)
+    if value:
+        path = Path(value)
+        if not path.is_dir():
+            pytest.fail(f"{env}={value} is not a directory")
+        return path
+    return default if default.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared public HL7 v2 corpus (``$HIECHECK_CORPUS``; .ci/run sets it)."""
+    path = _shared_dir(CORPUS_ENV, ROOT.parent / "shared" / "corpus" / "hl7")
+    if path is None:
+        pytest.skip(f"shared HL7 corpus not found; set {CORPUS_ENV}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_manifest(corpus_dir: Path) -> list[dict[str, str]]:
+    """Rows of the corpus MANIFEST.tsv (file, message_type, version, notes, ...)."""
+    with (corpus_dir / "MANIFEST.tsv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))

@@ -1,0 +1,64 @@
+"""Root command behaviour shared by every area: version, error lines and exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hiecheck.errors import ExitCode, InputError
+from hiecheck.tomlfile import load_model
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hiecheck", *args], capture_output=True, text=True
+    )
+
+
+def test_version_prints_and_exits_zero() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("hiecheck ")
+
+
+def test_input_error_is_one_line_naming_file_and_location() -> None:
+    err = InputError("org.toml", "unknown key", location="enrollment[2].tier", expected="a number")
+    assert err.one_line() == "org.toml:enrollment[2].tier: unknown key (expected a number)"
+    assert "\n" not in err.one_line()
+
+
+def test_exit_codes_are_stable() -> None:
+    assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.INTERNAL) == (0, 1, 2, 3)
+
+
+class _Demo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    count: int = 0
+
+
+def test_load_model_names_malformed_toml_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "x"\ncount = = 3\n')
+    try:
+        load_model(path, _Demo)
+    except InputError as exc:
+        assert exc.source == str(path)
+        assert "line 2" in (exc.location or "")
+    else:
+        raise AssertionError("malformed TOML must raise InputError")
+
+
+def test_load_model_names_unknown_key(tmp_path: Path) -> None:
+    path = tmp_path / "extra.toml"
+    path.write_text('name = "x"\ncolour = "red"\n')
+    try:
+        load_model(path, _Demo)
+    except InputError as exc:
+        assert exc.location == "colour"
+        assert exc.problem == "unknown key"
+    else:
+        raise AssertionError("unknown key must raise InputError")
