@@ -1,0 +1,313 @@
+"""A light, fast view of one HL7 v2 message: delimiters, segments, fields, components.
+
+Splitting is done on the message's own delimiters (MSH-1 and MSH-2), never assumed. Values are
+kept escaped as written; :func:`unescape` decodes them when a value is needed. Locations are
+written ``PID[1]-7`` (first PID, field 7), ``OBX[3]-5.1`` (component 1), ``PID[1]-3(2).4``
+(second repetition) and ``PID[1]-3.4.2`` (sub-component).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hiecheck.hl7.reader import RawMessage
+
+HL7_NULL = '""'
+
+
+@dataclass(slots=True, frozen=True)
+class Delimiters:
+    """The separators a message declares in MSH-1 and MSH-2."""
+
+    field: str = "|"
+    component: str = "^"
+    repetition: str = "~"
+    escape: str = "\\"
+    subcomponent: str = "&"
+    truncation: str | None = None
+
+
+DEFAULT_DELIMITERS = Delimiters()
+
+
+@dataclass(slots=True)
+class HeaderProblem:
+    """A problem found while reading MSH-1/MSH-2 (the checks turn it into a finding)."""
+
+    rule: str
+    detail: str
+
+
+class Segment:
+    """One segment; ``fields[n]`` is field n as written (``fields[0]`` is the segment id).
+
+    For MSH, ``fields[1]`` is the field separator and ``fields[2]`` the encoding characters, so
+    field numbers match the standard everywhere.
+    """
+
+    __slots__ = ("delimiters", "fields", "id", "line", "occurrence")
+
+    def __init__(
+        self, seg_id: str, line: int, occurrence: int, fields: list[str], delimiters: Delimiters
+    ) -> None:
+        self.id = seg_id
+        self.line = line
+        self.occurrence = occurrence
+        self.fields = fields
+        self.delimiters = delimiters
+
+    def __repr__(self) -> str:
+        return f"Segment({self.id}[{self.occurrence}] at line {self.line})"
+
+    @property
+    def field_count(self) -> int:
+        """Number of fields written (trailing empty ones included)."""
+        return len(self.fields) - 1
+
+    def field(self, number: int) -> str:
+        """Field ``number`` as written, all repetitions; '' when absent."""
+        return self.fields[number] if 0 < number < len(self.fields) else ""
+
+    def repetitions(self, number: int) -> list[str]:
+        """The repetitions of a field ('' when absent gives [''])."""
+        value = self.field(number)
+        if self.id == "MSH" and number <= 2:
+            return [value]
+        return value.split(self.delimiters.repetition)
+
+    def component(self, number: int, component: int = 1, repetition: int = 1) -> str:
+        """One component of one repetition of field ``number``; empty when absent."""
+        reps = self.repetitions(number)
+        if repetition > len(reps):
+            return ""
+        comps = reps[repetition - 1].split(self.delimiters.component)
+        return comps[component - 1] if component <= len(comps) else ""
+
+    def subcomponent(
+        self, number: int, component: int, subcomponent: int, repetition: int = 1
+    ) -> str:
+        """Sub-component of a component; '' if absent."""
+        subs = self.component(number, component, repetition).split(self.delimiters.subcomponent)
+        return subs[subcomponent - 1] if subcomponent <= len(subs) else ""
+
+    def is_valued(self, number: int, component: int | None = None) -> bool:
+        """True when the field (or one of its repetitions' component) holds a non-null value."""
+        if component is None:
+            value = self.field(number)
+            return bool(value) and value != HL7_NULL and _has_content(value, self.delimiters)
+        return any(
+            is_value(self.component(number, component, rep))
+            for rep in range(1, len(self.repetitions(number)) + 1)
+        )
+
+    def location(
+        self,
+        number: int | None = None,
+        component: int | None = None,
+        repetition: int | None = None,
+        subcomponent: int | None = None,
+    ) -> str:
+        """Path of this segment or one of its parts, e.g. ``OBX[3]-5.1``."""
+        return location(self.id, self.occurrence, number, component, repetition, subcomponent)
+
+
+def is_value(text: str) -> bool:
+    """A present, non-null value (HL7 ``""`` means an explicit null)."""
+    return bool(text) and text != HL7_NULL
+
+
+def _has_content(value: str, d: Delimiters) -> bool:
+    """A field made only of separators (``^^~^``) carries nothing."""
+    return bool(value.strip(d.component + d.repetition + d.subcomponent + " "))
+
+
+def location(
+    seg_id: str,
+    occurrence: int,
+    number: int | None = None,
+    component: int | None = None,
+    repetition: int | None = None,
+    subcomponent: int | None = None,
+) -> str:
+    """Render a location path: ``PID[1]``, ``PID[1]-7``, ``PID[1]-3(2).4``, ``PID[1]-3.4.2``."""
+    out = f"{seg_id}[{occurrence}]"
+    if number is None:
+        return out
+    out += f"-{number}"
+    if repetition and repetition > 1:
+        out += f"({repetition})"
+    if component is not None:
+        out += f".{component}"
+        if subcomponent is not None:
+            out += f".{subcomponent}"
+    return out
+
+
+@dataclass(slots=True)
+class Message:
+    """A tokenized message: its segments in order plus the header facts checks need first."""
+
+    raw: RawMessage
+    delimiters: Delimiters
+    segments: list[Segment]
+    header_problems: list[HeaderProblem] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return self.raw.source
+
+    @property
+    def number(self) -> int:
+        return self.raw.number
+
+    @property
+    def line(self) -> int:
+        return self.raw.line
+
+    @property
+    def msh(self) -> Segment:
+        return self.segments[0]
+
+    @property
+    def version(self) -> str:
+        """MSH-12.1, e.g. ``2.5.1`` ('' when absent)."""
+        return self.msh.component(12, 1).strip()
+
+    @property
+    def message_code(self) -> str:
+        """MSH-9.1, e.g. ``ADT``."""
+        return self.msh.component(9, 1).strip()
+
+    @property
+    def trigger_event(self) -> str:
+        """MSH-9.2, e.g. ``A01``."""
+        return self.msh.component(9, 2).strip()
+
+    @property
+    def structure_id(self) -> str:
+        """MSH-9.3 as written (often missing in older versions), e.g. ``ADT_A01``."""
+        return self.msh.component(9, 3).strip()
+
+    @property
+    def control_id(self) -> str:
+        """MSH-10."""
+        return self.msh.field(10)
+
+    def segments_named(self, seg_id: str) -> list[Segment]:
+        """All segments with this id, in order."""
+        return [s for s in self.segments if s.id == seg_id]
+
+    def first(self, seg_id: str) -> Segment | None:
+        """The first segment with this id, or None."""
+        for seg in self.segments:
+            if seg.id == seg_id:
+                return seg
+        return None
+
+
+def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
+    """Delimiters from an MSH line, the MSH-2 text as written, and any problems with them."""
+    problems: list[HeaderProblem] = []
+    if len(msh_text) < 4:
+        problems.append(HeaderProblem("MSH-1.missing", "MSH has no field separator"))
+        return DEFAULT_DELIMITERS, "", problems
+    sep = msh_text[3]
+    if sep.isalnum() or sep.isspace():
+        problems.append(
+            HeaderProblem("MSH-1.invalid", f"field separator {sep!r} is a letter, digit or space")
+        )
+    end = msh_text.find(sep, 4)
+    written = msh_text[4:] if end < 0 else msh_text[4:end]
+    chars = written
+    if len(set(chars)) != len(chars):
+        deduped = "".join(dict.fromkeys(chars))
+        problems.append(
+            HeaderProblem(
+                "MSH-2.duplicate",
+                f"encoding characters {written!r} repeat a character; read as {deduped!r}",
+            )
+        )
+        chars = deduped
+    if len(chars) < 4:
+        problems.append(
+            HeaderProblem(
+                "MSH-2.short",
+                f"encoding characters {written!r} are fewer than 4; defaults used for the rest",
+            )
+        )
+        chars = chars + "^~\\&"[len(chars):]
+    elif len(chars) > 5:
+        problems.append(
+            HeaderProblem("MSH-2.long", f"encoding characters {written!r} are more than 5")
+        )
+    if sep in chars[:4]:
+        problems.append(
+            HeaderProblem("MSH-2.invalid", "an encoding character equals the field separator")
+        )
+    delimiters = Delimiters(
+        field=sep,
+        component=chars[0],
+        repetition=chars[1],
+        escape=chars[2],
+        subcomponent=chars[3],
+        truncation=chars[4] if len(chars) > 4 else None,
+    )
+    return delimiters, written, problems
+
+
+def tokenize(raw: RawMessage) -> Message:
+    """Split a raw message into segments and fields on its own delimiters."""
+    msh_text = raw.lines[0][1]
+    delimiters, enc_written, problems = read_delimiters(msh_text)
+    sep = delimiters.field
+    counts: dict[str, int] = {}
+    segments: list[Segment] = []
+    for lineno, text in raw.lines:
+        parts = text.split(sep)
+        seg_id = parts[0]
+        if seg_id == "MSH" and not segments:
+            # MSH-1 is the separator itself and MSH-2 the encoding characters as written.
+            parts = ["MSH", sep, enc_written, *text[4 + len(enc_written) + 1 :].split(sep)]
+            if len(text) <= 4 + len(enc_written):
+                parts = parts[:3]
+        occurrence = counts.get(seg_id, 0) + 1
+        counts[seg_id] = occurrence
+        segments.append(Segment(seg_id, lineno, occurrence, parts, delimiters))
+    return Message(raw, delimiters, segments, problems)
+
+
+_ESCAPES = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}
+
+
+def unescape(value: str, d: Delimiters) -> str:
+    """Decode HL7 escape sequences (\\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\Xhh\\ \\.br\\ …) in a value."""
+    esc = d.escape
+    if esc not in value:
+        return value
+    out: list[str] = []
+    i = 0
+    n = len(value)
+    while i < n:
+        ch = value[i]
+        if ch != esc:
+            out.append(ch)
+            i += 1
+            continue
+        end = value.find(esc, i + 1)
+        if end < 0:
+            out.append(value[i:])
+            break
+        code = value[i + 1 : end]
+        if code in _ESCAPES:
+            out.append(getattr(d, _ESCAPES[code]))
+        elif code.startswith("X") and len(code) > 1:
+            try:
+                out.append(bytes.fromhex(code[1:]).decode("latin-1"))
+            except ValueError:
+                out.append(value[i : end + 1])
+        elif code == ".br":
+            out.append("\n")
+        else:
+            out.append(value[i : end + 1])
+        i = end + 1
+    return "".join(out)
