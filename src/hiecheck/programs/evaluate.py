@@ -176,7 +176,9 @@ def _role_report(
         ]
         tier_ok = inc.min_tier is None or (tier is not None and tier.reached >= inc.min_tier)
         if inc.min_tier is not None and not tier_ok:
-            missing.append(f"reach PCPlus Tier {inc.min_tier} (reached: Tier {tier and tier.reached})")
+            missing.append(
+                f"reach PCPlus Tier {inc.min_tier} (reached: Tier {tier and tier.reached})"
+            )
         if role.participation == "not_available":
             status, basis = "not_applicable", None
         elif missing:
@@ -224,7 +226,10 @@ def _role_report(
         in_paths = [p for p in role.paths if req.id in p.requires]
         if in_paths and required:
             what = role.tier.name if role.tier else "HIE participation condition"
-            needed_for += [f"{what} ({p.label})" for p in in_paths]
+            if len(role.paths) == 1:
+                needed_for.append(what)
+            else:
+                needed_for += [f"{what} via path '{p.id}'" for p in in_paths]
         used_by_incentive = [i for i in role.incentives if req.id in i.requires]
         needed_for += [f"incentive: {i.name}" for i in used_by_incentive]
         status, detail = a.status, a.detail

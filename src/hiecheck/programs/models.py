@@ -78,7 +78,9 @@ class EnrollmentKey(_Strict):
 class _RequirementBase(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str = Field(description="plain-language statement of the requirement")
-    next_step: str = Field(description="plain-language step when unmet; {hie_email}/{program_email}")
+    next_step: str = Field(
+        description="plain-language step when unmet; {hie_email}/{program_email}"
+    )
     citation: Citation
 
 

@@ -1,4 +1,4 @@
-"""The organization file (TOML): what an organization says about itself, checked against profiles."""
+"""The organization file (TOML): what an organization says about itself, checked vs profiles."""
 
 from __future__ import annotations
 
@@ -108,7 +108,9 @@ def _same(a: KeyValue, b: KeyValue) -> bool:
     return type(a) is type(b) and a == b
 
 
-def resolve_enrollments(loaded: LoadedOrganization, profiles: ProfileSet) -> list[ResolvedEnrollment]:
+def resolve_enrollments(
+    loaded: LoadedOrganization, profiles: ProfileSet
+) -> list[ResolvedEnrollment]:
     """Match every enrollment to a program role of the profiles in force; bad input → InputError."""
     source = str(loaded.path)
     resolved: list[ResolvedEnrollment] = []
@@ -181,9 +183,7 @@ def _resolve_one(
             )
         keys[key] = spec.default
         defaulted.append(key)
-    roles = [
-        r for r in profile.roles if all(_same(keys.get(k), v) for k, v in r.match.items())
-    ]
+    roles = [r for r in profile.roles if all(_same(keys.get(k), v) for k, v in r.match.items())]
     if len(roles) != 1:
         raise InputError(
             source,

@@ -26,7 +26,9 @@ class RequirementResult(_Out):
     label: str
     status: RequirementStatus
     detail: str
-    needed_for: list[str] = Field(description="what depends on it: participation, tiers, incentives")
+    needed_for: list[str] = Field(
+        description="what depends on it: participation, tiers, incentives"
+    )
     blocking: bool = Field(description="needed for something the organization must have or seeks")
     evidence: list[str] = Field(default_factory=list, description="per-field evidence lines")
     citation: Citation
@@ -104,7 +106,7 @@ class RoleReport(_Out):
     participation_detail: str
     incentive_summary: str
     status: Literal["met", "attested", "unmet", "not_applicable"] = Field(
-        description="the role's required condition: met (proven), attested, unmet, or nothing required"
+        description="the role's required condition: met, attested, unmet or not_applicable"
     )
     paths: list[PathResult]
     requirements: list[RequirementResult]
@@ -118,6 +120,14 @@ class RoleReport(_Out):
     profile_effective: str
     citations: list[Citation]
 
+    def requirement(self, requirement_id: str) -> RequirementResult:
+        """The result of one requirement."""
+        return next(r for r in self.requirements if r.id == requirement_id)
+
+    def incentive(self, incentive_id: str) -> IncentiveResult:
+        """The result of one incentive."""
+        return next(i for i in self.incentives if i.id == incentive_id)
+
 
 class Report(_Out):
     """The `hiecheck check` report for one organization."""
@@ -129,3 +139,7 @@ class Report(_Out):
     result: Literal["met", "attested", "unmet"]
     exit_code: int
     roles: list[RoleReport]
+
+    def role(self, role_id: str) -> RoleReport:
+        """The section of one role."""
+        return next(r for r in self.roles if r.id == role_id)
