@@ -41,9 +41,7 @@ def write_org(tmp_path: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture
-def check_org(
-    write_org: Callable[[str], Path], profiles: ProfileSet
-) -> Callable[..., Report]:
+def check_org(write_org: Callable[[str], Path], profiles: ProfileSet) -> Callable[..., Report]:
     """Evaluate organization TOML text against the checkout's profiles."""
 
     def run(text: str, evidence: EvidenceSource | None = None, strict: bool = False) -> Report:

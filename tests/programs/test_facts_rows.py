@@ -216,7 +216,9 @@ def test_pcplus_tier3_realtime_adt_and_or_oru_with_vitals_and_labs(check_org: Ch
     Controlling High Blood Pressure electronic clinical quality measure (eCQM) ..."
     """
     enrollment = 'program = "pcplus"\ntier_sought = 3'
-    both = check_org(org(enrollment, f"participant = true\ninterfaces = [{ADT_TIER2}, {ORU_TIER3}]"))
+    both = check_org(
+        org(enrollment, f"participant = true\ninterfaces = [{ADT_TIER2}, {ORU_TIER3}]")
+    )
     role = both.role("pcplus-tier3")
     assert role.tier is not None and role.tier.reached == 3 and role.tier.next_tier is None
     assert role.incentive("cbp-ecqm").status == "applies"

@@ -1,4 +1,4 @@
-"""Program profiles: all 12 roles, verbatim citations, validation errors, effective-dated versions."""
+"""Program profiles: all 12 roles, verbatim citations, validation errors, dated versions."""
 
 from __future__ import annotations
 
