@@ -253,7 +253,7 @@ def test_dsnp_ma_payer_participation_not_available(check_org: Check) -> None:
 
     conflict = check_org(org(enrollment, "participant = true"))
     role = conflict.role("dsnp-ma-payer")
-    assert [f.severity for f in role.findings] == ["error"]
+    assert [f.severity for f in role.findings] == ["error"] and role.status == "unmet"
     assert "Participant Agreement" in role.findings[0].message
     assert conflict.exit_code == 1
     assert any(HIE in s for s in role.next_steps)

@@ -122,8 +122,8 @@ def check(
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
-    Exit 0: every required condition met or attested; 1: something unmet (or, with --strict,
-    only attested), or a conflict; 2: bad input.
+    Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
+    (with --strict) something only attested. Exit 2: bad input.
     """
     when = parse_as_of(as_of)
     loaded_profiles = _profiles(profiles, when)

@@ -273,12 +273,13 @@ def _role_report(
             Finding(
                 severity="error",
                 message=(
-                    f"The organization file says [hie] participant = true, but for this role "
-                    f"{role.participation_text[0].lower()}{role.participation_text[1:]}"
+                    "The organization file says [hie] participant = true, but "
+                    f"{role.participation_text}"
                 ),
             )
         )
         steps.append(_fill(CONFLICT_STEP, profile))
+        role_status = "unmet"
 
     # next steps, most urgent first
     if required and condition == "unmet" and best is not None:
