@@ -1,9 +1,144 @@
-"""Commands of this area, registered on the root app by hiecheck.cli."""
+"""Commands of this area, registered on the root app by hiecheck.cli: `programs` and `check`."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from hiecheck.errors import InputError
+from hiecheck.paths import profiles_dir
+from hiecheck.programs.evaluate import evaluate
+from hiecheck.programs.organization import load_organization
+from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_markdown import render_markdown
+from hiecheck.programs.render_programs import render_list, render_role
+from hiecheck.programs.render_table import render_table
+
+
+class CheckFormat(StrEnum):
+    """Output formats of `check`."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class ListFormat(StrEnum):
+    """Output formats of `programs`."""
+
+    table = "table"
+    json = "json"
+
+
+AS_OF_HELP = (
+    "Date the rules apply on (YYYY-MM-DD); picks the profile version in force. Default: today."
+)
+PROFILES_HELP = (
+    "Profiles folder (holding programs/*.toml). Default: $HIECHECK_PROFILES or the checkout's."
+)
+
+
+def parse_as_of(value: str | None) -> date:
+    """The --as-of date, or today."""
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--as-of", f"invalid date {value!r}", expected="YYYY-MM-DD") from None
+
+
+def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
+    return load_profiles(profiles_dir(profiles), as_of)
+
+
+def _console() -> Console:
+    return Console(highlight=False, markup=False)
+
+
+def programs(
+    id: Annotated[
+        str | None,
+        typer.Argument(help="A program (e.g. pcplus) or a role (e.g. pcplus-tier2)."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
+) -> None:
+    """List programs and roles, or explain one program or role: conditions, sources, contacts."""
+    when = parse_as_of(as_of)
+    loaded = _profiles(profiles, when)
+    selected = [lp.profile for lp in loaded.in_force.values()]
+    roles = None
+    if id is not None:
+        program = loaded.program(id)
+        found = loaded.find_role(id)
+        if program is not None:
+            selected, roles = [program], list(program.roles)
+        elif found is not None:
+            selected, roles = [found[0]], [found[1]]
+        else:
+            known = [r.id for p in selected for r in p.roles]
+            versions = "" if id not in loaded.known_programs() else " in force on " + str(when)
+            raise InputError(
+                "programs",
+                f"no program or role {id!r}{versions}",
+                expected=" | ".join(sorted(loaded.in_force) + known),
+            )
+    if fmt is ListFormat.json:
+        data = [p.model_dump(mode="json") for p in sorted(selected, key=lambda p: p.program)]
+        if roles is not None:
+            ids = {r.id for r in roles}
+            for p in data:
+                p["roles"] = [r for r in p["roles"] if r["id"] in ids]
+        typer.echo(json.dumps({"as_of": str(when), "programs": data}, indent=2, ensure_ascii=False))
+        raise typer.Exit(0)
+    console = _console()
+    if roles is None:
+        render_list(loaded, console)
+    else:
+        for role in roles:
+            render_role(selected[0], role, console)
+    raise typer.Exit(0)
+
+
+def check(
+    org_file: Annotated[Path, typer.Argument(metavar="ORG.toml", help="The organization file.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", help="table, json or markdown.")
+    ] = CheckFormat.table,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Also fail (exit 1) when a needed item is only attested."),
+    ] = False,
+    profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
+) -> None:
+    """Report where an organization stands in each program it enrolls in.
+
+    Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
+    (with --strict) something only attested. Exit 2: bad input.
+    """
+    when = parse_as_of(as_of)
+    loaded_profiles = _profiles(profiles, when)
+    org = load_organization(org_file)
+    report = evaluate(org, loaded_profiles, when, strict=strict)
+    if fmt is CheckFormat.json:
+        typer.echo(report.model_dump_json(indent=2))
+    elif fmt is CheckFormat.markdown:
+        typer.echo(render_markdown(report), nl=False)
+    else:
+        render_table(report, _console())
+    raise typer.Exit(report.exit_code)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    app.command("programs")(programs)
+    app.command("check")(check)

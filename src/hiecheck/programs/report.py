@@ -1,0 +1,145 @@
+"""The `hiecheck check` report: a pydantic model rendered as a table, JSON or markdown."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hiecheck.programs.models import Citation, Participation
+
+RequirementStatus = Literal["met", "attested", "unmet", "not_applicable"]
+IncentiveStatus = Literal["applies", "within_reach", "not_applicable"]
+Basis = Literal["attested", "proven"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequirementResult(_Out):
+    """One requirement of a role and where the organization stands on it."""
+
+    id: str
+    kind: str
+    label: str
+    status: RequirementStatus
+    detail: str
+    needed_for: list[str] = Field(
+        description="what depends on it: participation, tiers, incentives"
+    )
+    blocking: bool = Field(description="needed for something the organization must have or seeks")
+    evidence: list[str] = Field(default_factory=list, description="per-field evidence lines")
+    citation: Citation
+
+
+class PathResult(_Out):
+    """One alternative way of meeting the role's condition."""
+
+    id: str
+    label: str
+    status: Literal["met", "attested", "unmet"]
+    note: str | None = None
+
+
+class TierResult(_Out):
+    """PCPlus tier: sought, reached, on what basis, and what the next tier lacks."""
+
+    sought: int
+    reached: int
+    basis: Basis
+    next_tier: int | None
+    missing_for_next: list[str]
+    pmpm_usd: dict[int, float] = Field(description="Tier PMPM per tier level")
+    pmpm_reached_usd: float
+    pmpm_sought_usd: float
+    difference_sought_vs_reached_usd: float = Field(
+        description="Tier PMPM of the tier sought minus the tier reached, per member per month"
+    )
+    difference_next_vs_reached_usd: float | None
+    pmpm_citation: Citation
+
+
+class IncentiveResult(_Out):
+    """An OMS incentive and whether it applies."""
+
+    id: str
+    name: str
+    description: str
+    status: IncentiveStatus
+    basis: Basis | None = None
+    sought: bool = False
+    missing: list[str] = Field(default_factory=list)
+    citation: Citation
+
+
+class Finding(_Out):
+    """Something in the organization file that contradicts a rule."""
+
+    severity: Literal["error", "warning"]
+    message: str
+
+
+class ContactResult(_Out):
+    """Who to write to."""
+
+    name: str
+    email: str
+    about: str
+
+
+class ReadingNote(_Out):
+    """A reading chosen because the source is silent."""
+
+    id: str
+    text: str
+
+
+class RoleReport(_Out):
+    """Everything the report says about one enrolled role."""
+
+    id: str
+    program: str
+    name: str
+    participation: Participation
+    participation_detail: str
+    incentive_summary: str
+    status: Literal["met", "attested", "unmet", "not_applicable"] = Field(
+        description="the role's required condition: met, attested, unmet or not_applicable"
+    )
+    paths: list[PathResult]
+    requirements: list[RequirementResult]
+    tier: TierResult | None = None
+    incentives: list[IncentiveResult]
+    findings: list[Finding]
+    next_steps: list[str]
+    contacts: list[ContactResult]
+    readings: list[ReadingNote]
+    profile_version: str
+    profile_effective: str
+    citations: list[Citation]
+
+    def requirement(self, requirement_id: str) -> RequirementResult:
+        """The result of one requirement."""
+        return next(r for r in self.requirements if r.id == requirement_id)
+
+    def incentive(self, incentive_id: str) -> IncentiveResult:
+        """The result of one incentive."""
+        return next(i for i in self.incentives if i.id == incentive_id)
+
+
+class Report(_Out):
+    """The `hiecheck check` report for one organization."""
+
+    organization: str
+    source: str
+    as_of: date
+    strict: bool
+    result: Literal["met", "attested", "unmet"]
+    exit_code: int
+    roles: list[RoleReport]
+
+    def role(self, role_id: str) -> RoleReport:
+        """The section of one role."""
+        return next(r for r in self.roles if r.id == role_id)

@@ -1,0 +1,80 @@
+"""Helpers for the programs tests: write organization files, evaluate them, run the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hiecheck.programs.evaluate import evaluate
+from hiecheck.programs.evidence_protocol import EvidenceSource
+from hiecheck.programs.organization import load_organization
+from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.report import Report
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = date(2025, 6, 1)
+
+
+@pytest.fixture(scope="session")
+def profiles() -> ProfileSet:
+    """The checkout's program profiles in force on AS_OF."""
+    return load_profiles(ROOT / "profiles", AS_OF)
+
+
+@pytest.fixture
+def write_org(tmp_path: Path) -> Callable[[str], Path]:
+    """Write an organization file from TOML text; returns its path."""
+    counter = iter(range(1000))
+
+    def write(text: str) -> Path:
+        path = tmp_path / f"org{next(counter)}.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def check_org(write_org: Callable[[str], Path], profiles: ProfileSet) -> Callable[..., Report]:
+    """Evaluate organization TOML text against the checkout's profiles."""
+
+    def run(text: str, evidence: EvidenceSource | None = None, strict: bool = False) -> Report:
+        org = load_organization(write_org(text))
+        return evaluate(org, profiles, AS_OF, evidence, strict=strict)
+
+    return run
+
+
+def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m hiecheck ARGS` and capture its output."""
+    env = {k: v for k, v in os.environ.items() if k != "HIECHECK_PROFILES"}
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "hiecheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_003() -> str:
+    """Text of seed 003 ($HIECHECK_SEEDS or ../shared/seeds beside the checkout)."""
+    folder = Path(os.environ.get("HIECHECK_SEEDS", ROOT.parent / "shared" / "seeds"))
+    path = folder / "003_954d39c802c8d7be.txt"
+    if not path.is_file():
+        pytest.skip("seed 003 not found; set HIECHECK_SEEDS")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the command line in a subprocess: ``cli("check", "org.toml")``."""
+    return _run_cli
