@@ -10,7 +10,6 @@ from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.models import BhhProviderInput, Counts
 from hiecheck.p4p.profile import BhhProfile, select_profile
 
-
 PROFILES = Path(__file__).resolve().parents[2] / "profiles"
 
 
@@ -26,8 +25,9 @@ def bhh(
 
 
 def test_exactly_75_percent_meets_and_below_recoups_one_percent(bhh_profile: BhhProfile) -> None:
-    """Seed 002: "The performance threshold for the quality measure has been set at 75%." /
-    "placing one percent of total BHH payments at risk pending performance on a quality measure." """
+    """Seed 002: "The performance threshold for the quality measure has been set at 75%."
+    / "placing one percent of total BHH payments at risk pending performance on a quality
+    measure." """
     report = score_bhh(
         [bhh("AT", 75, 100, "400000"), bhh("BELOW", 749, 1000, "123456.78")],
         bhh_profile,

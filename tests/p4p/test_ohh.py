@@ -43,7 +43,8 @@ def score(providers: list[OhhProviderInput], profile: OhhProfile, **kw: str):  #
 
 def test_composite_is_pooled_over_the_three_measures_by_default() -> None:
     """Seed 000: "The initial roll-out of P4P utilizes two benchmarks (see below) which represent
-    the composite score of the above performance measures." Pooled: Σ numerators / Σ denominators."""
+    the composite score of the above performance measures."
+    Pooled: Σ numerators / Σ denominators."""
     p = provider("A", ((10, 20), (5, 50), (15, 30)))
     assert composite(p, "pooled") == Fraction(30 * 100, 100)
     assert composite(p, "mean-of-rates") == (Fraction(50) + Fraction(10) + Fraction(50)) / 3

@@ -109,9 +109,9 @@ def test_percentile_what_if_moves_own_score_with_peers_fixed() -> None:
 def test_mean_performance_percentile_and_table_a_payment(
     pcmh_profile: PcmhProfile, make_practice
 ) -> None:  # type: ignore[no-untyped-def]
-    """Seed 004: "The “Mean Performance Percentile” is calculated by totaling the percentiles of each
-    qualifying measure and dividing by the total number of qualifying measures." / "The performance
-    payment is awarded for the annualized number of continuously attributed members for practices
+    """Seed 004: "The “Mean Performance Percentile” is calculated by totaling the percentiles of
+    each qualifying measure and dividing by the total number of qualifying measures." / "The
+    performance payment is awarded for the annualized number of continuously attributed members for practices
     determined by the level of mean performance percentile depicted in Table A below." """
     practices = [
         make_practice("P1", {"a": (80, 100), "b": (30, 40), "c": (1, 10)}, members="1200"),
@@ -147,9 +147,10 @@ def test_mean_performance_percentile_and_table_a_payment(
     ],
 )
 def test_table_a_band_boundaries(pcmh_profile: PcmhProfile, mean: str, pmpm: str) -> None:
-    """Seed 004, TABLE A: "<25th percentile No Payment $0; 25th – 50th percentile $0.15; 51st – 75th
-    percentile $0.30; 76th – 90th percentile $0.45; 91st – 100th percentile $0.60". Reading: the band
-    with the greatest lower bound at or below the mean (so 50.5 is in the 25th–50th band)."""
+    """Seed 004, TABLE A: "<25th percentile No Payment $0; 25th – 50th percentile $0.15;
+    51st – 75th percentile $0.30; 76th – 90th percentile $0.45; 91st – 100th percentile $0.60".
+    Reading: the band with the greatest lower bound at or below the mean (so 50.5 is in the
+    25th–50th band)."""
     band = band_for(Fraction(Decimal(mean)), pcmh_profile.table_a)
     assert band is not None and band.pmpm == Decimal(pmpm)
 
