@@ -11,7 +11,7 @@ import pytest
 from hiecheck.p4p.exact import band_for
 from hiecheck.p4p.models import Counts
 from hiecheck.p4p.pcmh import improvement_percent, raw_score, score_pcmh, totals
-from hiecheck.p4p.percentile import percentile_rank
+from hiecheck.p4p.percentile import PeerScores, percentile_rank
 from hiecheck.p4p.profile import PcmhProfile
 
 AS_OF = date(2020, 1, 1)
@@ -82,7 +82,7 @@ def test_ncqa_recognition_and_full_year_are_required(
 def test_percentile_relative_to_other_practices_with_ties() -> None:
     """Seed 004: "The raw score is converted to a percentile relative to the other PCMH practices’
     scores." Ties are explicit: equal raw scores (exactly) share a rank."""
-    peers = sorted(Fraction(x) for x in (50, 60, 60, 80))
+    peers = PeerScores(Fraction(x) for x in (50, 60, 60, 80))
     assert percentile_rank(peers, Fraction(60), "midrank") == Fraction(2 * 100, 4) * Fraction(
         1
     )  # (1+1)/4
@@ -92,12 +92,21 @@ def test_percentile_relative_to_other_practices_with_ties() -> None:
     assert percentile_rank(peers, Fraction(80), "inclusive") == 100
     assert percentile_rank(peers, Fraction(50), "strict-below") == 0
     # 45/50 and 90/100 are the same raw score, so they tie.
-    tied = sorted([Fraction(45 * 100, 50), Fraction(90 * 100, 100)])
+    tied = PeerScores([Fraction(45 * 100, 50), Fraction(90 * 100, 100)])
     assert percentile_rank(tied, Fraction(90), "midrank") == 50
 
 
+def test_peer_search_is_exact_where_floats_coincide() -> None:
+    tiny = Fraction(1, 10**30)
+    peers = PeerScores([Fraction(50) - tiny, Fraction(50), Fraction(50), Fraction(50) + tiny])
+    assert float(Fraction(50) - tiny) == float(Fraction(50)) == float(Fraction(50) + tiny)
+    assert peers.bounds(Fraction(50)) == (1, 3)
+    assert peers.bounds(Fraction(50) + tiny) == (3, 4)
+    assert peers.bounds(Fraction(50) - 2 * tiny) == (0, 0)
+
+
 def test_percentile_what_if_moves_own_score_with_peers_fixed() -> None:
-    peers = sorted(Fraction(x) for x in (50, 60, 70, 80))
+    peers = PeerScores(Fraction(x) for x in (50, 60, 70, 80))
     # Moving 50 to 75: 2 peers below (60, 70) out of 4, midrank → (2 + 0.5) / 4.
     assert percentile_rank(peers, Fraction(75), "midrank", moved_from=Fraction(50)) == Fraction(
         250, 4
@@ -111,8 +120,9 @@ def test_mean_performance_percentile_and_table_a_payment(
 ) -> None:  # type: ignore[no-untyped-def]
     """Seed 004: "The “Mean Performance Percentile” is calculated by totaling the percentiles of
     each qualifying measure and dividing by the total number of qualifying measures." / "The
-    performance payment is awarded for the annualized number of continuously attributed members for practices
-    determined by the level of mean performance percentile depicted in Table A below." """
+    performance payment is awarded for the annualized number of continuously attributed members
+    for practices determined by the level of mean performance percentile depicted in Table A
+    below." """
     practices = [
         make_practice("P1", {"a": (80, 100), "b": (30, 40), "c": (1, 10)}, members="1200"),
         make_practice("P2", {"a": (60, 100), "b": (20, 40)}),

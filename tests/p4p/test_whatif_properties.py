@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hiecheck.p4p.exact import reaches
 from hiecheck.p4p.models import Counts, PcmhPracticeInput
 from hiecheck.p4p.pcmh import peer_scores, score_pcmh
-from hiecheck.p4p.percentile import METHODS, percentile_rank
+from hiecheck.p4p.percentile import METHODS, PeerScores, percentile_rank
 from hiecheck.p4p.profile import PcmhProfile, select_profile
 from hiecheck.p4p.whatif import members_to_mean_rate, members_to_rate
 
@@ -67,7 +67,7 @@ SIZES = st.tuples(
 
 
 def _mean_with(
-    peers: dict[str, list[Fraction]],
+    peers: dict[str, PeerScores],
     practice: PcmhPracticeInput,
     measure: str,
     add: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from hiecheck.p4p.profile import Band
@@ -21,11 +21,11 @@ def frac(value: Decimal | int) -> Fraction:
 def _decimal(value: Fraction, places: Decimal) -> Decimal:
     """``value`` rounded half-up (away from zero on a tie) to the exponent of ``places``."""
     digits = -places.as_tuple().exponent
-    scaled = abs(value) * 10**digits
-    units = math.floor(scaled + Fraction(1, 2))
+    scaled = abs(value.numerator) * 10**digits
+    units = (2 * scaled + value.denominator) // (2 * value.denominator)
     if value < 0:
         units = -units
-    return (Decimal(units).scaleb(-digits)).quantize(places, rounding=ROUND_HALF_UP)
+    return Decimal(units).scaleb(-digits).quantize(places)
 
 
 def cents(value: Fraction) -> Decimal:

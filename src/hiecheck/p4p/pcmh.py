@@ -30,7 +30,7 @@ from hiecheck.p4p.models import (
     WhatIf,
     profile_used,
 )
-from hiecheck.p4p.percentile import PercentileMethod, percentile_rank
+from hiecheck.p4p.percentile import PeerScores, PercentileMethod, percentile_rank
 from hiecheck.p4p.profile import Band, PcmhProfile
 
 ImprovementTotal = Literal["all-valid", "like-for-like"]
@@ -55,15 +55,13 @@ def raw_scores(practice: PcmhPracticeInput, min_denominator: int) -> dict[str, F
 
 def peer_scores(
     practices: Sequence[PcmhPracticeInput], min_denominator: int
-) -> dict[str, list[Fraction]]:
-    """Per measure, the sorted raw scores of every practice with a valid result."""
-    peers: dict[str, list[Fraction]] = {}
+) -> dict[str, PeerScores]:
+    """Per measure, the raw scores of every practice with a valid result."""
+    found: dict[str, list[Fraction]] = {}
     for practice in practices:
         for measure, score in raw_scores(practice, min_denominator).items():
-            peers.setdefault(measure, []).append(score)
-    for scores in peers.values():
-        scores.sort()
-    return peers
+            found.setdefault(measure, []).append(score)
+    return {measure: PeerScores(scores) for measure, scores in found.items()}
 
 
 def improvement_percent(current: Fraction, previous: Fraction) -> Fraction | None:
@@ -102,7 +100,7 @@ class _Standing:
 
 
 def _mean_reaches(
-    peers: list[Fraction],
+    peers: PeerScores,
     score: Fraction,
     counts: Counts,
     add: int,
@@ -121,7 +119,7 @@ def _mean_reaches(
 def table_a_what_if(
     practice: PcmhPracticeInput,
     standing: _Standing,
-    peers: dict[str, list[Fraction]],
+    peers: dict[str, PeerScores],
     method: PercentileMethod,
     target: Band,
 ) -> WhatIf:
