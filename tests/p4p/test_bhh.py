@@ -72,3 +72,13 @@ def test_what_if_members_to_75_percent(bhh_profile: BhhProfile) -> None:
     below, empty = report.providers
     assert below.what_if[0].add_members == 10  # 150/200 = 75%
     assert empty.status == "not-scored" and empty.recoupment == Decimal("0.00")
+
+
+def test_measure_basis_and_pmpm_payments_are_recorded(bhh_profile: BhhProfile) -> None:
+    """Seed 002: "This measure was designed based upon the American Diabetes Association’s (ADA)
+    recommendation: "Annually screen people who are prescribed atypical antipsychotic medications
+    for prediabetes or diabetes."" / "Both organizations receive a per member, per month (PMPM)
+    payment for Health Home services provided to enrolled members." — the recoupment base is the
+    provider's total BHH (PMPM) payments, an input column."""
+    assert "Annually screen people" in bhh_profile.measure.basis
+    assert any("bhh_payments" in r.text and "PMPM" in r.text for r in bhh_profile.readings)

@@ -288,3 +288,70 @@ def test_table_b_what_if_total_needed(pcmh_profile: PcmhProfile, make_practice) 
     assert target.target == "Table B: >10 – 25%"
     assert target.needed_total_raw_score == Decimal("55.0000") and target.strictly_above
     assert target.add_raw_score_points == Decimal("2.5000")
+
+
+def test_two_components_performance_and_improvement(
+    pcmh_profile: PcmhProfile, make_practice
+) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004: "Qualifying practices can earn performance-based payments for their participation
+    in the HUSKY Health Person-Centered Medical Home (PCMH) program based on results of select PCMH
+    health measures. There are two components to the Performance-Based Payment program: the
+    performance payment and the improvement payment." """
+    current = [make_practice("A", {"m": (90, 100)}), make_practice("B", {"m": (40, 100)})]
+    previous = [make_practice("A", {"m": (60, 100)})]
+    a = run(current, previous, pcmh_profile).practices[0]
+    assert a.performance_payment == Decimal("3600.00")  # midrank (1 + ½)/2 = 75 → $0.30 × 12 × 1000
+    assert a.improvement_payment == Decimal("8160.00")  # 50% → $0.68 × 12 × 1000
+
+
+def test_payment_uses_annualized_continuously_attributed_members(
+    pcmh_profile: PcmhProfile, make_practice
+) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004, Performance Payment: "Payment is awarded for the annualized number of continuously
+    attributed members, excluding members dually eligible for Medicare and Medicaid and those with
+    other commercial insurance. A practice’s attribution for performance-based payments may differ
+    somewhat from the attribution established in the monthly roster." The annualized count (duals
+    and commercially insured already excluded) is an input column; payment = PMPM × 12 × members."""
+    practices = [make_practice("TOP", {"m": (99, 100)}, members="1234.5")]
+    practices += [make_practice(f"P{i}", {"m": (50 + i, 100)}) for i in range(19)]
+    top = run(practices, profile=pcmh_profile).practices[0]
+    assert top.mean_performance_percentile == Decimal("97.5000")  # (19 + ½) / 20
+    assert top.performance_band is not None and top.performance_band.pmpm == Decimal("0.60")
+    assert top.performance_payment == Decimal("8888.40")  # 0.60 × 12 × 1234.5
+    assert pcmh_profile.months_per_year == 12
+
+
+def test_actual_performance_against_other_practices(
+    pcmh_profile: PcmhProfile, make_practice
+) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004, Performance Payment: "PMPM performance-based payments are calculated by measuring
+    your practice’s actual performance against other PCMH practices." The same raw score earns a
+    different percentile against different peers."""
+    weak_peers = [make_practice("X", {"m": (70, 100)}), make_practice("W", {"m": (10, 100)})]
+    strong_peers = [make_practice("X", {"m": (70, 100)}), make_practice("S", {"m": (95, 100)})]
+    assert run(weak_peers, profile=pcmh_profile).practices[0].mean_performance_percentile == 75
+    assert run(strong_peers, profile=pcmh_profile).practices[0].mean_performance_percentile == 25
+
+
+def test_notification_review_and_payment_schedule(pcmh_profile: PcmhProfile, make_practice) -> None:  # type: ignore[no-untyped-def]
+    """Seed 004: "Each qualifying practice will receive a notification letter in the fourth quarter
+    of the payment year, detailing annual performance results for services provided in the previous
+    year. Practices will have 15 days after the date of the notification letter to submit a written
+    request with supporting documentation to DSS should a practice question their performance
+    results. DSS will complete all reviews within 15 days after receipt." / "Final payment will
+    be issued during the fourth quarter of the year by way of a remittance advice to all
+    practices." """
+    schedule = pcmh_profile.schedule
+    assert (schedule.notification_quarter, schedule.final_payment_quarter) == (4, 4)
+    assert (schedule.review_request_days, schedule.review_completion_days) == (15, 15)
+    report = run([make_practice("A", {"m": (1, 30)})], profile=pcmh_profile)
+    assert "Q4" in report.schedule and "15 days" in report.schedule
+    assert pcmh_profile.performance_year == 2019  # "services provided in the previous year"
+
+
+def test_measures_may_change_so_the_list_is_open_by_default(pcmh_profile: PcmhProfile) -> None:
+    """Seed 004: "PCMH health measures are reviewed and updated periodically. As a result, health
+    measures may be retired, and new measures may be added." The shipped profile lists none (the
+    list is in a document we do not have); a profile that lists measures rejects others (see
+    test_csv_input)."""
+    assert pcmh_profile.measures == []

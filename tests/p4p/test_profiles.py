@@ -44,6 +44,13 @@ def test_ohh_profile_numbers(ohh_profile: OhhProfile) -> None:
     assert ohh_profile.effective_from == date(2022, 8, 1)
 
 
+def test_baseline_benchmarks_come_from_before_the_provision(ohh_profile: OhhProfile) -> None:
+    """Seed 000: "These baseline benchmarks are based on data from OHH providers before the new
+    P4P provision was effective." with footnote 1 "Using an assessment period of 4/1/2021 -
+    3/31/2022." The assessment period ends before the profile takes effect."""
+    assert ohh_profile.benchmark_assessment_period.end < ohh_profile.effective_from
+
+
 def test_ohh_profile_names_the_three_measures(ohh_profile: OhhProfile) -> None:
     """Seed 000: "Continuity of Pharmacotherapy for OUD", "Community Engagement", "Access to
     Preventive and Ambulatory Care" — the composite of "the above performance measures"."""
@@ -62,7 +69,9 @@ def test_no_ohh_profile_before_august_2022() -> None:
 
 
 def test_rising_benchmarks_are_a_new_effective_dated_version(tmp_path: Path) -> None:
-    """Seed 000: "OHH providers should expect to see benchmark expectations increase over time."
+    """Seed 000: "OHH providers should expect to see benchmark expectations increase over time." /
+    "This provision will be adapted over time as the Maine Department of Health and Human
+    Services, stakeholders, and OHH providers collaboratively assess performance"
     A later version with higher thresholds is selected by date; the old one stays for old dates."""
     folder = _copy_profiles(tmp_path)
     old = (folder / "p4p" / "ohh.toml").read_text(encoding="utf-8")

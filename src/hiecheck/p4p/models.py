@@ -210,6 +210,7 @@ class PcmhReport(_Out):
     improvement_total: str
     min_denominator: int
     previous_given: bool
+    schedule: str
     practices: list[PcmhPracticeResult]
     counts: dict[str, int]
 

@@ -317,6 +317,12 @@ def score_pcmh(
         improvement_total=improvement_total,
         min_denominator=min_den,
         previous_given=previous is not None,
+        schedule=(
+            f"notification letter in Q{profile.schedule.notification_quarter} of the payment "
+            f"year; {profile.schedule.review_request_days} days to request a review; reviews "
+            f"done within {profile.schedule.review_completion_days} days; final payment in "
+            f"Q{profile.schedule.final_payment_quarter}"
+        ),
         practices=results,
         counts={
             "practices": len(results),

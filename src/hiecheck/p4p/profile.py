@@ -97,6 +97,7 @@ class OhhProfile(ProfileBase):
 
 
 class BhhMeasure(Measure):
+    basis: str = ""
     denominator: str
     numerator: str
     hba1c_loinc: list[str] = []
@@ -128,6 +129,15 @@ def _ordered(bands: list[Band], name: str) -> None:
         raise ValueError(f"{name} bands must have strictly increasing lower bounds")
 
 
+class PcmhSchedule(_Strict):
+    """When results are notified, how long a review may take, when payment is made."""
+
+    notification_quarter: int = Field(ge=1, le=4)
+    review_request_days: int = Field(ge=0)
+    review_completion_days: int = Field(ge=0)
+    final_payment_quarter: int = Field(ge=1, le=4)
+
+
 class PcmhProfile(ProfileBase):
     """Connecticut HUSKY PCMH performance (Table A) and improvement (Table B) payments."""
 
@@ -138,6 +148,7 @@ class PcmhProfile(ProfileBase):
     default_percentile_method: Literal["midrank", "strict-below", "inclusive"]
     default_improvement_total: Literal["all-valid", "like-for-like"]
     measures: list[str] = []
+    schedule: PcmhSchedule
     table_a: list[Band] = Field(min_length=1)
     table_b: list[Band] = Field(min_length=1)
 

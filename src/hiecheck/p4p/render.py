@@ -200,6 +200,7 @@ def _pcmh_table(report: PcmhReport, console: Console) -> None:
             f"payments {report.payment_year_range} for performance year {report.performance_year}",
             f"percentile method: {report.percentile_method}; improvement totals: "
             f"{report.improvement_total}; no raw score below denominator {report.min_denominator}",
+            f"schedule: {report.schedule}",
         ],
     )
     table = Table(title="PCMH practices")
