@@ -135,3 +135,30 @@ def test_bad_as_of_date(cli, data_dir: Path) -> None:  # type: ignore[no-untyped
     result = cli("p4p", "bhh", str(data_dir / "bhh.csv"), "--as-of", "April 2018")
     assert result.returncode == 2
     assert "--as-of: 'April 2018' is not a date (expected YYYY-MM-DD)" in result.stderr
+
+
+def test_readme_documents_every_column_and_option() -> None:
+    from hiecheck.p4p.csv_input import (
+        BHH_OPTIONAL,
+        BHH_REQUIRED,
+        OHH_OPTIONAL,
+        OHH_REQUIRED,
+        PCMH_REQUIRED,
+    )
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: p4p -->", 1)[1]
+    columns = {*OHH_REQUIRED, *OHH_OPTIONAL, *BHH_REQUIRED, *BHH_OPTIONAL, *PCMH_REQUIRED}
+    options = [
+        "--format",
+        "--as-of",
+        "--profiles",
+        "--composite",
+        "--bonus-split",
+        "--payment-year",
+        "--previous",
+        "--percentile-method",
+        "--improvement-total",
+    ]
+    for name in [*(f"`{c}`" for c in columns), *options]:
+        assert name in section, name

@@ -36,8 +36,11 @@ def test_no_raw_score_below_denominator_30(pcmh_profile: PcmhProfile) -> None:
 
 
 def test_raw_score_from_numerator_and_denominator(pcmh_profile: PcmhProfile, make_practice) -> None:  # type: ignore[no-untyped-def]
-    """Seed 004, Performance Payment: "The raw score is calculated by determining the number of
-    attributed members that meet the conditions for the numerator and the denominator." """
+    """Seed 004, Performance Payment: "Each health measure has a set of specifications that
+    comprise, but are not limited to, meeting certain criteria for the numerator and denominator.
+    The methodology for calculating the performance payment results include a raw score (or
+    measure result) for each health measure. The raw score is calculated by determining the number
+    of attributed members that meet the conditions for the numerator and the denominator." """
     report = run([make_practice("P", {"m": (27, 36)})], profile=pcmh_profile)
     assert report.practices[0].measures[0].raw_score == Decimal("75.0000")
 
