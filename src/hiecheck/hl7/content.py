@@ -127,6 +127,8 @@ def _check_element(
     valued = seg.is_valued(number, el.component)
     where = seg.location(number, el.component)
     if not valued:
+        if el.field_required and not seg.is_valued(number):
+            return  # the whole field is reported missing by its own element
         if el.usage == "R":
             run.add("content.required-missing", _ERROR,
                     f"{el.label} is required ({group.id}) but not valued", seg.line, where)

@@ -240,7 +240,8 @@ class JsonStreamWriter:
         elif isinstance(event, MessageResult):
             self.out.write(",\n        " if self._results else "\n        ")
             self._results += 1
-            self.out.write(_indent(message_out(event, self.show_values).model_dump_json(indent=2), 8))
+            text = message_out(event, self.show_values).model_dump_json(indent=2)
+            self.out.write(_indent(text, 8))
         else:
             messages, e, w, i = self.tally.file_counts()
             tail = _indent(self._file_json(event.findings, messages, e, w, i), 4)

@@ -190,6 +190,7 @@ class CompiledElement:
     any_of: tuple[tuple[int, CodeSet, str], ...]
     check: str  # presence | value-set | units | numeric
     severity: Severity
+    field_required: bool = False  # the group also requires the whole field (no double report)
 
     def applies(self, code: str, event: str, version: tuple[int, ...]) -> bool:
         """Whether this element applies to a message of this type, event and version."""
@@ -382,6 +383,10 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
                 lo = int(c[1])
                 hi = None if c[2] == "*" else int(c[2])
             check = el.check or ("value-set" if el.any_of else "presence")
+            whole_required = m[3] is not None and any(
+                o.field == f"{m[1]}-{m[2]}" and o.usage == "R" and o.when is None
+                for o in group.elements
+            )
             elements.append(
                 CompiledElement(
                     label=el.field, segment=m[1], field=int(m[2]),
@@ -392,6 +397,7 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
                     min_version=parse_version(el.min_version) if el.min_version else None,
                     when=(el.when.field, _code_set(sets, el.when.value_set)) if el.when else None,
                     any_of=_any_of(sets, el.any_of), check=check, severity=Severity(el.severity),
+                    field_required=whole_required,
                 )
             )
         compiled.append(

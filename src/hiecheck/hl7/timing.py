@@ -101,7 +101,18 @@ def load_timing_rules(profiles: Path | None = None) -> TimingRules:
     return load_model(messages_dir(profiles) / TIMING_FILE, TimingRules)
 
 
+_FIELDS_CACHE: dict[tuple[int, str], tuple[TimingRules, list[tuple[str, int]]]] = {}
+
+
 def _event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
+    key = (id(rules), code)
+    found = _FIELDS_CACHE.get(key)
+    if found is None or found[0] is not rules:
+        found = _FIELDS_CACHE[key] = (rules, _parse_event_fields(rules, code))
+    return found[1]
+
+
+def _parse_event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
     for rule in rules.event_time:
         if code in rule.message_types:
             out = []
@@ -140,10 +151,11 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
     msh_text = msh.component(7, 1)
     found = _event_time(message, rules)
     if found is None:
-        if _event_fields(rules, message.message_code):
-            names = ", ".join(f"{s}-{n}" for s, n in _event_fields(rules, message.message_code))
-            add("timing.no-event-time", Severity.INFO, f"no event time ({names}) to measure latency",
-                message.line, "MSH[1]-7", None)
+        wanted = _event_fields(rules, message.message_code)
+        if wanted:
+            names = ", ".join(f"{s}-{n}" for s, n in wanted)
+            add("timing.no-event-time", Severity.INFO,
+                f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
         return LatencyResult(None, out)
     seg, number, event_text = found
     event_loc = seg.location(number)

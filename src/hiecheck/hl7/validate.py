@@ -248,14 +248,6 @@ def validate_paths(
         yield from _parallel(items, checks, jobs)
 
 
-def total_bytes(paths: list[str]) -> int | None:
-    """Size of all files named (None when stdin is among them)."""
-    sources = expand_paths(paths)
-    if STDIN_NAME in sources:
-        return None
-    return sum(Path(s).stat().st_size for s in sources)
-
-
 def default_checks(
     requirements: CompiledRequirements | None, profiles: Path | None = None
 ) -> Checks:
@@ -271,7 +263,6 @@ __all__ = [
     "SourceEnd",
     "SourceStart",
     "default_checks",
-    "total_bytes",
     "validate_message",
     "validate_paths",
 ]
