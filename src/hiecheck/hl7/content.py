@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import Message, Segment, is_value
+from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content, is_value
 from hiecheck.hl7.requirements import (
     CodeSet,
     CompiledElement,
@@ -88,15 +88,30 @@ def is_numeric(value: str, component_sep: str) -> bool:
 AnyOf = tuple[tuple[int, CodeSet, str], ...]
 
 
+def _rep_matches(rep_text: str, comp_sep: str, any_of: AnyOf) -> bool:
+    comps = rep_text.split(comp_sep)
+    n = len(comps)
+    for c, (codes, folded), _ in any_of:
+        if c <= n:
+            value = comps[c - 1].strip()
+            if (value.upper() if folded else value) in codes:
+                return True
+    return False
+
+
 def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
-    return any(in_code_set(seg.component(number, c, rep), codes) for c, codes, _ in any_of)
+    reps = seg.repetitions(number)
+    return rep <= len(reps) and _rep_matches(reps[rep - 1], seg.delimiters.component, any_of)
 
 
 def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
     number, any_of = select
-    return any(
-        _matches(seg, number, any_of, rep) for rep in range(1, len(seg.repetitions(number)) + 1)
-    )
+    fields = seg.fields
+    value = fields[number] if number < len(fields) else ""
+    if not value:
+        return False
+    d = seg.delimiters
+    return any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition))
 
 
 class _Run:
@@ -118,17 +133,42 @@ class _Run:
         )
 
 
+def _valued(seg: Segment, number: int, component: int | None) -> bool:
+    """Fast presence test on the raw field text (same meaning as Segment.is_valued)."""
+    fields = seg.fields
+    value = fields[number] if number < len(fields) else ""
+    if not value or value == HL7_NULL:
+        return False
+    if seg.id == "MSH" and number <= 2:
+        return seg.is_valued(number, component)
+    d = seg.delimiters
+    if component is None:
+        return _has_content(value, d)
+    comp_sep = d.component
+    reps = value.split(d.repetition) if d.repetition in value else (value,)
+    for rep in reps:
+        if comp_sep in rep:
+            comps = rep.split(comp_sep)
+            if component <= len(comps) and is_value(comps[component - 1]):
+                return True
+        elif component == 1 and is_value(rep):
+            return True
+    return False
+
+
 def _check_element(
     run: _Run, el: CompiledElement, seg: Segment, result: GroupResult, group: CompiledGroup
 ) -> None:
     if el.when is not None and not in_code_set(seg.component(el.when[0], 1), el.when[1]):
         return
     number = el.field
-    valued = seg.is_valued(number, el.component)
-    where = seg.location(number, el.component)
-    if not valued:
-        if el.field_required and not seg.is_valued(number):
+    if _valued(seg, number, el.component):
+        if el.fast_ok and el.check == "presence":
+            return  # valued, nothing more to check
+    else:
+        if el.field_required and not _valued(seg, number, None):
             return  # the whole field is reported missing by its own element
+        where = seg.location(number, el.component)
         if el.usage == "R":
             run.add("content.required-missing", _ERROR,
                     f"{el.label} is required ({group.id}) but not valued", seg.line, where)
@@ -140,6 +180,7 @@ def _check_element(
             result.re_missing.append(where)
         return
     if el.usage == "X":
+        where = seg.location(number, el.component)
         run.add("content.not-allowed", _ERROR, f"{el.label} must not be valued ({group.id})",
                 seg.line, where, seg.field(number))
         result.invalid.append(where)
@@ -219,12 +260,37 @@ def _run_group(
                     line, where)
         return GroupResult(ABSENT, missing=[where] if group.usage == "R" else [])
     result = GroupResult(SATISFIED)
+    d = anchors[0].delimiters
+    rep_sep, comp_sep = d.repetition, d.component
+    empty_chars = comp_sep + rep_sep + d.subcomponent + " "
+    anchor = group.anchor
     for el in elements:
-        segs = anchors if el.segment == group.anchor else index.get(el.segment)
+        segs = anchors if el.segment == anchor else index.get(el.segment)
         if not segs:
             _absent_segment(run, el, result, group)
             continue
+        number, comp, fast, when, check = el.field, el.component, el.fast_ok, el.when, el.check
         for seg in segs:
+            if fast:
+                # Inline checks for the common case (one repetition); the rest takes the full path.
+                fields = seg.fields
+                if when is not None:
+                    w = fields[when[0]] if when[0] < len(fields) else ""
+                    if not in_code_set(w.split(comp_sep, 1)[0], when[1]):
+                        continue  # the element does not apply to this segment
+                value = fields[number] if number < len(fields) else ""
+                if value and value != HL7_NULL and rep_sep not in value:
+                    if comp is None:
+                        valued = bool(value.strip(empty_chars))
+                    else:
+                        parts = value.split(comp_sep)
+                        valued = comp <= len(parts) and is_value(parts[comp - 1])
+                    if valued and (
+                        check == "presence"
+                        or (check != "numeric" and _rep_matches(value, comp_sep, el.any_of))
+                        or (check == "numeric" and comp is None and is_numeric(value, comp_sep))
+                    ):
+                        continue
             _check_element(run, el, seg, result, group)
     if result.missing or result.invalid:
         result.status = INCOMPLETE

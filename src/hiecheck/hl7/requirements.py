@@ -191,6 +191,7 @@ class CompiledElement:
     check: str  # presence | value-set | units | numeric
     severity: Severity
     field_required: bool = False  # the group also requires the whole field (no double report)
+    fast_ok: bool = False  # not X, no cardinality: the inline checks in content may decide
 
     def applies(self, code: str, event: str, version: tuple[int, ...]) -> bool:
         """Whether this element applies to a message of this type, event and version."""
@@ -398,6 +399,7 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
                     when=(el.when.field, _code_set(sets, el.when.value_set)) if el.when else None,
                     any_of=_any_of(sets, el.any_of), check=check, severity=Severity(el.severity),
                     field_required=whole_required,
+                    fast_ok=el.usage != "X" and not el.cardinality,
                 )
             )
         compiled.append(
