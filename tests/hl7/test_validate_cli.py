@@ -177,3 +177,16 @@ def test_files_are_never_modified(h: SimpleNamespace, write, cli) -> None:
     path = write(data)
     cli("validate", path, "-f", "junit")
     assert Path(path).read_bytes() == data
+
+
+def test_big_files_are_checked_in_batches_in_order(
+    h: SimpleNamespace, write, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from hiecheck.hl7 import validate as pipeline
+
+    many = "".join(h.clean_adt(control=f"C{i}") for i in range(300))
+    paths = [write(many), write(b"junk\r" + many.encode())]
+    one = h.run_events(paths)
+    monkeypatch.setattr(pipeline, "WHOLE_FILE_BYTES", 0)  # every file read here, sent in batches
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 7)
+    assert h.run_events(paths, jobs=2) == one

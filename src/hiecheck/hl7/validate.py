@@ -41,6 +41,7 @@ from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
 STDIN_LABEL = "<stdin>"
 BATCH_SIZE = 256
 IN_FLIGHT_PER_JOB = 4
+WHOLE_FILE_BYTES = 4 << 20  # files up to this size are read and checked whole by a worker
 
 
 @dataclass(slots=True)
@@ -186,6 +187,12 @@ def _check_batch(raws: list[RawMessage]) -> list[MessageResult]:
     return [validate_message(raw, _WORKER_CHECKS) for raw in raws]
 
 
+def _check_file(source: str) -> list[Event]:
+    """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
+    assert _WORKER_CHECKS is not None
+    return list(_sequential(_read_items([source], lambda n: None), _WORKER_CHECKS))
+
+
 def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
     for kind, payload in items:
         if kind == "raw":
@@ -196,10 +203,12 @@ def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
             yield payload  # type: ignore[misc]
 
 
-def _parallel(items: Iterable[_Item], checks: Checks, jobs: int) -> Iterator[Event]:
-    pending: deque[Future[list[MessageResult]] | list[Event]] = deque()
+def _parallel(
+    sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
+) -> Iterator[Event]:
+    """Small files go to workers whole; big files and stdin are read here, checked in batches."""
+    pending: deque[Future[list[MessageResult]] | Future[list[Event]] | list[Event]] = deque()
     limit = jobs * IN_FLIGHT_PER_JOB
-    batch: list[RawMessage] = []
 
     def drain(keep: int) -> Iterator[Event]:
         while len(pending) > keep:
@@ -208,23 +217,36 @@ def _parallel(items: Iterable[_Item], checks: Checks, jobs: int) -> Iterator[Eve
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(checks,)) as pool:
-        for kind, payload in items:
-            if kind == "raw":
-                batch.append(payload)  # type: ignore[arg-type]
-                if len(batch) < BATCH_SIZE:
-                    continue
-                pending.append(pool.submit(_check_batch, batch))
-                batch = []
-            else:
-                if batch:
+        for source in sources:
+            size = None if source == STDIN_NAME else _size(source)
+            if size is not None and size <= WHOLE_FILE_BYTES:
+                pending.append(pool.submit(_check_file, source))
+                advance(size)
+                yield from drain(limit)
+                continue
+            batch: list[RawMessage] = []
+            for kind, payload in _read_items([source], advance):
+                if kind == "raw":
+                    batch.append(payload)  # type: ignore[arg-type]
+                    if len(batch) < BATCH_SIZE:
+                        continue
                     pending.append(pool.submit(_check_batch, batch))
                     batch = []
-                event = SourceStart(payload) if kind == "start" else payload  # type: ignore
-                pending.append([event])  # type: ignore[list-item]
-            yield from drain(limit)
-        if batch:
-            pending.append(pool.submit(_check_batch, batch))
+                else:
+                    if batch:
+                        pending.append(pool.submit(_check_batch, batch))
+                        batch = []
+                    event = SourceStart(payload) if kind == "start" else payload  # type: ignore
+                    pending.append([event])  # type: ignore[list-item]
+                yield from drain(limit)
         yield from drain(0)
+
+
+def _size(source: str) -> int | None:
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return None
 
 
 def validate_paths(
@@ -241,11 +263,11 @@ def validate_paths(
     progress bar).
     """
     sources = expand_paths(paths)
-    items = _read_items(sources, on_bytes or (lambda n: None))
+    advance = on_bytes or (lambda n: None)
     if jobs <= 1:
-        yield from _sequential(items, checks)
+        yield from _sequential(_read_items(sources, advance), checks)
     else:
-        yield from _parallel(items, checks, jobs)
+        yield from _parallel(sources, checks, jobs, advance)
 
 
 def default_checks(
