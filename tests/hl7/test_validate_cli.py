@@ -180,7 +180,7 @@ def test_files_are_never_modified(h: SimpleNamespace, write, cli) -> None:
 
 
 def test_big_files_are_checked_in_batches_in_order(
-    h: SimpleNamespace, write, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    h: SimpleNamespace, write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hiecheck.hl7 import validate as pipeline
 
