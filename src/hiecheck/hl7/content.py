@@ -1,0 +1,334 @@
+"""Run a compiled requirement set over one message: content findings and content-group verdicts.
+
+Rule ids (severity):
+
+- ``content.required-missing`` (error): an R element, or the anchor segment of an R group, is absent
+- ``content.re-missing`` (warning): an RE element of a present group is absent
+- ``content.group-absent`` (info): an RE group's anchor segment is not in the message
+- ``content.not-allowed`` (error): an X element is valued
+- ``content.cardinality`` (error): too few or too many repetitions
+- ``content.value-set`` (element's severity, default error): no listed component is in its value set
+- ``content.units`` (element's severity): units are neither UCUM-coded nor a known UCUM code
+- ``content.not-numeric`` (element's severity): a numeric value (NM / SN) is not a number
+- ``content.not-covered`` (info): the requirement set does not cover this message type
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content, is_value
+from hiecheck.hl7.requirements import (
+    CodeSet,
+    CompiledElement,
+    CompiledGroup,
+    CompiledRequirements,
+    in_code_set,
+    parse_version,
+)
+
+SATISFIED = "satisfied"
+INCOMPLETE = "incomplete"
+ABSENT = "absent"
+NOT_APPLICABLE = "not-applicable"
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SN_COMPARATORS = frozenset({"", ">", "<", ">=", "<=", "=", "<>"})
+_SN_SEPARATORS = frozenset({"", "-", "+", "/", ".", ":"})
+_RULE_FOR_CHECK = {
+    "value-set": "content.value-set",
+    "units": "content.units",
+    "numeric": "content.not-numeric",
+}
+_ERROR = Severity.ERROR
+_WARNING = Severity.WARNING
+_INFO = Severity.INFO
+
+
+@dataclass(slots=True)
+class GroupResult:
+    """Whether one message carries a content group, and what is missing or invalid.
+
+    ``status`` is ``satisfied`` (anchor present, no error in the group), ``incomplete`` (anchor
+    present, some R element missing or invalid), ``absent`` (no anchor segment) or
+    ``not-applicable`` (the group does not apply to this message type / event).
+    ``missing`` and ``invalid`` hold locations such as ``PID[1]-7``; ``re_missing`` the locations of
+    absent RE elements (not counted against the group).
+    """
+
+    status: str
+    missing: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    re_missing: list[str] = field(default_factory=list)
+
+    @property
+    def satisfied(self) -> bool:
+        return self.status == SATISFIED
+
+
+def is_numeric(value: str, component_sep: str) -> bool:
+    """NM (a decimal) or SN (comparator^number^separator^number)."""
+    value = value.strip()
+    if _NUMBER.match(value):
+        return True
+    parts = value.split(component_sep)
+    if len(parts) < 2 or len(parts) > 4:
+        return False
+    parts += [""] * (4 - len(parts))
+    comp, num1, sep, num2 = parts
+    return (
+        comp in _SN_COMPARATORS and bool(_NUMBER.match(num1)) and sep in _SN_SEPARATORS
+        and (not num2 or bool(_NUMBER.match(num2)))
+        and (not sep or bool(num2))
+    )
+
+
+AnyOf = tuple[tuple[int, CodeSet, str], ...]
+
+
+def _rep_matches(rep_text: str, comp_sep: str, any_of: AnyOf) -> bool:
+    comps = rep_text.split(comp_sep)
+    n = len(comps)
+    for c, (codes, folded), _ in any_of:
+        if c <= n:
+            value = comps[c - 1].strip()
+            if (value.upper() if folded else value) in codes:
+                return True
+    return False
+
+
+def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
+    reps = seg.repetitions(number)
+    return rep <= len(reps) and _rep_matches(reps[rep - 1], seg.delimiters.component, any_of)
+
+
+def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
+    number, any_of = select
+    fields = seg.fields
+    value = fields[number] if number < len(fields) else ""
+    if not value:
+        return False
+    d = seg.delimiters
+    return any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition))
+
+
+class _Run:
+    """Collects findings and group results for one message."""
+
+    __slots__ = ("findings", "message")
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.findings: list[Finding] = []
+
+    def add(
+        self, rule: str, severity: Severity, text: str, line: int, where: str,
+        value: str | None = None,
+    ) -> None:
+        m = self.message
+        self.findings.append(
+            Finding(rule, severity, text, m.source, line, m.number, where, value)
+        )
+
+
+def _valued(seg: Segment, number: int, component: int | None) -> bool:
+    """Fast presence test on the raw field text (same meaning as Segment.is_valued)."""
+    fields = seg.fields
+    value = fields[number] if number < len(fields) else ""
+    if not value or value == HL7_NULL:
+        return False
+    if seg.id == "MSH" and number <= 2:
+        return seg.is_valued(number, component)
+    d = seg.delimiters
+    if component is None:
+        return _has_content(value, d)
+    comp_sep = d.component
+    reps = value.split(d.repetition) if d.repetition in value else (value,)
+    for rep in reps:
+        if comp_sep in rep:
+            comps = rep.split(comp_sep)
+            if component <= len(comps) and is_value(comps[component - 1]):
+                return True
+        elif component == 1 and is_value(rep):
+            return True
+    return False
+
+
+def _check_element(
+    run: _Run, el: CompiledElement, seg: Segment, result: GroupResult, group: CompiledGroup
+) -> None:
+    if el.when is not None and not in_code_set(seg.component(el.when[0], 1), el.when[1]):
+        return
+    number = el.field
+    if _valued(seg, number, el.component):
+        if el.fast_ok and el.check == "presence":
+            return  # valued, nothing more to check
+    else:
+        if el.field_required and not _valued(seg, number, None):
+            return  # the whole field is reported missing by its own element
+        where = seg.location(number, el.component)
+        if el.usage == "R":
+            run.add("content.required-missing", _ERROR,
+                    f"{el.label} is required ({group.id}) but not valued", seg.line, where)
+            result.missing.append(where)
+        elif el.usage == "RE":
+            run.add("content.re-missing", _WARNING,
+                    f"{el.label} is required if available ({group.id}) but not valued",
+                    seg.line, where)
+            result.re_missing.append(where)
+        return
+    if el.usage == "X":
+        where = seg.location(number, el.component)
+        run.add("content.not-allowed", _ERROR, f"{el.label} must not be valued ({group.id})",
+                seg.line, where, seg.field(number))
+        result.invalid.append(where)
+        return
+    reps = seg.repetitions(number)
+    if el.min_reps or el.max_reps is not None:
+        count = sum(1 for r in reps if is_value(r))
+        if count < el.min_reps or (el.max_reps is not None and count > el.max_reps):
+            hi = "*" if el.max_reps is None else el.max_reps
+            run.add("content.cardinality", _ERROR,
+                    f"{el.label} has {count} repetition(s), expected {el.min_reps}..{hi}",
+                    seg.line, seg.location(number))
+            result.invalid.append(seg.location(number))
+    check = el.check
+    if check == "presence":
+        return
+    sep = seg.delimiters.component
+    for rep in range(1, len(reps) + 1):
+        if not is_value(reps[rep - 1]):
+            continue
+        if check == "numeric":
+            value = reps[rep - 1] if el.component is None else seg.component(
+                number, el.component, rep)
+            if is_numeric(value, sep):
+                continue
+            text = f"{el.label} is not a number"
+        else:
+            if _matches(seg, number, el.any_of, rep):
+                continue
+            value = reps[rep - 1]
+            wanted = " or ".join(f"{el.segment}-{number}.{c} in {name}" for c, _, name in el.any_of)
+            text = (
+                f"{el.label} units are not UCUM (expected {wanted})" if check == "units"
+                else f"{el.label} is not in its value set (expected {wanted})"
+            )
+        loc = seg.location(number, el.component, rep)
+        run.add(_RULE_FOR_CHECK[check], el.severity, f"{text} ({group.id})", seg.line, loc, value)
+        if el.severity is _ERROR:
+            result.invalid.append(loc)
+
+
+def _absent_segment(
+    run: _Run, el: CompiledElement, result: GroupResult, group: CompiledGroup
+) -> None:
+    where = f"{el.segment}[1]"
+    line = run.message.line
+    if el.usage == "R":
+        run.add("content.required-missing", _ERROR,
+                f"{el.segment} segment absent; {el.label} is required ({group.id})", line, where)
+        result.missing.append(where)
+    elif el.usage == "RE":
+        run.add("content.re-missing", _WARNING,
+                f"{el.segment} segment absent; {el.label} is required if available ({group.id})",
+                line, where)
+        result.re_missing.append(where)
+
+
+def _run_group(
+    run: _Run, group: CompiledGroup, elements: tuple[CompiledElement, ...],
+    index: dict[str, list[Segment]],
+) -> GroupResult:
+    anchors = index.get(group.anchor, [])
+    if group.select is not None:
+        anchors = [s for s in anchors if _selected(s, group.select)]
+    if group.select_not is not None:
+        anchors = [s for s in anchors if not _selected(s, group.select_not)]
+    if not anchors:
+        where = f"{group.anchor}[1]"
+        line = run.message.line
+        if group.usage == "R":
+            run.add("content.required-missing", _ERROR,
+                    f"no {group.anchor} segment: {group.title} ({group.id}) is required",
+                    line, where)
+        elif group.usage == "RE":
+            run.add("content.group-absent", _INFO,
+                    f"no {group.anchor} segment: {group.title} ({group.id}) not in this message",
+                    line, where)
+        return GroupResult(ABSENT, missing=[where] if group.usage == "R" else [])
+    result = GroupResult(SATISFIED)
+    d = anchors[0].delimiters
+    rep_sep, comp_sep = d.repetition, d.component
+    empty_chars = comp_sep + rep_sep + d.subcomponent + " "
+    anchor = group.anchor
+    for el in elements:
+        segs = anchors if el.segment == anchor else index.get(el.segment)
+        if not segs:
+            _absent_segment(run, el, result, group)
+            continue
+        number, comp, fast, when, check = el.field, el.component, el.fast_ok, el.when, el.check
+        for seg in segs:
+            if fast:
+                # Inline checks for the common case (one repetition); the rest takes the full path.
+                fields = seg.fields
+                if when is not None:
+                    w = fields[when[0]] if when[0] < len(fields) else ""
+                    if not in_code_set(w.split(comp_sep, 1)[0], when[1]):
+                        continue  # the element does not apply to this segment
+                value = fields[number] if number < len(fields) else ""
+                if value and value != HL7_NULL and rep_sep not in value:
+                    if comp is None:
+                        valued = bool(value.strip(empty_chars))
+                    else:
+                        parts = value.split(comp_sep)
+                        valued = comp <= len(parts) and is_value(parts[comp - 1])
+                    if valued and (
+                        check == "presence"
+                        or (check != "numeric" and _rep_matches(value, comp_sep, el.any_of))
+                        or (check == "numeric" and comp is None and is_numeric(value, comp_sep))
+                    ):
+                        continue
+            _check_element(run, el, seg, result, group)
+    if result.missing or result.invalid:
+        result.status = INCOMPLETE
+    return result
+
+
+def check_content(
+    message: Message, requirements: CompiledRequirements
+) -> tuple[list[Finding], dict[str, GroupResult]]:
+    """Findings of ``requirements`` on ``message`` and a verdict per content group."""
+    run = _Run(message)
+    code = message.message_code
+    if code not in requirements.message_types:
+        run.add("content.not-covered", _INFO,
+                f"requirement set {requirements.id} does not cover {code or '(no type)'} messages",
+                message.line, "MSH[1]-9")
+        return run.findings, {
+            g.id: GroupResult(NOT_APPLICABLE) for g in requirements.groups
+        }
+    index: dict[str, list[Segment]] = {}
+    for seg in message.segments:
+        found = index.get(seg.id)
+        if found is None:
+            index[seg.id] = [seg]
+        else:
+            found.append(seg)
+    groups: dict[str, GroupResult] = {}
+    plan = requirements.plan(code, message.trigger_event, parse_version(message.version))
+    for group, applies, elements in plan:
+        if not applies:
+            groups[group.id] = GroupResult(NOT_APPLICABLE)
+            continue
+        groups[group.id] = _run_group(run, group, elements, index)
+    return run.findings, groups
+
+
+def content_groups(
+    message: Message, requirements: CompiledRequirements
+) -> dict[str, GroupResult]:
+    """Content-group verdicts of one message (group id → :class:`GroupResult`)."""
+    return check_content(message, requirements)[1]

@@ -1,0 +1,97 @@
+"""The people-facing report: rich tables of findings, rule counts and files.
+
+Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept (errors
+shown first), everything else is counted.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.report import Tally
+from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+class TableWriter:
+    """Collects a bounded sample of findings and counts; prints the tables at :meth:`finish`."""
+
+    def __init__(
+        self, out: TextIO, requirements: str | None, show_values: bool, max_rows: int = 200
+    ) -> None:
+        self.out = out
+        self.requirements = requirements
+        self.show_values = show_values
+        self.max_rows = max_rows
+        self.tally = Tally()
+        self.kept: dict[Severity, list[Finding]] = {s: [] for s in _ORDER}
+        self.severity_of: dict[str, Severity] = {}
+        self.files: list[tuple[str, int, int, int, int]] = []
+
+    def _keep(self, findings: list[Finding]) -> None:
+        for f in findings:
+            self.severity_of.setdefault(f.rule, f.severity)
+            bucket = self.kept[f.severity]
+            if len(bucket) < self.max_rows:
+                bucket.append(f)
+
+    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
+        """Add one event."""
+        self.tally.observe(event)
+        if isinstance(event, MessageResult):
+            self._keep(event.findings)
+        elif isinstance(event, SourceEnd):
+            self._keep(event.findings)
+            self.files.append((event.source, *self.tally.file_counts()))
+
+    def finish(self) -> None:
+        """Print the tables."""
+        console = Console(file=self.out, width=160 if not self.out.isatty() else None,
+                          highlight=False, soft_wrap=False)
+        rows = [f for s in _ORDER for f in self.kept[s]][: self.max_rows]
+        table = Table(title="Findings", show_lines=False)
+        for col in ("severity", "rule", "file:line", "msg", "location", "finding"):
+            table.add_column(col, overflow="fold")
+        if self.show_values:
+            table.add_column("value", overflow="fold")
+        for f in rows:
+            cells = [f"[{_STYLE[f.severity]}]{f.severity.value}[/]", f.rule,
+                     f"{f.source}:{f.line}", str(f.message_number or "file"), f.location,
+                     f.message]
+            if self.show_values:
+                cells.append(f.value or "")
+            table.add_row(*cells)
+        totals = self.tally.final_totals()
+        hidden = totals.errors + totals.warnings + totals.infos - len(rows)
+        if rows:
+            console.print(table)
+        if hidden > 0:
+            console.print(f"… {hidden} more finding(s) not shown; use --format json for all.")
+        rules = Table(title="Findings by rule")
+        rules.add_column("rule")
+        rules.add_column("severity")
+        rules.add_column("count", justify="right")
+        for rule, count in totals.rules.items():
+            sev = self.severity_of.get(rule, Severity.INFO)
+            rules.add_row(rule, f"[{_STYLE[sev]}]{sev.value}[/]", str(count))
+        if totals.rules:
+            console.print(rules)
+        files = Table(title="Files")
+        for col in ("file", "messages", "errors", "warnings", "info"):
+            files.add_column(col, justify="left" if col == "file" else "right")
+        for name, messages, e, w, i in self.files:
+            files.add_row(name, str(messages), str(e), str(w), str(i))
+        console.print(files)
+        verdict = {0: "[green]clean: no error findings[/]", 1: "[red]error findings[/]",
+                   2: "[red]unreadable input[/]"}[int(self.tally.exit_code)]
+        console.print(
+            f"requirements: {self.requirements or 'none'} · files: {totals.files} · messages: "
+            f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
+            f"{totals.errors} · warnings: {totals.warnings} · info: {totals.infos} · {verdict}"
+        )

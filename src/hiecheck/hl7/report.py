@@ -1,0 +1,292 @@
+"""The validation report as pydantic models, built incrementally so memory stays flat.
+
+``ValidationReport`` is the JSON output (``--format json``). :class:`Tally` keeps the totals while
+results stream past; :class:`JsonStreamWriter` writes exactly what
+``ValidationReport.model_dump_json(indent=2)`` would, one message at a time. Values are left out
+unless ``show_values`` (PHI).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TextIO
+
+from pydantic import BaseModel, Field
+
+from hiecheck import __version__
+from hiecheck.errors import ExitCode
+from hiecheck.hl7.content import GroupResult
+from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
+
+UNREADABLE_RULES = frozenset({"read.no-message", "read.unreadable"})
+
+
+class FindingOut(BaseModel):
+    """One finding: rule, severity, where, what; ``value`` only with --show-values."""
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    message_number: int = Field(description="1-based message number in its file; 0 = the file")
+    location: str
+    value: str | None = None
+
+
+class GroupOut(BaseModel):
+    """A content-group verdict for one message."""
+
+    status: str
+    missing: list[str] = []
+    invalid: list[str] = []
+    re_missing: list[str] = []
+
+
+class MessageOut(BaseModel):
+    """One message's result."""
+
+    number: int
+    line: int
+    message_type: str
+    control_id: str
+    version: str
+    segments: list[str]
+    latency_seconds: float | None
+    groups: dict[str, GroupOut]
+    errors: int
+    warnings: int
+    infos: int
+    findings: list[FindingOut]
+
+
+class FileOut(BaseModel):
+    """One input file: its messages, then file-level findings and counts."""
+
+    file: str
+    results: list[MessageOut]
+    findings: list[FindingOut]
+    messages: int
+    errors: int
+    warnings: int
+    infos: int
+
+
+class Totals(BaseModel):
+    """Counts over the whole run."""
+
+    files: int = 0
+    messages: int = 0
+    messages_with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    unreadable_files: int = 0
+    rules: dict[str, int] = {}
+
+
+class ValidationReport(BaseModel):
+    """The whole ``hiecheck validate`` report."""
+
+    tool: str = "hiecheck"
+    tool_version: str = __version__
+    requirements: str | None
+    show_values: bool
+    files: list[FileOut]
+    totals: Totals
+    exit_code: int
+
+
+def finding_out(f: Finding, show_values: bool) -> FindingOut:
+    """A finding as output (value dropped unless show_values)."""
+    return FindingOut(
+        rule=f.rule, severity=f.severity, message=f.message, file=f.source, line=f.line,
+        message_number=f.message_number, location=f.location,
+        value=f.value if show_values else None,
+    )
+
+
+def _group_out(g: GroupResult) -> GroupOut:
+    return GroupOut(status=g.status, missing=g.missing, invalid=g.invalid, re_missing=g.re_missing)
+
+
+def _counts(findings: list[Finding]) -> tuple[int, int, int]:
+    e = w = i = 0
+    for f in findings:
+        if f.severity is Severity.ERROR:
+            e += 1
+        elif f.severity is Severity.WARNING:
+            w += 1
+        else:
+            i += 1
+    return e, w, i
+
+
+def message_out(r: MessageResult, show_values: bool) -> MessageOut:
+    """A message result as output."""
+    e, w, i = _counts(r.findings)
+    return MessageOut(
+        number=r.number, line=r.line, message_type=r.message_type, control_id=r.control_id,
+        version=r.version, segments=list(r.segment_ids), latency_seconds=r.latency,
+        groups={k: _group_out(v) for k, v in r.groups.items()},
+        errors=e, warnings=w, infos=i, findings=[finding_out(f, show_values) for f in r.findings],
+    )
+
+
+class _FileTally:
+    __slots__ = ("errors", "infos", "messages", "warnings")
+
+    def __init__(self) -> None:
+        self.messages = self.errors = self.warnings = self.infos = 0
+
+
+class Tally:
+    """Totals and exit code, updated as events stream past (constant memory per file)."""
+
+    def __init__(self) -> None:
+        self.totals = Totals()
+        self.rules: Counter[str] = Counter()
+        self._file = _FileTally()
+
+    def _add(self, findings: list[Finding]) -> tuple[int, int, int]:
+        e, w, i = _counts(findings)
+        t = self.totals
+        t.errors += e
+        t.warnings += w
+        t.infos += i
+        for f in findings:
+            self.rules[f.rule] += 1
+        self._file.errors += e
+        self._file.warnings += w
+        self._file.infos += i
+        return e, w, i
+
+    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
+        """Account for one event of :func:`hiecheck.hl7.validate.validate_paths`."""
+        if isinstance(event, MessageResult):
+            self.totals.messages += 1
+            self._file.messages += 1
+            if self._add(event.findings)[0]:
+                self.totals.messages_with_errors += 1
+        elif isinstance(event, SourceStart):
+            self.totals.files += 1
+            self._file = _FileTally()
+        else:
+            self._add(event.findings)
+            if any(f.rule in UNREADABLE_RULES for f in event.findings):
+                self.totals.unreadable_files += 1
+
+    def file_counts(self) -> tuple[int, int, int, int]:
+        """(messages, errors, warnings, infos) of the current file so far."""
+        f = self._file
+        return f.messages, f.errors, f.warnings, f.infos
+
+    def final_totals(self) -> Totals:
+        """Totals with the per-rule counts filled in."""
+        self.totals.rules = dict(sorted(self.rules.items()))
+        return self.totals
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """2 unreadable input, 1 error findings, 0 clean."""
+        if self.totals.unreadable_files:
+            return ExitCode.BAD_INPUT
+        return ExitCode.FINDINGS if self.totals.errors else ExitCode.OK
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return text.replace("\n", "\n" + pad)
+
+
+_RESULTS_EMPTY = '"results": []'
+_FILES_EMPTY = '"files": []'
+
+
+class JsonStreamWriter:
+    """Writes ``ValidationReport.model_dump_json(indent=2)`` incrementally."""
+
+    def __init__(self, out: TextIO, requirements: str | None, show_values: bool) -> None:
+        self.out = out
+        self.requirements = requirements
+        self.show_values = show_values
+        self.tally = Tally()
+        self._files = 0
+        self._results = 0
+        self._file = ""
+
+    def _report(self, files: list[FileOut], totals: Totals, code: int) -> str:
+        return ValidationReport(
+            requirements=self.requirements, show_values=self.show_values, files=files,
+            totals=totals, exit_code=code,
+        ).model_dump_json(indent=2)
+
+    def start(self) -> None:
+        """Write everything before the first file."""
+        head = self._report([], Totals(), 0)
+        self.out.write(head[: head.index(_FILES_EMPTY) + len(_FILES_EMPTY) - 1])
+
+    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
+        """Write one event's part of the document."""
+        self.tally.observe(event)
+        if isinstance(event, SourceStart):
+            self._file = event.source
+            self._results = 0
+            self.out.write(",\n    " if self._files else "\n    ")
+            self._files += 1
+            head = _indent(self._file_json([], 0), 4)
+            self.out.write(head[: head.index(_RESULTS_EMPTY) + len(_RESULTS_EMPTY) - 1])
+        elif isinstance(event, MessageResult):
+            self.out.write(",\n        " if self._results else "\n        ")
+            self._results += 1
+            text = message_out(event, self.show_values).model_dump_json(indent=2)
+            self.out.write(_indent(text, 8))
+        else:
+            messages, e, w, i = self.tally.file_counts()
+            tail = _indent(self._file_json(event.findings, messages, e, w, i), 4)
+            start = tail.index(_RESULTS_EMPTY) + len(_RESULTS_EMPTY) - 1
+            self.out.write(("\n      " if self._results else "") + tail[start:])
+
+    def _file_json(
+        self, findings: list[Finding], messages: int, e: int = 0, w: int = 0, i: int = 0
+    ) -> str:
+        return FileOut(
+            file=self._file, results=[],
+            findings=[finding_out(f, self.show_values) for f in findings],
+            messages=messages, errors=e, warnings=w, infos=i,
+        ).model_dump_json(indent=2)
+
+    def finish(self) -> None:
+        """Write totals and the exit code."""
+        tail = self._report([], self.tally.final_totals(), int(self.tally.exit_code))
+        start = tail.index(_FILES_EMPTY) + len(_FILES_EMPTY) - 1
+        self.out.write(("\n  " if self._files else "") + tail[start:] + "\n")
+
+
+def build_report(
+    events: list[SourceStart | MessageResult | SourceEnd], requirements: str | None,
+    show_values: bool = False,
+) -> ValidationReport:
+    """The whole report in memory (for small runs and the API)."""
+    tally = Tally()
+    files: list[FileOut] = []
+    results: list[MessageOut] = []
+    name = ""
+    for event in events:
+        tally.observe(event)
+        if isinstance(event, SourceStart):
+            name, results = event.source, []
+        elif isinstance(event, MessageResult):
+            results.append(message_out(event, show_values))
+        else:
+            messages, e, w, i = tally.file_counts()
+            files.append(FileOut(
+                file=name, results=results,
+                findings=[finding_out(f, show_values) for f in event.findings],
+                messages=messages, errors=e, warnings=w, infos=i,
+            ))
+    return ValidationReport(
+        requirements=requirements, show_values=show_values, files=files,
+        totals=tally.final_totals(), exit_code=int(tally.exit_code),
+    )

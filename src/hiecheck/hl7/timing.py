@@ -1,0 +1,198 @@
+"""Real-time evidence: the delay between the event (EVN-2 …) and the message time (MSH-7).
+
+Where the event time is read per message type comes from ``profiles/messages/timing.toml``.
+HL7 DTM values are parsed with their precision (``YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]``; digits
+of a fraction written without the dot, as some senders do, are accepted). When both times carry a
+UTC offset they are compared as instants; when only one or neither does, both are read as the
+sender's local time. Latency needs both times precise to the minute (``min_precision_digits``).
+
+Rule ids: ``timing.latency`` (info, the seconds), ``timing.negative`` (warning: event after the
+message), ``timing.unparseable`` (warning), ``timing.imprecise`` (info), ``timing.no-event-time``
+(info).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.message import Message, Segment
+from hiecheck.hl7.requirements import Citation, messages_dir
+from hiecheck.tomlfile import load_model
+
+TIMING_FILE = "timing.toml"
+_DTM = re.compile(
+    r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.?(\d{1,4}))?([+-]\d{4})?$"
+)
+_FIELD = re.compile(r"^([A-Z][A-Z0-9]{2})-([1-9][0-9]*)$")
+
+
+class EventTimeRule(BaseModel):
+    """Fields holding the event time for some message types, in order of preference."""
+
+    model_config = ConfigDict(extra="forbid")
+    message_types: list[str] = Field(min_length=1)
+    fields: list[str] = Field(min_length=1)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _FIELD.match(item):
+                raise ValueError(f"{item!r} is not SEG-n")
+        return value
+
+
+class TimingRules(BaseModel):
+    """``timing.toml``."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    effective_from: date
+    effective_to: date | None = None
+    min_precision_digits: int = Field(ge=4, le=14)
+    citation: Citation
+    event_time: list[EventTimeRule]
+
+
+@dataclass(slots=True, frozen=True)
+class HL7Time:
+    """A parsed DTM: the time, how many digits were given (4…14+), and whether it had an offset."""
+
+    value: datetime
+    digits: int
+    has_offset: bool
+
+
+def parse_dtm(text: str) -> HL7Time | None:
+    """Parse an HL7 DTM/TS (first component); None when it is not one."""
+    m = _DTM.match(text.strip())
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, offset = m.groups()
+    digits = 4 + sum(2 for g in (month, day, hour, minute, second) if g)
+    try:
+        value = datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+            int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
+        )
+        if offset:
+            sign = -1 if offset[0] == "-" else 1
+            hours, minutes = int(offset[1:3]), int(offset[3:5])
+            if hours > 14 or minutes > 59:
+                return None
+            value = value.replace(
+                tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes))
+            )
+    except ValueError:
+        return None
+    return HL7Time(value, digits, bool(offset))
+
+
+@lru_cache(maxsize=8)
+def load_timing_rules(profiles: Path | None = None) -> TimingRules:
+    """Load ``profiles/messages/timing.toml``."""
+    return load_model(messages_dir(profiles) / TIMING_FILE, TimingRules)
+
+
+_FIELDS_CACHE: dict[tuple[int, str], tuple[TimingRules, list[tuple[str, int]]]] = {}
+
+
+def _event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
+    key = (id(rules), code)
+    found = _FIELDS_CACHE.get(key)
+    if found is None or found[0] is not rules:
+        found = _FIELDS_CACHE[key] = (rules, _parse_event_fields(rules, code))
+    return found[1]
+
+
+def _parse_event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
+    for rule in rules.event_time:
+        if code in rule.message_types:
+            out = []
+            for f in rule.fields:
+                seg, _, num = f.partition("-")
+                out.append((seg, int(num)))
+            return out
+    return []
+
+
+@dataclass(slots=True)
+class LatencyResult:
+    """Outcome of the latency check for one message (seconds is None when not computable)."""
+
+    seconds: float | None
+    findings: list[Finding]
+
+
+def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str] | None:
+    for seg_id, number in _event_fields(rules, message.message_code):
+        seg = message.first(seg_id)
+        if seg is not None and seg.is_valued(number):
+            return seg, number, seg.component(number, 1)
+    return None
+
+
+def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyResult:
+    """Latency between the event time and MSH-7, with findings explaining the outcome."""
+    rules = rules or load_timing_rules()
+    out: list[Finding] = []
+
+    def add(rule: str, sev: Severity, text: str, line: int, where: str, value: str | None) -> None:
+        out.append(Finding(rule, sev, text, message.source, line, message.number, where, value))
+
+    msh = message.msh
+    msh_text = msh.component(7, 1)
+    found = _event_time(message, rules)
+    if found is None:
+        wanted = _event_fields(rules, message.message_code)
+        if wanted:
+            names = ", ".join(f"{s}-{n}" for s, n in wanted)
+            add("timing.no-event-time", Severity.INFO,
+                f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
+        return LatencyResult(None, out)
+    seg, number, event_text = found
+    event_loc = seg.location(number)
+    msh_time = parse_dtm(msh_text)
+    event_time = parse_dtm(event_text)
+    bad = False
+    if msh_time is None:
+        if msh_text.strip():
+            add("timing.unparseable", Severity.WARNING, "MSH-7 is not an HL7 date/time",
+                msh.line, "MSH[1]-7", msh_text)
+        bad = True
+    if event_time is None:
+        add("timing.unparseable", Severity.WARNING,
+            f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
+        bad = True
+    if bad or msh_time is None or event_time is None:
+        return LatencyResult(None, out)
+    values = f"{event_text} -> {msh_text}"
+    if min(msh_time.digits, event_time.digits) < rules.min_precision_digits:
+        add("timing.imprecise", Severity.INFO,
+            f"{seg.id}-{number} or MSH-7 is less precise than {rules.min_precision_digits} digits; "
+            "latency not computed", seg.line, event_loc, values)
+        return LatencyResult(None, out)
+    a, b = event_time.value, msh_time.value
+    if not (event_time.has_offset and msh_time.has_offset):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    seconds = (b - a).total_seconds()
+    if seconds < 0:
+        add("timing.negative", Severity.WARNING,
+            f"event time {seg.id}-{number} is {-seconds:g} s after the message time MSH-7",
+            seg.line, event_loc, values)
+    else:
+        add("timing.latency", Severity.INFO,
+            f"latency {seg.id}-{number} -> MSH-7: {seconds:g} s", seg.line, event_loc, values)
+    return LatencyResult(seconds, out)
+
+
+def message_latency(message: Message, rules: TimingRules | None = None) -> float | None:
+    """Seconds from the event time (EVN-2 …) to MSH-7, or None when it cannot be measured."""
+    return check_timing(message, rules).seconds

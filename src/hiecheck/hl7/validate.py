@@ -1,0 +1,290 @@
+"""The validation pipeline: sources → messages → structure, content, timing, read checks → results.
+
+Everything streams: a source is read in chunks, each message is checked and handed on, and only
+per-file counters are kept. With ``jobs > 1`` the reading stays in this process and batches of raw
+messages are checked by worker processes; results come back in input order and at most a few
+batches per worker are in flight, so memory stays flat.
+
+Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, :class:`SourceEnd`
+(with the file-level findings) for every source.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from hiecheck.errors import InputError
+from hiecheck.hl7.content import GroupResult, check_content
+from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.message import tokenize
+from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
+from hiecheck.hl7.reader import (
+    NOTE_BLANK,
+    NOTE_WHITESPACE,
+    STDIN_NAME,
+    RawMessage,
+    ReadNote,
+    SourceSummary,
+    expand_paths,
+    read_stream,
+)
+from hiecheck.hl7.requirements import CompiledRequirements
+from hiecheck.hl7.structure import check_structure
+from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
+
+STDIN_LABEL = "<stdin>"
+BATCH_SIZE = 256
+IN_FLIGHT_PER_JOB = 4
+WHOLE_FILE_BYTES = 4 << 20  # files up to this size are read and checked whole by a worker
+
+
+@dataclass(slots=True)
+class SourceStart:
+    """A source (file or stdin) begins."""
+
+    source: str
+
+
+@dataclass(slots=True)
+class SourceEnd:
+    """A source ended: its file-level findings and message count."""
+
+    source: str
+    messages: int
+    findings: list[Finding]
+
+
+@dataclass(slots=True)
+class MessageResult:
+    """Everything found about one message (plain data: cheap to build and to pickle)."""
+
+    source: str
+    number: int
+    line: int
+    message_type: str
+    control_id: str
+    version: str
+    segment_ids: tuple[str, ...]
+    latency: float | None
+    groups: dict[str, GroupResult]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+Event = SourceStart | MessageResult | SourceEnd
+
+
+@dataclass(slots=True)
+class Checks:
+    """What to run on every message."""
+
+    requirements: CompiledRequirements | None
+    timing: TimingRules
+
+
+def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
+    """Tokenize one raw message and run every check on it."""
+    message = tokenize(raw)
+    findings = message_note_findings(raw)
+    findings.extend(check_structure(message))
+    groups: dict[str, GroupResult] = {}
+    if checks.requirements is not None:
+        content, groups = check_content(message, checks.requirements)
+        findings.extend(content)
+    timing = check_timing(message, checks.timing)
+    findings.extend(timing.findings)
+    msh = message.msh
+    return MessageResult(
+        source=raw.source, number=raw.number, line=raw.line,
+        message_type=msh.field(9).strip(), control_id=message.control_id.strip(),
+        version=message.version, segment_ids=tuple(s.id for s in message.segments),
+        latency=timing.seconds, groups=groups, findings=findings,
+    )
+
+
+class _Counted:
+    """A binary stream that reports how many bytes were read (for the progress bar)."""
+
+    def __init__(self, stream: BinaryIO, advance: Callable[[int], None]) -> None:
+        self.stream = stream
+        self.advance = advance
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.advance(len(data))
+        return data
+
+
+_Item = tuple[str, object]  # ("start", name) | ("raw", RawMessage) | ("end", SourceEnd)
+
+
+def _leading_blank_to_whitespace(summary: SourceSummary, first_line: int) -> None:
+    """Blank lines before the first message mean the file does not start with MSH."""
+    for i, note in enumerate(summary.notes):
+        if note.kind == NOTE_BLANK and (not first_line or note.line < first_line):
+            summary.notes[i] = ReadNote(
+                NOTE_WHITESPACE, note.line,
+                "blank line(s) before the first segment: the input does not start with MSH",
+            )
+
+
+def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[_Item]:
+    for source in sources:
+        name = STDIN_LABEL if source == STDIN_NAME else source
+        summary = SourceSummary(name)
+        tracker = BatchTracker(summary)
+        yield "start", name
+        first_line = 0
+        extra: list[Finding] = []
+        try:
+            handle: BinaryIO = (
+                sys.stdin.buffer if source == STDIN_NAME
+                else open(source, "rb")  # noqa: SIM115 - closed below
+            )
+        except OSError as exc:
+            extra.append(_unreadable(name, f"cannot read file: {exc.strerror or exc}"))
+        else:
+            try:
+                for raw in read_stream(_Counted(handle, advance), summary):
+                    first_line = first_line or raw.line
+                    tracker.message(raw)
+                    yield "raw", raw
+            except OSError as exc:
+                extra.append(_unreadable(name, f"read failed: {exc.strerror or exc}"))
+            finally:
+                if source != STDIN_NAME:
+                    handle.close()
+        _leading_blank_to_whitespace(summary, first_line)
+        findings = source_findings(summary, tracker) + extra
+        yield "end", SourceEnd(name, summary.messages, findings)
+
+
+def _unreadable(name: str, problem: str) -> Finding:
+    return Finding("read.unreadable", Severity.ERROR, problem, name, 0, 0, "file")
+
+
+# ----------------------------------------------------------------------------- workers
+
+_WORKER_CHECKS: Checks | None = None
+
+
+def _init_worker(checks: Checks) -> None:
+    global _WORKER_CHECKS
+    _WORKER_CHECKS = checks
+
+
+def _check_batch(raws: list[RawMessage]) -> list[MessageResult]:
+    assert _WORKER_CHECKS is not None
+    return [validate_message(raw, _WORKER_CHECKS) for raw in raws]
+
+
+def _check_file(source: str) -> list[Event]:
+    """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
+    assert _WORKER_CHECKS is not None
+    return list(_sequential(_read_items([source], lambda n: None), _WORKER_CHECKS))
+
+
+def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
+    for kind, payload in items:
+        if kind == "raw":
+            yield validate_message(payload, checks)  # type: ignore[arg-type]
+        elif kind == "start":
+            yield SourceStart(payload)  # type: ignore[arg-type]
+        else:
+            yield payload  # type: ignore[misc]
+
+
+def _parallel(
+    sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
+) -> Iterator[Event]:
+    """Small files go to workers whole; big files and stdin are read here, checked in batches."""
+    pending: deque[Future[list[MessageResult]] | Future[list[Event]] | list[Event]] = deque()
+    limit = jobs * IN_FLIGHT_PER_JOB
+
+    def drain(keep: int) -> Iterator[Event]:
+        while len(pending) > keep:
+            head = pending.popleft()
+            yield from (head if isinstance(head, list) else head.result())
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(checks,)) as pool:
+        for source in sources:
+            size = None if source == STDIN_NAME else _size(source)
+            if size is not None and size <= WHOLE_FILE_BYTES:
+                pending.append(pool.submit(_check_file, source))
+                advance(size)
+                yield from drain(limit)
+                continue
+            batch: list[RawMessage] = []
+            for kind, payload in _read_items([source], advance):
+                if kind == "raw":
+                    batch.append(payload)  # type: ignore[arg-type]
+                    if len(batch) < BATCH_SIZE:
+                        continue
+                    pending.append(pool.submit(_check_batch, batch))
+                    batch = []
+                else:
+                    if batch:
+                        pending.append(pool.submit(_check_batch, batch))
+                        batch = []
+                    event = SourceStart(payload) if kind == "start" else payload  # type: ignore
+                    pending.append([event])  # type: ignore[list-item]
+                yield from drain(limit)
+        yield from drain(0)
+
+
+def _size(source: str) -> int | None:
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return None
+
+
+def validate_paths(
+    paths: Iterable[str],
+    checks: Checks,
+    *,
+    jobs: int = 1,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[Event]:
+    """Stream events for every message of every source named by ``paths``.
+
+    ``paths`` are files, folders, glob patterns or ``-`` (stdin); names that match nothing raise
+    InputError before anything is read. ``on_bytes`` is called with the bytes read so far (for a
+    progress bar).
+    """
+    sources = expand_paths(paths)
+    advance = on_bytes or (lambda n: None)
+    if jobs <= 1:
+        yield from _sequential(_read_items(sources, advance), checks)
+    else:
+        yield from _parallel(sources, checks, jobs, advance)
+
+
+def default_checks(
+    requirements: CompiledRequirements | None, profiles: Path | None = None
+) -> Checks:
+    """Checks with the timing rules from the profiles folder."""
+    return Checks(requirements, load_timing_rules(profiles))
+
+
+__all__ = [
+    "Checks",
+    "Event",
+    "InputError",
+    "MessageResult",
+    "SourceEnd",
+    "SourceStart",
+    "default_checks",
+    "validate_message",
+    "validate_paths",
+]
