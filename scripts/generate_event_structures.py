@@ -41,8 +41,10 @@ ADT_FAMILIES: dict[str, list[Candidate]] = {
     **{e: _family("ADT_A06") for e in ("A06", "A07")},
     **{e: _family("ADT_A09") for e in ("A09", "A10", "A11", "A12")},
     "A15": _family("ADT_A15", "ADT_A09"),
-    **{e: _family("ADT_A21", "ADT_A02")
-       for e in ("A21", "A22", "A23", "A25", "A26", "A27", "A29", "A32", "A33")},
+    **{
+        e: _family("ADT_A21", "ADT_A02")
+        for e in ("A21", "A22", "A23", "A25", "A26", "A27", "A29", "A32", "A33")
+    },
     **{e: _family("ADT_A30") for e in ("A30", "A34", "A35", "A36", "A46", "A48")},
     "A47": [("ADT_A44", "2.7", None), ("ADT_A30", None, "2.6")],
     "A49": [("ADT_A43", "2.7", None), ("ADT_A30", None, "2.6")],

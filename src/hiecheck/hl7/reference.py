@@ -27,7 +27,17 @@ from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 
 # Versions hl7apy 1.3.5 ships that this project checks (2.1 has too little reference data).
 SUPPORTED_VERSIONS: tuple[str, ...] = (
-    "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2",
+    "2.2",
+    "2.3",
+    "2.3.1",
+    "2.4",
+    "2.5",
+    "2.5.1",
+    "2.6",
+    "2.7",
+    "2.8",
+    "2.8.1",
+    "2.8.2",
 )
 UNBOUNDED = -1
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
@@ -121,7 +131,7 @@ class CompiledStructure:
 
 def _short_name(name: str, structure: str) -> str:
     prefix = structure + "_"
-    return name[len(prefix):] if name.startswith(prefix) else name
+    return name[len(prefix) :] if name.startswith(prefix) else name
 
 
 def _first_set(children: tuple[Node, ...], choice: bool) -> frozenset[str]:
@@ -141,8 +151,9 @@ def _build(ref: tuple, name: str, min_: int, max_: int, structure: str) -> Group
         if ctype == "SEG":
             children.append(SegmentNode(child_name, cmin, cmax))
         else:
-            children.append(_build(child_ref, _short_name(child_name, structure), cmin, cmax,
-                                   structure))
+            children.append(
+                _build(child_ref, _short_name(child_name, structure), cmin, cmax, structure)
+            )
     kids = tuple(children)
     choice = kind == "choice"
     return GroupNode(name, min_, max_, kids, choice, _first_set(kids, choice))
@@ -238,18 +249,36 @@ class FieldSpec:
     formats: tuple[tuple[int, str], ...] = ()
 
 
+@dataclass(slots=True, frozen=True)
+class FieldCheck:
+    """What to check on one present field (precomputed; ``None`` entries mean nothing)."""
+
+    spec: FieldSpec
+    single: bool  # may not repeat
+    max_length: int  # 0 = no limit known
+    whole: str | None  # primitive datatype of the whole field
+    components: tuple[tuple[int, str], ...]  # (component, primitive datatype)
+    min_separators: int  # component separators needed before a component check applies
+    codes: frozenset[str] | None  # allowed codes of an ID field's hl7apy table
+
+
 @dataclass(slots=True)
 class SegmentSpec:
-    """A segment's fields plus the precomputed lists the per-message loop walks."""
+    """A segment's fields plus the lookup table the per-message loop uses.
+
+    ``checks[n]`` is the :class:`FieldCheck` of field ``n`` (``None`` when there is nothing to
+    check), ``GAP`` for a number the version leaves out; numbers past ``field_count`` are undefined.
+    """
 
     id: str
     fields: tuple[FieldSpec, ...]
-    required: tuple[FieldSpec, ...] = ()
-    single: tuple[FieldSpec, ...] = ()  # fields that may not repeat
-    formatted: tuple[FieldSpec, ...] = ()  # fields with primitive-format checks
-    limited: tuple[FieldSpec, ...] = ()  # fields with a max length
-    coded: tuple[tuple[FieldSpec, frozenset[str]], ...] = ()  # ID fields with an hl7apy table
-    field_count: int = 0
+    required: tuple[FieldSpec, ...]
+    checks: tuple[FieldCheck | str | None, ...]
+    field_count: int  # highest field number defined
+    active: tuple[tuple[int, FieldCheck | str], ...] = ()  # (n, check) where there is one, by n
+
+
+GAP = "gap"
 
 
 def _component_formats(struct: tuple | list | None, datatype: str) -> tuple[tuple[int, str], ...]:
@@ -281,13 +310,17 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         return None
     lib = library(version)
     ref = lib.SEGMENTS.get(seg_id)
-    if ref is None:
+    if ref is None or ref[0] != "sequence":
         return None
+    children = ref[1] if len(ref) > 1 else ()
     limits = base_max_lengths(version)
     codes = tables(version)
     specs: list[FieldSpec] = []
-    for position, child in enumerate(ref[1], start=1):
-        fname, fref, (fmin, fmax) = child[0], child[1], child[2]
+    for position, child in enumerate(children, start=1):
+        fname, (fmin, fmax) = child[0], child[2]
+        # The field's own definition: a few segment entries point at another field's reference
+        # (2.6 IN1-40/41, 2.7 DG1-7..14, 2.8 PR1-11/12 …); hl7apy validates with the wrong one.
+        fref = lib.FIELDS.get(fname) or child[1]
         number = _field_number(fname, position)
         datatype = fref[2] or ""
         struct = fref[1]
@@ -295,21 +328,50 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         max_length = fref[5] if fref[5] and fref[5] > 0 else limits.get(datatype)
         if (seg_id, number) in CONDITIONAL_FIELDS:
             fmin = 0
-        specs.append(FieldSpec(number, fref[3] or fname, datatype, fmin, fmax, table, max_length,
-                               _component_formats(struct, datatype)))
+        specs.append(
+            FieldSpec(
+                number,
+                fref[3] or fname,
+                datatype,
+                fmin,
+                fmax,
+                table,
+                max_length,
+                _component_formats(struct, datatype),
+            )
+        )
     fields_ = tuple(specs)
-    skip_header = seg_id == "MSH"
+    count = max((f.number for f in fields_), default=0)
+    by_number: dict[int, FieldSpec] = {f.number: f for f in fields_}
+    checks: list[FieldCheck | str | None] = [None] * (count + 1)
+    for n in range(1, count + 1):
+        f = by_number.get(n)
+        if f is None:
+            checks[n] = GAP
+            continue
+        if seg_id == "MSH" and n <= 2:
+            continue
+        whole = next((dt for comp, dt in f.formats if comp == 0), None)
+        comps = tuple((comp, dt) for comp, dt in f.formats if comp > 0)
+        table = codes.get(f.table or "") if f.datatype == "ID" else None
+        max_length = f.max_length if f.max_length and f.datatype != "varies" else 0
+        if f.max == 1 or max_length or whole or comps or table:
+            checks[n] = FieldCheck(
+                f,
+                f.max == 1,
+                max_length,
+                whole,
+                comps,
+                min(comp for comp, _ in comps) - 1 if comps else 0,
+                frozenset(table) if table else None,
+            )
     return SegmentSpec(
         id=seg_id,
         fields=fields_,
-        required=tuple(f for f in fields_ if f.min > 0 and not (skip_header and f.number <= 2)),
-        single=tuple(f for f in fields_ if f.max == 1 and not (skip_header and f.number <= 2)),
-        formatted=tuple(f for f in fields_ if f.formats),
-        limited=tuple(f for f in fields_ if f.max_length and f.datatype != "varies"
-                      and not (skip_header and f.number <= 2)),
-        coded=tuple((f, frozenset(codes[f.table])) for f in fields_
-                    if f.datatype == "ID" and f.table in codes),
-        field_count=len(fields_),
+        required=tuple(f for f in fields_ if f.min > 0 and not (seg_id == "MSH" and f.number <= 2)),
+        checks=tuple(checks),
+        field_count=count,
+        active=tuple((n, c) for n, c in enumerate(checks) if c is not None),
     )
 
 

@@ -56,28 +56,52 @@ def check_structure(message: Message) -> list[Finding]:
         out.append(_finding(message, msh, rule, severity, problem.detail, msh.location(number)))
 
     matchable: list[Segment] = []
+    valid_ids = _ID_OK
     for seg in message.segments:
         sid = seg.id
-        if not _valid_id(sid):
-            out.append(_finding(
-                message, seg, "segment.invalid-id", Severity.ERROR,
-                f"segment id {sid[:8]!r} is not 3 characters [A-Z][A-Z0-9]{{2}}",
-                seg.location(), sid[:40]))
+        ok = valid_ids.get(sid)
+        if ok is None:
+            ok = _valid_id(sid)
+        if not ok:
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "segment.invalid-id",
+                    Severity.ERROR,
+                    f"segment id {sid[:8]!r} is not 3 characters [A-Z][A-Z0-9]{{2}}",
+                    seg.location(),
+                    sid[:40],
+                )
+            )
         elif sid[0] == "Z":
-            out.append(_finding(
-                message, seg, "segment.z-segment", Severity.INFO,
-                f"Z-segment {sid} (site-defined; kept, not checked against the standard)",
-                seg.location()))
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "segment.z-segment",
+                    Severity.INFO,
+                    f"Z-segment {sid} (site-defined; kept, not checked against the standard)",
+                    seg.location(),
+                )
+            )
         else:
             matchable.append(seg)
 
     version = message.version
     if not reference.is_supported(version):
-        out.append(_finding(
-            message, msh, "msh.version-unsupported", Severity.ERROR,
-            "MSH-12 version is not one hl7apy has reference data for "
-            f"({', '.join(reference.SUPPORTED_VERSIONS)}); version-dependent checks skipped",
-            msh.location(12), version))
+        out.append(
+            _finding(
+                message,
+                msh,
+                "msh.version-unsupported",
+                Severity.ERROR,
+                "MSH-12 version is not one hl7apy has reference data for "
+                f"({', '.join(reference.SUPPORTED_VERSIONS)}); version-dependent checks skipped",
+                msh.location(12),
+                version,
+            )
+        )
         return out
 
     known = reference.known_segments(version)
@@ -86,11 +110,18 @@ def check_structure(message: Message) -> list[Finding]:
         if seg.id in known:
             ordered.append(seg)
         else:
-            out.append(_finding(
-                message, seg, "segment.unknown", Severity.ERROR,
-                f"segment {seg.id} is not defined in HL7 {version}", seg.location()))
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "segment.unknown",
+                    Severity.ERROR,
+                    f"segment {seg.id} is not defined in HL7 {version}",
+                    seg.location(),
+                )
+            )
 
-    compiled = _resolve_structure(message, out)
+    compiled = _resolve_cached(message, version, out)
     if compiled is not None:
         ids = ",".join([s.id for s in ordered]) + ","
         if not compiled.matches(ids):
@@ -100,10 +131,35 @@ def check_structure(message: Message) -> list[Finding]:
 
 
 def _finding(
-    message: Message, seg: Segment, rule: str, severity: Severity, text: str, location: str,
+    message: Message,
+    seg: Segment,
+    rule: str,
+    severity: Severity,
+    text: str,
+    location: str,
     value: str | None = None,
 ) -> Finding:
     return Finding(rule, severity, text, message.source, seg.line, message.number, location, value)
+
+
+_RESOLVED: dict[tuple[str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
+
+
+def _resolve_cached(message: Message, version: str, out: list[Finding]) -> CompiledStructure | None:
+    """:func:`_resolve_structure` memoised on (version, MSH-9 as written)."""
+    key = (version, message.msh.field(9))
+    hit = _RESOLVED.get(key)
+    if hit is None:
+        found: list[Finding] = []
+        hit = (_resolve_structure(message, found), found)
+        if len(_RESOLVED) < 4096:
+            _RESOLVED[key] = hit
+    compiled, templates = hit
+    msh = message.msh
+    for t in templates:
+        out.append(Finding(t.rule, t.severity, t.message, message.source, msh.line,
+                           message.number, t.location, t.value))
+    return compiled
 
 
 def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructure | None:
@@ -119,42 +175,90 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
         name = reference.structure_for(version, code, event, declared)
         if name is None:
             if mapped is None:
-                out.append(_finding(
-                    message, msh, "msh.unknown-message-type", Severity.ERROR,
-                    f"message structure {declared} (MSH-9.3) is not defined in HL7 {version}",
-                    msh.location(9, 3)))
+                out.append(
+                    _finding(
+                        message,
+                        msh,
+                        "msh.unknown-message-type",
+                        Severity.ERROR,
+                        f"message structure {declared} (MSH-9.3) is not defined in HL7 {version}",
+                        msh.location(9, 3),
+                    )
+                )
                 return None
-            out.append(_finding(
-                message, msh, "msh.unknown-structure", Severity.WARNING,
-                f"MSH-9.3 {declared} is not a message structure of HL7 {version}; "
-                f"checked as {mapped}, the structure of {type_text}", msh.location(9, 3)))
+            out.append(
+                _finding(
+                    message,
+                    msh,
+                    "msh.unknown-structure",
+                    Severity.WARNING,
+                    f"MSH-9.3 {declared} is not a message structure of HL7 {version}; "
+                    f"checked as {mapped}, the structure of {type_text}",
+                    msh.location(9, 3),
+                )
+            )
             name = mapped
         elif mapped is not None and mapped != name and key in events:
-            out.append(_finding(
-                message, msh, "msh.structure-mismatch", Severity.WARNING,
-                f"MSH-9.3 {declared} differs from {mapped}, the structure HL7 {version} "
-                f"gives {type_text}; checked as {declared}", msh.location(9, 3)))
+            out.append(
+                _finding(
+                    message,
+                    msh,
+                    "msh.structure-mismatch",
+                    Severity.WARNING,
+                    f"MSH-9.3 {declared} differs from {mapped}, the structure HL7 {version} "
+                    f"gives {type_text}; checked as {declared}",
+                    msh.location(9, 3),
+                )
+            )
     else:
         if not code or (not event and mapped is None):
-            out.append(_finding(
-                message, msh, "msh.unknown-message-type", Severity.ERROR,
-                "MSH-9 has no message code and trigger event", msh.location(9)))
+            out.append(
+                _finding(
+                    message,
+                    msh,
+                    "msh.unknown-message-type",
+                    Severity.ERROR,
+                    "MSH-9 has no message code and trigger event",
+                    msh.location(9),
+                )
+            )
             return None
         if key in events and events[key] is None:
-            out.append(_finding(
-                message, msh, "structure.not-checked", Severity.WARNING,
-                f"{type_text} has no message structure in hl7apy's HL7 {version} data "
-                "(withdrawn event); segment order not checked", msh.location(9)))
+            out.append(
+                _finding(
+                    message,
+                    msh,
+                    "structure.not-checked",
+                    Severity.WARNING,
+                    f"{type_text} has no message structure in hl7apy's HL7 {version} data "
+                    "(withdrawn event); segment order not checked",
+                    msh.location(9),
+                )
+            )
             return None
         if mapped is None:
-            out.append(_finding(
-                message, msh, "msh.unknown-message-type", Severity.ERROR,
-                f"{type_text} is not a message type of HL7 {version}", msh.location(9)))
+            out.append(
+                _finding(
+                    message,
+                    msh,
+                    "msh.unknown-message-type",
+                    Severity.ERROR,
+                    f"{type_text} is not a message type of HL7 {version}",
+                    msh.location(9),
+                )
+            )
             return None
-        out.append(_finding(
-            message, msh, "msh.structure-inferred", Severity.INFO,
-            f"MSH-9.3 (message structure) is empty; inferred {mapped} from {type_text}",
-            msh.location(9, 3), mapped))
+        out.append(
+            _finding(
+                message,
+                msh,
+                "msh.structure-inferred",
+                Severity.INFO,
+                f"MSH-9.3 (message structure) is empty; inferred {mapped} from {type_text}",
+                msh.location(9, 3),
+                mapped,
+            )
+        )
         name = mapped
     return reference.compile_structure(version, name)
 
@@ -250,20 +354,39 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
         if reason == "too-many" and cap is not None:
             node, path = cap
             limit = node.max
-            out.append(_finding(
-                message, seg, "structure.too-many", Severity.ERROR,
-                f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
-                f"{seg.location()} is one too many", seg.location()))
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "structure.too-many",
+                    Severity.ERROR,
+                    f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
+                    f"{seg.location()} is one too many",
+                    seg.location(),
+                )
+            )
         elif reason == "out-of-order":
-            out.append(_finding(
-                message, seg, "structure.unexpected-segment", Severity.ERROR,
-                f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
-                seg.location()))
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "structure.unexpected-segment",
+                    Severity.ERROR,
+                    f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
+                    seg.location(),
+                )
+            )
         else:
-            out.append(_finding(
-                message, seg, "structure.unexpected-segment", Severity.ERROR,
-                f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
-                seg.location()))
+            out.append(
+                _finding(
+                    message,
+                    seg,
+                    "structure.unexpected-segment",
+                    Severity.ERROR,
+                    f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
+                    seg.location(),
+                )
+            )
     for miss in walk.missing:
         node = miss.node
         if isinstance(node, SegmentNode) and node.id in out_of_order:
@@ -274,13 +397,26 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
         else:
             anchor = remaining[-1] if remaining else message.msh
             where = f"after {anchor.location()}"
-        out.append(_finding(
-            message, anchor, "structure.missing-required-segment", Severity.ERROR,
-            f"required {_describe(node)} of {miss.path} is missing {where}", anchor.location()))
+        out.append(
+            _finding(
+                message,
+                anchor,
+                "structure.missing-required-segment",
+                Severity.ERROR,
+                f"required {_describe(node)} of {miss.path} is missing {where}",
+                anchor.location(),
+            )
+        )
     if not out:
         # The greedy walker accepted what the exact matcher refused: still say it is invalid.
-        out.append(_finding(
-            message, message.msh, "structure.unexpected-segment", Severity.ERROR,
-            f"segment order does not match {compiled.name} (HL7 {compiled.version})",
-            message.msh.location()))
+        out.append(
+            _finding(
+                message,
+                message.msh,
+                "structure.unexpected-segment",
+                Severity.ERROR,
+                f"segment order does not match {compiled.name} (HL7 {compiled.version})",
+                message.msh.location(),
+            )
+        )
     return out
