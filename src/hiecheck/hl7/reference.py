@@ -173,10 +173,18 @@ def _quantifier(min_: int, max_: int) -> str:
 
 def _regex(node: Node) -> str:
     if isinstance(node, SegmentNode):
-        return f"(?:{node.id},){_quantifier(node.min, node.max)}"
+        quantifier = _quantifier(node.min, node.max)
+        return f"(?:{node.id},){quantifier}{'+' if quantifier else ''}"  # possessive: greedy
     sep = "|" if node.choice else ""
     body = sep.join(_regex(child) for child in node.children)
-    return f"(?:{body}){_quantifier(node.min, node.max)}"
+    # An occurrence of a group holds at least one segment (as in hl7apy, where a group element
+    # exists only with a child): it must start with one of the group's first segments.
+    # Segments repeat possessively and each occurrence is atomic (greedy, no backtracking into
+    # it), as hl7apy's parser and the diagnostic walker read a message: NTEs after OBR belong to
+    # the OBR, not to a following OBSERVATION. This also keeps a failing match linear where
+    # hl7apy's structures are ambiguous (OBSERVATION = [OBX] {NTE} repeated).
+    starts = "|".join(sorted(node.first))
+    return f"(?:(?=(?:{starts}),)(?>{body})){_quantifier(node.min, node.max)}"
 
 
 def _segment_ids(node: Node) -> set[str]:

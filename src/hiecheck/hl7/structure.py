@@ -313,9 +313,9 @@ class _Walk:
                     break
                 start = self.i
                 self.occurrence(node, inner)
-                count += 1
                 if self.i == start:
-                    break
+                    break  # an occurrence holds at least one segment
+                count += 1
         if count < node.min:
             self.missing.append(_Missing(node, path, self.i))
 

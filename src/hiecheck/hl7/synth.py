@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from hiecheck.hl7 import reference
-from hiecheck.hl7.reference import FieldSpec, Node, SegmentNode
+from hiecheck.hl7.reference import FieldSpec, GroupNode, Node, SegmentNode
 
 _VALUES: dict[str, tuple[str, ...]] = {
     "XPN": ("DOE^JANE^Q^^^^L", "SMITH^JOHN^A^JR^^^L", "NGUYEN^LINH^^^^^L", "MARTIN^CLAIRE^^^^^L"),
@@ -116,11 +116,27 @@ def _walk(node: Node, rng: random.Random, out: list[str], optional: float) -> No
         out.extend([node.id] * times)
         return
     for _ in range(_times(node.min, node.max, rng, optional)):
+        before = len(out)
         if node.choice:
             _walk(rng.choice(node.children), rng, out, optional)
-            continue
-        for child in node.children:
-            _walk(child, rng, out, optional)
+        else:
+            for child in node.children:
+                _walk(child, rng, out, optional)
+        if len(out) == before:  # an occurrence holds at least one segment
+            _force(node, out)
+
+
+def _force(node: Node, out: list[str]) -> None:
+    """The smallest non-empty content of a group whose children all came out empty."""
+    first = node.children[0] if isinstance(node, GroupNode) else node
+    if isinstance(first, SegmentNode):
+        out.append(first.id)
+    else:
+        _force(first, out)
+        if not first.choice:
+            for child in first.children[1:]:
+                if child.min > 0:
+                    _walk(child, random.Random(0), out, 0.0)
 
 
 def _times(min_: int, max_: int, rng: random.Random, optional: float) -> int:
@@ -138,7 +154,15 @@ def segment_ids(
     if compiled is None:
         raise KeyError(f"{version} {structure}")
     out: list[str] = []
-    _walk(compiled.root, rng, out, optional)
+    for _ in range(50):
+        out = []
+        _walk(compiled.root, rng, out, optional)
+        # Structures are read greedily (NTEs after OBR belong to it, as in hl7apy); a random
+        # walk may give an order only a non-greedy reading accepts, so draw again.
+        if compiled.matches(",".join(out) + ","):
+            return out
+    out = []
+    _walk(compiled.root, rng, out, 0.0)
     return out
 
 
