@@ -33,7 +33,8 @@ def test_valid_adt_a01_has_no_findings(make_message, adt_a01) -> None:  # type: 
 
 
 def test_valid_oru_r01_has_no_findings(make_message) -> None:  # type: ignore[no-untyped-def]
-    lines = [MSH.format(t="ORU^R01^ORU_R01", v="2.5.1"), PID, OBR, OBX, OBX.replace("|1|", "|2|", 1)]
+    second = OBX.replace("|1|", "|2|", 1)
+    lines = [MSH.format(t="ORU^R01^ORU_R01", v="2.5.1"), PID, OBR, OBX, second]
     assert _check(make_message, lines) == []
 
 
