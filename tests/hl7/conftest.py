@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -134,3 +134,47 @@ def h() -> SimpleNamespace:
         validate_bytes=validate_bytes, run_process=run_process, json_report=json_report,
         MSH_TIME=MSH_TIME,
     )
+
+
+# Structure-engine helpers: tokenized messages from segment lines.
+MessageFactory = Callable[..., Message]
+
+
+
+def build_message(lines: list[str], source: str = "mem") -> Message:
+    """Tokenize one message given as segment lines (joined with CR, as on the wire)."""
+    data = ("\r".join(lines) + "\r").encode("utf-8")
+    raws = list(read_stream(io.BytesIO(data), SourceSummary(source)))
+    assert len(raws) == 1, "helper expects exactly one message"
+    return tokenize(raws[0])
+
+
+@pytest.fixture(scope="session")
+def make_message() -> MessageFactory:
+    """Factory: ``make_message(["MSH|...", "PID|..."])`` → tokenized Message."""
+    return build_message
+
+
+def structure_msh(
+    version: str = "2.5.1", msg_type: str = "ADT^A01^ADT_A01", control: str = "1"
+) -> str:
+    """An MSH line with valid required fields."""
+    return f"MSH|^~\\&|APP|FAC|HIN|HIE|20240105123000||{msg_type}|{control}|P|{version}"
+
+
+@pytest.fixture
+def msh_line() -> Callable[..., str]:
+    """Factory for an MSH line: ``msh_line(version, msg_type)``."""
+    return structure_msh
+
+
+# Minimal valid segments for ADT_A01 in 2.5.1 (required fields valued).
+EVN_A01 = "EVN|A01|20240105123000"
+PID_A01 = "PID|1||100234^^^HOSP^MR||DOE^JANE||19800101|F"
+PV1_A01 = "PV1|1|I|MED^101^A"
+
+
+@pytest.fixture
+def adt_a01() -> list[str]:
+    """Lines of a minimal valid ADT^A01 (2.5.1)."""
+    return [structure_msh(), EVN_A01, PID_A01, PV1_A01]

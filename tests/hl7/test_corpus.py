@@ -143,7 +143,6 @@ def test_doubled_backslash_in_msh2_is_a_header_problem(
         assert pid is not None and pid.component(3, 1) == "PID1234"
 
 
-@pytest.mark.xfail(strict=True, reason="needs structure engine (hl7-structure branch)")
 def test_doubled_backslash_in_msh2_is_reported_as_a_finding(
     h: SimpleNamespace, corpus_dir: Path, corpus_manifest: list[dict[str, str]]
 ) -> None:
@@ -173,7 +172,6 @@ def test_z_segments_are_kept(h: SimpleNamespace, corpus_dir: Path) -> None:
     assert msg.segment_ids == ("MSH", "PID", "ZVN", "ZPD")
 
 
-@pytest.mark.xfail(strict=True, reason="needs structure engine (hl7-structure branch)")
 def test_z_segments_are_reported(h: SimpleNamespace, corpus_dir: Path) -> None:
     findings = h.all_findings(h.run_events([str(corpus_dir / "rethink/edge-z-segments.hl7")]))
     where = {f.location.split("-")[0] for f in findings if f.rule.startswith("segment.")}
@@ -191,7 +189,6 @@ def test_nonstandard_segment_ids_are_kept_and_miss_their_standard_segments(
     assert {"PID[1]", "PV1[1]"} <= missing
 
 
-@pytest.mark.xfail(strict=True, reason="needs structure engine (hl7-structure branch)")
 def test_nonstandard_segment_ids_are_reported(h: SimpleNamespace, corpus_dir: Path) -> None:
     path = corpus_dir / "rethink/invalid-segment-header-length.hl7"
     findings = h.all_findings(h.run_events([str(path)]))
@@ -204,7 +201,6 @@ def test_wrong_version_is_read(h: SimpleNamespace, corpus_dir: Path) -> None:
     assert msg.version == "1.0"
 
 
-@pytest.mark.xfail(strict=True, reason="needs structure engine (hl7-structure branch)")
 def test_wrong_version_is_reported(h: SimpleNamespace, corpus_dir: Path) -> None:
     events = h.run_events([str(corpus_dir / "rethink/invalid-wrong-version.hl7")])
     assert any(f.rule.startswith("msh.") and f.location.startswith("MSH[1]-12")
