@@ -236,9 +236,8 @@ class MessageEvidence:
                 f"{_examples(g.examples, g.proven)}"
             )
         if g.present == 0:
-            return False, (
-                f"{rule.key_field} never valued in {g.applicable} {where} messages: {label} missing"
-            )
+            absent = rule.absent or f"{rule.key_field} never valued"
+            return False, f"{absent} in {g.applicable} {where} messages: {label} missing"
         parts: list[str] = []
         for pattern, k in sorted(g.missing.items(), key=lambda kv: (-kv[1], kv[0])):
             what = "segment absent" if "-" not in pattern else "not valued"

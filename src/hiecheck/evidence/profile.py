@@ -55,6 +55,10 @@ class GroupRule(_Input):
 
     fields: str
     key_field: str
+    absent: str | None = Field(
+        default=None,
+        description="words when the group is in no message (default: KEY never valued)",
+    )
     min_messages: int = Field(ge=1)
     min_share: float = Field(ge=0, le=1)
     fix: str
