@@ -1,4 +1,4 @@
-"""Every role with passing and failing message sets (API level: collect → MessageEvidence → evaluate)."""
+"""Every role with passing and failing message sets (collect → MessageEvidence → evaluate)."""
 
 from __future__ import annotations
 
