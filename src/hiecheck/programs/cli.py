@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 
 from hiecheck.errors import InputError
+from hiecheck.evidence.assess import MessageEvidence, role_titles
+from hiecheck.evidence.collect import collect
+from hiecheck.evidence.profile import load_evidence_profile
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.evaluate import evaluate
 from hiecheck.programs.organization import load_organization
@@ -108,8 +113,30 @@ def programs(
     raise typer.Exit(0)
 
 
+def _shown_path(path: Path) -> str:
+    """A path for reports: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
 def check(
     org_file: Annotated[Path, typer.Argument(metavar="ORG.toml", help="The organization file.")],
+    messages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--messages",
+            metavar="PATH",
+            help=(
+                "HL7 messages that prove interface requirements: files, folders, glob patterns "
+                "(repeatable; overrides the org file's `messages`)."
+            ),
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Worker processes reading messages.")
+    ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
         CheckFormat, typer.Option("--format", help="table, json or markdown.")
@@ -119,22 +146,49 @@ def check(
         typer.Option("--strict", help="Also fail (exit 1) when a needed item is only attested."),
     ] = False,
     profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
+    With --messages (or `messages` in the org file) interface requirements are proven or
+    disproven from the organization's own HL7 messages.
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
     """
     when = parse_as_of(as_of)
     loaded_profiles = _profiles(profiles, when)
     org = load_organization(org_file)
-    report = evaluate(org, loaded_profiles, when, strict=strict)
-    if fmt is CheckFormat.json:
-        typer.echo(report.model_dump_json(indent=2))
-    elif fmt is CheckFormat.markdown:
-        typer.echo(render_markdown(report), nl=False)
-    else:
-        render_table(report, _console())
+    paths = list(messages or [])
+    if not paths and org.messages_dir is not None:
+        paths = [_shown_path(org.messages_dir)]
+    evidence = None
+    summary = None
+    if paths:
+        profile = load_evidence_profile(profiles, when)
+        collected = collect(paths, profile, profiles=profiles, jobs=jobs)
+        evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
+        summary = collected.summary()
+    report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
+    report.messages = summary
+    with ExitStack() as stack:
+        handle: TextIO = (
+            stack.enter_context(output.open("w", encoding="utf-8", newline="\n"))
+            if output is not None
+            else sys.stdout
+        )
+        if fmt is CheckFormat.json:
+            handle.write(report.model_dump_json(indent=2) + "\n")
+        elif fmt is CheckFormat.markdown:
+            handle.write(render_markdown(report))
+        else:
+            console = (
+                Console(file=handle, highlight=False, markup=False, width=120)
+                if output is not None
+                else _console()
+            )
+            render_table(report, console)
     raise typer.Exit(report.exit_code)
 
 

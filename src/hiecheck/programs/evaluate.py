@@ -34,6 +34,11 @@ ATTESTED_STEP = (
     "Items marked 'attested' are declared in your organization file but not yet proven; "
     "have hiecheck read your HL7 messages (or send samples to HealthInfoNet) to prove them."
 )
+ATTESTED_WITH_MESSAGES_STEP = (
+    "Items marked 'attested' are declared in your organization file and cannot be shown by HL7 "
+    "messages (e.g. HIE participation, Clinical Portal access, a Letter of Direction); "
+    "HealthInfoNet confirms them with you."
+)
 CONFLICT_STEP = (
     "Check your HIE status with {hie_name} ({hie_email}) and correct [hie] participant "
     "in the organization file."
@@ -45,6 +50,10 @@ class _Assessed:
     status: str  # met | attested | unmet
     detail: str
     evidence: tuple[str, ...]
+    from_evidence: bool = False
+    fixes: tuple[str, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    messages: tuple[str, ...] = ()
 
 
 def _fill(text: str, profile: ProgramProfile) -> str:
@@ -66,10 +75,29 @@ def _assess_role(
         status, detail = declared_status(req, loaded.org)
         lines: tuple[str, ...] = ()
         found = evidence.assess(req, role) if evidence is not None else None
-        if found is not None:
-            status, detail, lines = found.status, found.detail, tuple(found.lines)
-        out[req.id] = _Assessed(status, detail, lines)
+        if found is None:
+            out[req.id] = _Assessed(status, detail, lines)
+        else:
+            out[req.id] = _Assessed(
+                found.status, found.detail, tuple(found.lines), True, tuple(found.fixes),
+                tuple(found.counts.items()), tuple(found.messages),
+            )
     return out
+
+
+def _proven(path: Path | None, assessed: dict[str, _Assessed]) -> bool:
+    """A path is proven when every requirement evidence answered for is met (at least one)."""
+    if path is None:
+        return True
+    answered = [assessed[r] for r in path.requires if assessed[r].from_evidence]
+    return bool(answered) and all(a.status == "met" for a in answered)
+
+
+def _steps(
+    role: Role, rid: str, assessed: dict[str, _Assessed], profile: ProgramProfile
+) -> list[str]:
+    """Next steps for an unmet requirement: the profile's step, then the evidence's exact fixes."""
+    return [_fill(role.requirement(rid).next_step, profile), *assessed[rid].fixes]
 
 
 def _path_status(path: Path, assessed: dict[str, _Assessed]) -> str:
@@ -113,19 +141,30 @@ def _tier(
         states[r.tier.level] = (r, path, status, assessed)  # type: ignore[union-attr]
     reached_levels = [lvl for lvl, s in states.items() if s[2] != "unmet"]
     reached = max(reached_levels) if reached_levels else min(states)
-    basis = "proven" if states[reached][2] == "met" else "attested"
+    r_path, r_status = states[reached][1], states[reached][2]
+    proven = r_status == "met" or (r_status == "attested" and _proven(r_path, states[reached][3]))
+    basis = "proven" if proven else "attested"
     higher = [lvl for lvl in states if lvl > reached]
     next_tier = min(higher) if higher else None
     missing: list[str] = []
+    checklist: list[str] = []
     steps: list[str] = []
     if next_tier is not None:
         n_role, n_path, _, n_assessed = states[next_tier]
         missing = _missing(n_role, n_path, n_assessed)
+        if n_path is not None:
+            for rid in n_path.requires:
+                a = n_assessed[rid]
+                if a.status == "unmet":
+                    checklist += list(a.fixes) or [
+                        _fill(n_role.requirement(rid).next_step, enr.profile)
+                    ]
         if reached < role.tier.level and n_path is not None:
             steps = [
-                _fill(n_role.requirement(rid).next_step, enr.profile)
+                step
                 for rid in n_path.requires
                 if n_assessed[rid].status == "unmet"
+                for step in _steps(n_role, rid, n_assessed, enr.profile)
             ]
     pmpm = {lvl: s[0].tier.pmpm_usd for lvl, s in states.items()}  # type: ignore[union-attr]
     sought = role.tier.level
@@ -135,6 +174,7 @@ def _tier(
         basis=basis,
         next_tier=next_tier,
         missing_for_next=missing,
+        checklist_for_next=list(dict.fromkeys(checklist)),
         pmpm_usd=pmpm,
         pmpm_reached_usd=pmpm[reached],
         pmpm_sought_usd=pmpm[sought],
@@ -184,9 +224,10 @@ def _role_report(
         elif missing:
             status, basis = "within_reach", None
             incentive_steps += [
-                _fill(role.requirement(r).next_step, profile)
+                step
                 for r in inc.requires
                 if assessed[r].status == "unmet"
+                for step in _steps(role, r, assessed, profile)
             ]
             if inc.next_step:
                 incentive_steps.append(_fill(inc.next_step, profile))
@@ -252,6 +293,10 @@ def _role_report(
                 needed_for=needed_for,
                 blocking=req.id in blocking_ids and status != "not_applicable",
                 evidence=list(a.evidence),
+                source="evidence" if a.from_evidence else "declaration",
+                fixes=list(a.fixes),
+                evidence_counts=dict(a.counts),
+                evidence_messages=list(a.messages),
                 citation=req.citation,
             )
         )
@@ -284,20 +329,22 @@ def _role_report(
     # next steps, most urgent first
     if required and condition == "unmet" and best is not None:
         steps += [
-            _fill(role.requirement(r).next_step, profile)
+            step
             for r in best.requires
             if assessed[r].status == "unmet"
+            for step in _steps(role, r, assessed, profile)
         ]
     for inc in role.incentives:
         if inc.id in sought:
             steps += [
-                _fill(role.requirement(r).next_step, profile)
+                step
                 for r in inc.requires
                 if assessed[r].status == "unmet"
+                for step in _steps(role, r, assessed, profile)
             ]
     steps += tier_steps + incentive_steps
     if any(r.status == "attested" for r in requirements) or (tier and tier.basis == "attested"):
-        steps.append(ATTESTED_STEP)
+        steps.append(ATTESTED_WITH_MESSAGES_STEP if evidence is not None else ATTESTED_STEP)
     steps = list(dict.fromkeys(steps))
 
     readings = [ReadingNote(id=r.id, text=r.text) for r in profile.readings_for(role.id)]

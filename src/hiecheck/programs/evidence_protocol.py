@@ -26,6 +26,15 @@ class RequirementEvidence(BaseModel):
         default_factory=list,
         description="per-field evidence lines, e.g. 'PID[1]-7 valued in 48/50 ADT^A01' (no PHI)",
     )
+    fixes: list[str] = Field(
+        default_factory=list, description="checklist items that would make it met (plain language)"
+    )
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="message counts behind the verdict, e.g. ADT_messages"
+    )
+    messages: list[str] = Field(
+        default_factory=list, description="example messages examined, as 'file #n' (no values)"
+    )
 
 
 @runtime_checkable

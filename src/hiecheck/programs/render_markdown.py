@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hiecheck.evidence.summary import MessagesSummary
 from hiecheck.programs.report import Report, RoleReport
 
 STATUS_WORDS = {
@@ -52,7 +53,12 @@ def _role(role: RoleReport) -> list[str]:
         out += ["What is needed and where you stand:", ""]
         for req in role.requirements:
             needed = f" Needed for: {'; '.join(req.needed_for)}." if req.needed_for else ""
-            out.append(f"- {req.label}: **{STATUS_WORDS[req.status]}** ({req.detail}).{needed}")
+            basis = " Shown by your HL7 messages:" if req.source == "evidence" else ""
+            if req.source == "evidence" and req.status == "unmet":
+                basis = " What your HL7 messages show:"
+            out.append(
+                f"- {req.label}: **{STATUS_WORDS[req.status]}** ({req.detail}).{needed}{basis}"
+            )
             out += [f"  - {line}" for line in req.evidence]
         out.append("")
     if role.tier is not None:
@@ -65,9 +71,9 @@ def _role(role: RoleReport) -> list[str]:
             f"${t.difference_sought_vs_reached_usd:.2f} per member per month.",
             "",
         ]
-        if t.next_tier is not None and t.missing_for_next:
-            out += [f"Still missing for Tier {t.next_tier}:", ""]
-            out += [f"- {m}" for m in t.missing_for_next]
+        if t.next_tier is not None and (t.checklist_for_next or t.missing_for_next):
+            out += [f"To reach Tier {t.next_tier}:", ""]
+            out += [f"- [ ] {m}" for m in (t.checklist_for_next or t.missing_for_next)]
             out.append("")
     if role.incentives:
         out += ["Incentives:", ""]
@@ -91,20 +97,117 @@ def _role(role: RoleReport) -> list[str]:
     return out
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _messages(summary: MessagesSummary) -> list[str]:
+    types = ", ".join(f"{n} {t}" for t, n in summary.by_type.items())
+    out = [
+        "## What your HL7 messages show",
+        "",
+        f"hiecheck read {_plural(summary.messages, 'message')} ({types}) in "
+        f"{_plural(len(summary.files), 'file')}: {', '.join(summary.files)}. "
+        "This report names fields and message numbers only, never patient information.",
+        "",
+    ]
+    for code, lat in summary.latency.items():
+        if lat.measured and lat.median_seconds is not None:
+            verdict = "real-time" if lat.realtime_shown else "not real-time"
+            out.append(
+                f"- {code}: {lat.within_limit} of {lat.measured} messages with a measurable delay "
+                f"were created within {lat.limit_minutes:g} minutes of the event "
+                f"(median {lat.median_seconds / 60:.0f} min): **{verdict}**."
+            )
+        else:
+            out.append(
+                f"- {code}: no message carries a usable event time, so real-time sending "
+                "cannot be shown."
+            )
+    out.append("")
+    if summary.findings:
+        counts = ", ".join(f"{f.count} × {f.rule} ({f.severity})" for f in summary.findings)
+        out += [
+            f"Message checks also found: {counts}. These do not change the results above; "
+            f"run `hiecheck validate {' '.join(summary.paths)}` for the details.",
+            "",
+        ]
+    out += [f"How hiecheck reads 'real-time': {summary.realtime_reading}", ""]
+    return out
+
+
+def _summary(report: Report) -> list[str]:
+    out = ["## Summary", ""]
+    for role in report.roles:
+        proven = [r for r in role.requirements if r.status == "met"]
+        unmet = [r for r in role.requirements if r.status == "unmet" and r.blocking]
+        line = f"- **{role.name}**: {STATUS_WORDS[role.status]}."
+        if proven:
+            line += " Your messages show: " + "; ".join(r.label for r in proven) + "."
+        if unmet:
+            line += " Not yet met: " + "; ".join(r.label for r in unmet) + "."
+        if role.tier is not None:
+            line += f" PCPlus tier reached: Tier {role.tier.reached} (you seek Tier "
+            line += f"{role.tier.sought})."
+        out.append(line)
+    out.append("")
+    if report.result == "unmet":
+        out += ["You do not yet meet every condition: the checklist below says what to change.", ""]
+    elif report.result == "attested":
+        out += ["You meet every condition on the basis of what you declared.", ""]
+    else:
+        out += ["You meet every condition, proven by your messages.", ""]
+    return out
+
+
+def _checklist(report: Report) -> list[str]:
+    items: list[str] = []
+    for role in report.roles:
+        for req in role.requirements:
+            if req.status == "unmet" and (req.blocking or req.source == "evidence"):
+                items += req.fixes
+        if role.tier is not None:
+            items += role.tier.checklist_for_next
+        items += role.next_steps
+    items = list(dict.fromkeys(items))
+    if not items:
+        return []
+    return ["## Checklist: next steps", "", *[f"- [ ] {item}" for item in items], ""]
+
+
+def _contacts(report: Report) -> list[str]:
+    seen: dict[str, str] = {}
+    for role in report.roles:
+        for c in role.contacts:
+            seen.setdefault(c.email, f"- {c.name}: {c.email} (questions about {c.about})")
+    return ["## Contacts", "", *seen.values(), ""]
+
+
 def render_markdown(report: Report) -> str:
-    """The report as markdown text."""
+    """The report as markdown text, addressed to the organization (e-mail ready, no PHI)."""
     overall = STATUS_WORDS[report.result]
+    basis = f"your organization file ({report.source})"
+    if report.messages is not None:
+        basis += f" and {_plural(report.messages.messages, 'HL7 message')} from your system"
     lines = [
         f"# HIE conditions for {report.organization}",
         "",
-        f"As of {report.as_of}, based on {report.source}. Overall: **{overall}**.",
+        f"To the team at {report.organization}:",
         "",
-        "'Declared, not yet proven' means your organization file says so but hiecheck has not "
-        "yet seen it in your HL7 messages.",
+        f"As of {report.as_of}, based on {basis}, this is where you stand in the MaineCare (OMS) "
+        f"programs you take part in. Overall: **{overall}**.",
+        "",
+        "'Met (proven)' means your HL7 messages show it; 'declared, not yet proven' means your "
+        "organization file says so but hiecheck cannot see it in your messages.",
         "",
     ]
+    lines += _summary(report)
+    if report.messages is not None:
+        lines += _messages(report.messages)
+    lines += _checklist(report)
     for role in report.roles:
         lines += _role(role)
+    lines += _contacts(report)
     lines += ["## Terms used", ""]
     lines += [f"- **{term}**: {meaning}" for term, meaning in GLOSSARY]
     return "\n".join(lines) + "\n"

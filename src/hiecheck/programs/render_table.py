@@ -40,7 +40,7 @@ def _tier_lines(tier: TierResult) -> list[str]:
             f"Missing for Tier {tier.next_tier} "
             f"(+${tier.difference_next_vs_reached_usd or 0:.2f} per member per month):"
         )
-        lines += [f"  - {m}" for m in tier.missing_for_next]
+        lines += [f"  - {m}" for m in (tier.checklist_for_next or tier.missing_for_next)]
     return lines
 
 
@@ -107,5 +107,21 @@ def render_table(report: Report, console: Console | None = None) -> None:
             status_text(report.result),
         )
     )
+    if report.messages is not None:
+        m = report.messages
+        types = ", ".join(f"{n} {t}" for t, n in m.by_type.items())
+        console.print(f"Messages read: {m.messages} ({types}) in {len(m.files)} file(s)")
+        for code, lat in m.latency.items():
+            median = "-" if lat.median_seconds is None else f"{lat.median_seconds / 60:.0f} min"
+            shown = "real-time shown" if lat.realtime_shown else "real-time NOT shown"
+            console.print(
+                f"  {code}: {lat.within_limit}/{lat.measured} within {lat.limit_minutes:g} min "
+                f"(median {median}, no event time {lat.no_event_time}): {shown}"
+            )
+        if m.findings:
+            counts = ", ".join(f"{f.rule} {f.severity} x{f.count}" for f in m.findings)
+            console.print(
+                f"  Message findings (do not change the results; see `hiecheck validate`): {counts}"
+            )
     for role in report.roles:
         _role(console, role)

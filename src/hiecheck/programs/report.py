@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hiecheck.evidence.summary import MessagesSummary
 from hiecheck.programs.models import Citation, Participation
 
 RequirementStatus = Literal["met", "attested", "unmet", "not_applicable"]
@@ -31,6 +32,17 @@ class RequirementResult(_Out):
     )
     blocking: bool = Field(description="needed for something the organization must have or seeks")
     evidence: list[str] = Field(default_factory=list, description="per-field evidence lines")
+    source: Literal["declaration", "evidence"] = Field(
+        default="declaration",
+        description="where the status comes from: the organization file or evidence (messages)",
+    )
+    fixes: list[str] = Field(default_factory=list, description="what to add or change, exactly")
+    evidence_counts: dict[str, int] = Field(
+        default_factory=dict, description="message counts behind an evidence verdict"
+    )
+    evidence_messages: list[str] = Field(
+        default_factory=list, description="example messages ('file #n') the evidence examined"
+    )
     citation: Citation
 
 
@@ -51,6 +63,9 @@ class TierResult(_Out):
     basis: Basis
     next_tier: int | None
     missing_for_next: list[str]
+    checklist_for_next: list[str] = Field(
+        default_factory=list, description="exact fixes toward the next tier (from evidence)"
+    )
     pmpm_usd: dict[int, float] = Field(description="Tier PMPM per tier level")
     pmpm_reached_usd: float
     pmpm_sought_usd: float
@@ -139,6 +154,9 @@ class Report(_Out):
     result: Literal["met", "attested", "unmet"]
     exit_code: int
     roles: list[RoleReport]
+    messages: MessagesSummary | None = Field(
+        default=None, description="what the evidence step read (with --messages / org messages)"
+    )
 
     def role(self, role_id: str) -> RoleReport:
         """The section of one role."""

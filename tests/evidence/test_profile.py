@@ -1,0 +1,102 @@
+"""The evidence profile: the real-time rule and proof rules are data."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from hiecheck.errors import InputError
+from hiecheck.evidence.assess import MessageEvidence, duration
+from hiecheck.evidence.collect import collect, field_pattern, message_code
+from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.programs.models import InterfaceRequirement
+
+
+def test_realtime_rule_is_data_with_citation(kit: SimpleNamespace) -> None:
+    """Seed 003, Primary Care Plus / Tier II: "Tier II: HL7 data interface supporting real-time
+    Admission Discharge Transfer (ADT) messages ..." — 'real-time' is undefined there: the
+    profile names its reading."""
+    profile = load_evidence_profile(kit.ROOT / "profiles")
+    rt = profile.realtime
+    assert rt.max_latency_minutes == 60 and rt.min_share_within == 0.5
+    assert rt.citation.source == "003_954d39c802c8d7be.txt"
+    assert "real-time" in rt.citation.quote
+    assert "does not define 'real-time'" in rt.reading
+
+
+def test_changing_the_limit_changes_the_verdict(
+    kit: SimpleNamespace, tmp_path: Path, profiles
+) -> None:
+    """Raising the limit to three days makes the two-day-late set real-time: no code change."""
+    folder = tmp_path / "profiles"
+    shutil.copytree(kit.ROOT / "profiles", folder)
+    path = folder / "evidence" / "evidence.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "max_latency_minutes = 60", "max_latency_minutes = 4320"
+        ),
+        encoding="utf-8",
+    )
+    profile = load_evidence_profile(folder)
+    c = collect([str(kit.SETS / "adt-not-realtime")], profile, profiles=folder)
+    assert c.latency("ADT").realtime_shown
+
+
+def test_bad_profile_key_is_input_error(kit: SimpleNamespace, tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    shutil.copytree(kit.ROOT / "profiles", folder)
+    path = folder / "evidence" / "evidence.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("min_measured = 1", "min_measured = 1\nspeed = 2"),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        load_evidence_profile(folder)
+    assert "realtime.speed" in err.value.one_line()
+
+
+def test_requirement_set_covers_every_content_group(kit: SimpleNamespace) -> None:
+    from hiecheck.hl7.requirements import load_requirements
+
+    profile = load_evidence_profile(kit.ROOT / "profiles")
+    compiled = load_requirements(profile.requirement_set, kit.ROOT / "profiles")
+    assert compiled is not None
+    assert {"ADT", "ORU"} <= compiled.message_types
+    assert set(profile.groups) <= {g.id for g in compiled.groups}
+
+
+@pytest.mark.parametrize(
+    ("location", "pattern"),
+    [("PR1[1]", "PR1"), ("PID[1]-7", "PID-7"), ("OBX[2]-3(2).1", "OBX-3.1"), ("x", "x")],
+)
+def test_field_pattern(location: str, pattern: str) -> None:
+    assert field_pattern(location) == pattern
+
+
+def test_helpers() -> None:
+    assert message_code("ADT^A04^ADT_A01") == "ADT"
+    assert duration(125) == "2 min 5 s" and duration(172920) == "2 d 0 h 2 min"
+
+
+def test_other_requirement_kinds_get_no_answer(kit: SimpleNamespace, profiles, collected) -> None:
+    """Messages cannot show HIE participation, Clinical Portal access, a Letter of Direction or
+    a tribal facility: the evidence source answers None and the declaration stands."""
+    from hiecheck.programs.organization import Organization
+
+    org = Organization.model_validate({"name": "X", "enrollment": [{"program": "bhh"}]})
+    source = MessageEvidence(collected(kit.SETS / "tier2-complete"), org)
+    for loaded in profiles.in_force.values():
+        for role in loaded.profile.roles:
+            for req in role.requirements:
+                answer = source.assess(req, role)
+                assert (answer is None) == (not isinstance(req, InterfaceRequirement))
+
+
+def test_streaming_tallies_match_for_jobs(kit: SimpleNamespace, collected: Callable) -> None:
+    one = collected(kit.SAMPLES / "sets", jobs=1).summary()
+    two = collected(kit.SAMPLES / "sets", jobs=2).summary()
+    assert one == two and one.messages == sum(one.by_type.values())
