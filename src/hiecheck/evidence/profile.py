@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.models import CONTENT_GROUP_LABELS, Citation, InterfaceKind
@@ -74,12 +75,10 @@ class GroupRule(_Input):
         return value
 
 
-class EvidenceProfile(_Input):
+class EvidenceProfile(_Input, EffectivePeriod):
     """``profiles/evidence/evidence.toml``."""
 
     version: str
-    effective_from: date
-    effective_to: date | None = None
     requirement_set: str
     message_types: dict[InterfaceKind, list[str]]
     examples: int = Field(ge=0)
@@ -110,14 +109,11 @@ def load_evidence_profile(
     """Load and validate the evidence profile; a date outside its range is bad input."""
     path = profiles_dir(profiles) / EVIDENCE_FILE
     profile = load_model(path, EvidenceProfile)
-    if as_of is not None and (
-        as_of < profile.effective_from
-        or (profile.effective_to is not None and as_of > profile.effective_to)
-    ):
+    if as_of is not None and not profile.in_force(as_of):
         raise InputError(
             str(path),
             f"the evidence profile is not in force on {as_of}",
             location="effective_from",
-            expected=f"a date in {profile.effective_from}..{profile.effective_to or ''}",
+            expected=f"a date in {profile.period}",
         )
     return profile

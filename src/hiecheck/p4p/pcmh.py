@@ -310,7 +310,7 @@ def score_pcmh(
     return PcmhReport(
         profile=profile_used(profile, as_of),
         payment_year_range=(
-            f"{profile.effective_from.isoformat()}..{(profile.effective_to or 'open')}"
+            profile.period
         ),
         performance_year=profile.performance_year,
         percentile_method=method,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.tomlfile import read_toml, validation_error
 
@@ -35,27 +36,13 @@ class Reading(_Strict):
     text: str
 
 
-class ProfileBase(_Strict):
+class ProfileBase(_Strict, EffectivePeriod):
     program: Program
     version: str
     title: str
-    effective_from: date
-    effective_to: date | None = None
     after_effective_to: str | None = None
     citations: list[Citation] = Field(min_length=1)
     readings: list[Reading] = []
-
-    @model_validator(mode="after")
-    def _range(self) -> ProfileBase:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
-        return self
-
-    def covers(self, day: date) -> bool:
-        """Whether this profile is in force on ``day``."""
-        return self.effective_from <= day and (
-            self.effective_to is None or day <= self.effective_to
-        )
 
 
 class Measure(_Strict):
@@ -190,7 +177,7 @@ def load_program_profiles(folder: Path, program: Program) -> list[tuple[Path, Pr
         key=lambda item: item[1].effective_from,
     )
     for (_, earlier), (path, later) in pairwise(mine):
-        if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+        if earlier.overlaps(later):
             raise InputError(
                 str(path),
                 f"{program} profile {later.version} overlaps {earlier.version}",
@@ -204,11 +191,9 @@ def select_profile(folder: Path, program: Program, day: date) -> ProfileBase:
     """The one profile of ``program`` in force on ``day``, or an InputError saying none is."""
     mine = load_program_profiles(folder, program)
     for _, prof in mine:
-        if prof.covers(day):
+        if prof.in_force(day):
             return prof
-    ranges = ", ".join(
-        f"{p.version}: {p.effective_from}..{p.effective_to or 'open'}" for _, p in mine
-    )
+    ranges = ", ".join(f"{p.version}: {p.period}" for _, p in mine)
     problem = f"no {program} profile in force on {day.isoformat()}"
     later = [p for _, p in mine if p.effective_to is not None and p.effective_to < day]
     if later and later[-1].after_effective_to:

@@ -390,7 +390,7 @@ def _role_report(
         ],
         readings=readings,
         profile_version=profile.version,
-        profile_effective=f"{profile.effective_from}..{profile.effective_to or ''}",
+        profile_effective=profile.period,
         citations=[profile.citation, *role.citations],
     )
 

@@ -7,10 +7,11 @@ Requirement ids are stable: the evidence engine refers to them.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hiecheck.effective import EffectivePeriod
 
 ContentGroup = Literal[
     "demographics",
@@ -204,14 +205,12 @@ class Role(_Strict):
         return next(r for r in self.requirements if r.id == rid)
 
 
-class ProgramProfile(_Strict):
+class ProgramProfile(_Strict, EffectivePeriod):
     """One version of one program's HIE conditions."""
 
     program: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     name: str
     version: str
-    effective_from: date
-    effective_to: date | None = None
     url: str | None = None
     contact: Contact
     hie_contact: Contact
@@ -222,8 +221,6 @@ class ProgramProfile(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProgramProfile:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
         keys = {k.key: k for k in self.enrollment_keys}
         role_ids = {r.id for r in self.roles}
         for role in self.roles:
@@ -235,10 +232,6 @@ class ProgramProfile(_Strict):
                 if rid not in role_ids:
                     raise ValueError(f"reading {reading.id} names unknown role {rid!r}")
         return self
-
-    def in_force(self, on: date) -> bool:
-        """Whether this version applies on ``on`` (``effective_to`` inclusive)."""
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
     def readings_for(self, role_id: str) -> list[Reading]:
         """Readings that apply to a role."""

@@ -56,12 +56,6 @@ class ProfileSet:
         return None
 
 
-def _overlap(a: ProgramProfile, b: ProgramProfile) -> bool:
-    a_end = a.effective_to or date.max
-    b_end = b.effective_to or date.max
-    return a.effective_from <= b_end and b.effective_from <= a_end
-
-
 def load_profiles(profiles_root: Path, as_of: date) -> ProfileSet:
     """Load and validate every program profile under ``profiles_root/programs``.
 
@@ -79,7 +73,7 @@ def load_profiles(profiles_root: Path, as_of: date) -> ProfileSet:
     for i, first in enumerate(loaded):
         for second in loaded[i + 1 :]:
             same = first.profile.program == second.profile.program
-            if same and _overlap(first.profile, second.profile):
+            if same and first.profile.overlaps(second.profile):
                 raise InputError(
                     str(second.path),
                     f"effective dates of program {second.profile.program!r} overlap with "
@@ -109,7 +103,7 @@ def _select(loaded: tuple[LoadedProfile, ...], as_of: date) -> ProfileSet:
 def describe_versions(profiles: ProfileSet, program: str) -> str:
     """Human text listing the effective ranges of ``program``'s versions."""
     parts = [
-        f"{p.version} {p.effective_from}..{p.effective_to or 'open'}"
+        f"{p.version} {p.period}"
         for p in profiles.versions_of(program)
     ]
     return ", ".join(parts) if parts else "none"
