@@ -44,3 +44,12 @@ def corpus_manifest(corpus_dir: Path) -> list[dict[str, str]]:
     """Rows of the corpus MANIFEST.tsv (file, message_type, version, notes, ...)."""
     with (corpus_dir / "MANIFEST.tsv").open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """The source documents the rules come from (``$HIECHECK_SEEDS``; .ci/run sets it)."""
+    path = _shared_dir(SEEDS_ENV, ROOT.parent / "shared" / "seeds")
+    if path is None:
+        pytest.skip(f"seed documents not found; set {SEEDS_ENV}")
+    return path

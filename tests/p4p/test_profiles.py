@@ -28,7 +28,7 @@ def test_shipped_profiles_load_and_cite_seeds() -> None:
         assert profiles, program
         for _, profile in profiles:
             assert profile.citations
-            assert all(c.quote and c.section and c.seed for c in profile.citations)
+            assert all(c.quote and c.section and c.source for c in profile.citations)
 
 
 def test_ohh_profile_numbers(ohh_profile: OhhProfile) -> None:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.paths import profiles_dir
-from hiecheck.programs.models import CONTENT_GROUP_LABELS, Citation, InterfaceKind
+from hiecheck.programs.models import CONTENT_GROUP_LABELS, InterfaceKind
 from hiecheck.tomlfile import load_model
 
 EVIDENCE_FILE = Path("evidence") / "evidence.toml"

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hiecheck.p4p.profile import Citation, ProfileBase, Reading
+from hiecheck.citation import Citation
+from hiecheck.p4p.profile import ProfileBase, Reading
 
 # ---------------------------------------------------------------- inputs
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.tomlfile import read_toml, validation_error
@@ -19,14 +20,6 @@ Program = Literal["ohh", "bhh", "pcmh"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Strict):
-    """Where a rule comes from: seed file, section and the quoted sentence."""
-
-    seed: str
-    section: str
-    quote: str
 
 
 class Reading(_Strict):

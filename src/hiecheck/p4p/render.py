@@ -96,7 +96,7 @@ def _header(console: Console, profile: ProfileUsed, lines: list[str]) -> None:
         console.print(f"  - {reading.id}: {reading.text}")
     console.print("[bold]Sources[/bold]")
     for cite in profile.citations:
-        console.print(f"  - {cite.seed}, {cite.section}: “{cite.quote}”")
+        console.print(f"  - {cite.source}, {cite.section}: “{cite.quote}”")
 
 
 def _ohh_table(report: OhhReport, console: Console) -> None:

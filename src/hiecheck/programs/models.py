@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 
 ContentGroup = Literal[
@@ -41,14 +42,6 @@ KeyValue = bool | int | str
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(_Strict):
-    """Where a rule comes from: source file (seed name), section, and the quoted sentence."""
-
-    source: str
-    section: str
-    quote: str
 
 
 class Contact(_Strict):

@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hiecheck.citation import Citation
 from hiecheck.evidence.summary import MessagesSummary
-from hiecheck.programs.models import Citation, Participation
+from hiecheck.programs.models import Participation
 
 RequirementStatus = Literal["met", "attested", "unmet", "not_applicable"]
 IncentiveStatus = Literal["applies", "within_reach", "not_applicable"]
