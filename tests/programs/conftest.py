@@ -65,16 +65,6 @@ def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="session")
-def seed_003() -> str:
-    """Text of seed 003 ($HIECHECK_SEEDS or ../shared/seeds beside the checkout)."""
-    folder = Path(os.environ.get("HIECHECK_SEEDS", ROOT.parent / "shared" / "seeds"))
-    path = folder / "003_954d39c802c8d7be.txt"
-    if not path.is_file():
-        pytest.skip("seed 003 not found; set HIECHECK_SEEDS")
-    return path.read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="session")
 def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the command line in a subprocess: ``cli("check", "org.toml")``."""
     return _run_cli
