@@ -57,7 +57,7 @@ CITATIONS = _all_citations()
 
 def test_profiles_carry_citations_of_every_seed_with_rules() -> None:
     sources = {source for source, _, _ in CITATIONS}
-    for seed in ("000_8121c563a748908a.txt", "002_9cfae78d672a94ec.txt",
+    for seed in ("000_8121c563a748908a.txt", "001_dd468456fd9ff86a.txt", "002_9cfae78d672a94ec.txt",
                  "003_954d39c802c8d7be.txt", "004_cf336f47c070f5cf.txt"):
         assert seed in sources, f"no profile cites {seed}"
 

@@ -164,3 +164,21 @@ def test_unknown_profile_key_is_rejected(tmp_profiles: Path) -> None:
     with pytest.raises(InputError) as err:
         load_profiles(tmp_profiles, date(2025, 1, 1))
     assert err.value.problem == "unknown key" and err.value.location == "surprise"
+
+
+def test_value_based_purchasing_initiatives_come_from_seed_001(profiles: ProfileSet) -> None:
+    """Seed 001, Introduction to VBP: "Three major initiatives were later unveiled under this VBP
+    strategy; Health Homes, Behavioral Health Homes, and Accountable Communities." and "The
+    Initiative also enables Community Care Teams across the state to partner with these Health
+    Home practices ..." """
+    initiative = {
+        program: lp.profile.initiative for program, lp in profiles.in_force.items()
+    }
+    for program in ("ac", "bhh", "cct"):
+        found = initiative[program]
+        assert found is not None and found.citation.source == "001_dd468456fd9ff86a.txt"
+    assert initiative["ac"] is not None and "Accountable Communities" in initiative["ac"].name
+    assert initiative["bhh"] is not None and "Behavioral Health Homes" in initiative["bhh"].name
+    assert initiative["cct"] is not None and "Community Care Teams" in initiative["cct"].name
+    assert initiative["ohh"] is not None and "Health Homes" in initiative["ohh"].name
+    assert initiative["pcplus"] is None and initiative["dsnp"] is None

@@ -198,6 +198,13 @@ class Role(_Strict):
         return next(r for r in self.requirements if r.id == rid)
 
 
+class Initiative(_Strict):
+    """The MaineCare value-based purchasing initiative a program belongs to."""
+
+    name: str
+    citation: Citation
+
+
 class ProgramProfile(_Strict, EffectivePeriod):
     """One version of one program's HIE conditions."""
 
@@ -205,6 +212,7 @@ class ProgramProfile(_Strict, EffectivePeriod):
     name: str
     version: str
     url: str | None = None
+    initiative: Initiative | None = None
     contact: Contact
     hie_contact: Contact
     citation: Citation
