@@ -7,6 +7,7 @@ from hiecheck.evidence.summary import MessagesSummary
 from hiecheck.programs.report import Report, RoleReport, TierResult
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
+
 def result_words(report: Report) -> str:
     """What the overall result and exit code mean, in a few words."""
     if report.result == "unmet":
@@ -19,11 +20,8 @@ def result_words(report: Report) -> str:
 
 
 def tier_line(tier: TierResult) -> str:
-    """``Tier 3 sought, Tier 1 reached (proven): Tier PMPM $2.10 vs $6.90 sought``."""
-    line = f"Tier {tier.sought} sought, Tier {tier.reached} reached ({tier.basis})"
-    if tier.sought != tier.reached:
-        line += f": Tier PMPM ${tier.pmpm_reached_usd:.2f} vs ${tier.pmpm_sought_usd:.2f} sought"
-    return line
+    """``Tier 3 sought, Tier 1 reached (proven)``."""
+    return f"Tier {tier.sought} sought, Tier {tier.reached} reached ({tier.basis})"
 
 
 def _role_note(role: RoleReport) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from hiecheck.programs.render_summary import render_summary
 from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
 from hiecheck.programs.report_digest import (
     evidence_detail,
@@ -21,8 +22,7 @@ from hiecheck.programs.report_digest import (
     shared_contacts,
     short_title,
 )
-from hiecheck.programs.render_summary import render_summary
-from hiecheck.programs.text_layout import STATUS_STYLE, Printer
+from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
 PARTICIPATION_WORDS = {
     "required": "required",
@@ -33,10 +33,17 @@ PARTICIPATION_WORDS = {
 BULLET_INDENT = 6
 
 
-def _bullet(out: Printer, text: str, mark: str = "-", status: str = "", style: str = "") -> None:
+def _bullet(
+    out: Printer,
+    text: str,
+    mark: str = "-",
+    status: str = "",
+    style: str = "",
+    indent: int = BULLET_INDENT - 2,
+) -> None:
     out.line(
         text,
-        indent=BULLET_INDENT - 2,
+        indent=indent,
         prefix=f"{mark} ",
         prefix_style=STATUS_STYLE.get(status, ""),
         style=style,
@@ -60,12 +67,20 @@ def _requirement(out: Printer, req: RequirementResult, pad: int) -> None:
         _bullet(out, f"needed for: {'; '.join(req.needed_for)}{blocking}", style="dim")
 
 
-def _incentive(out: Printer, inc: IncentiveResult, pad: int) -> None:
+def _missing(missing: str, role: RoleReport) -> str:
+    """A missing item; one naming a requirement of the role points at it by its short title."""
+    for req in role.requirements:
+        if missing.startswith(f"{req.label}: "):
+            return f"{short_title(req.label)[0]} ({status_words(req.status)}, see above)"
+    return missing
+
+
+def _incentive(out: Printer, inc: IncentiveResult, role: RoleReport, pad: int) -> None:
     basis = f" ({inc.basis})" if inc.basis else ""
     sought = " (sought)" if inc.sought else ""
     out.status_line(inc.status, f"{inc.name}{basis}{sought}", pad=pad)
     for missing in inc.missing:
-        _bullet(out, f"missing: {missing}")
+        _bullet(out, f"missing: {_missing(missing, role)}")
 
 
 def _tier(out: Printer, role: RoleReport) -> None:
@@ -88,8 +103,9 @@ def _tier(out: Printer, role: RoleReport) -> None:
 def _role(out: Printer, role: RoleReport, report: Report) -> None:
     out.blank()
     out.heading(f"{role.name} [{role.id}]")
-    out.status_line(role.status, f"HIE participation {PARTICIPATION_WORDS[role.participation]}",
-                    indent=0)
+    out.status_line(
+        role.status, f"HIE participation {PARTICIPATION_WORDS[role.participation]}", indent=0
+    )
     out.line(role.participation_detail, indent=2, style="dim")
     out.line(f"Incentive: {role.incentive_summary}", indent=2, style="dim")
     for finding in role.findings:
@@ -105,7 +121,7 @@ def _role(out: Printer, role: RoleReport, report: Report) -> None:
         out.line("Incentives:", style="bold")
         pad = out.status_width([i.status for i in role.incentives])
         for inc in role.incentives:
-            _incentive(out, inc, pad)
+            _incentive(out, inc, role, pad)
     steps = role_steps(role)
     if steps:
         out.line("Next steps:", style="bold")
@@ -133,8 +149,9 @@ def _ending(out: Printer, report: Report, explain: bool) -> None:
         for note in notes:
             out.line(note, indent=0)
         for c in contacts:
-            out.line(f"{c.name} <{c.email}> ({c.about})", prefix="Contact: ",
-                     prefix_style="bold", hang=2)
+            out.line(
+                f"{c.name} <{c.email}> ({c.about})", prefix="Contact: ", prefix_style="bold", hang=2
+            )
     groups = grouped_readings(report)
     count = sum(len(g.texts) for g in groups)
     realtime = report.messages.realtime_reading if report.messages is not None else None
@@ -151,12 +168,12 @@ def _ending(out: Printer, report: Report, explain: bool) -> None:
         return
     out.heading("Where the sources are silent, hiecheck reads them this way")
     for group in groups:
-        out.line(f"{', '.join(group.programs)}:", style="bold")
+        out.line(f"{group.title}:", style="bold")
         for text in group.texts:
-            _bullet(out, text)
+            _bullet(out, text, indent=2)
     if realtime:
-        out.line("messages (evidence profile):", style="bold")
-        _bullet(out, realtime)
+        out.line("Your HL7 messages (evidence profile):", style="bold")
+        _bullet(out, realtime, indent=2)
 
 
 def render_table(report: Report, console: Console | None = None, *, explain: bool = False) -> None:
@@ -167,4 +184,3 @@ def render_table(report: Report, console: Console | None = None, *, explain: boo
     for role in report.roles:
         _role(out, role, report)
     _ending(out, report, explain)
-

@@ -41,7 +41,8 @@ def short_title(label: str, limit: int = _TITLE_LIMIT) -> tuple[str, str]:
     if cut < 0 and label.endswith(")") and " (" in label:
         cut = label.rindex(" (") + 1
     if cut < 0:
-        return label, ""
+        short = _PARENS.sub("", label).strip()
+        return (short, "") if len(short) <= limit else (label, "")
     head, rest = label[: cut - 1], label[cut:]
     short = _PARENS.sub("", head).strip()
     if len(short) > limit:
@@ -90,8 +91,10 @@ def merge_needed_for(items: list[str]) -> list[str]:
             targets[head] = []
         if sep and target not in targets[head]:
             targets[head].append(target)
-    return [head + (NEEDED_FOR + _join_targets(targets[head]) if targets[head] else "")
-            for head in order]
+    return [
+        head + (NEEDED_FOR + _join_targets(targets[head]) if targets[head] else "")
+        for head in order
+    ]
 
 
 def _join_targets(targets: list[str]) -> str:
@@ -131,26 +134,37 @@ def fix_checklist(report: Report) -> list[str]:
 
 @dataclass
 class ReadingGroup:
-    """Readings shared by some programs: shown once, under the programs they apply to."""
+    """Readings shared by some roles: shown once, under the roles they apply to."""
 
-    programs: list[str]
+    roles: list[RoleReport]
+    every_role: bool
     texts: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """``Every program in this report`` or the names of the roles."""
+        if self.every_role and len(self.roles) > 1:
+            return "Every program in this report"
+        return "; ".join(r.name for r in self.roles)
 
 
 def grouped_readings(report: Report) -> list[ReadingGroup]:
-    """The report's readings, each text once, grouped by the programs it applies to (programs
-    in report order; a reading every program carries comes first)."""
+    """The report's readings, each text once, grouped by the roles that carry it (roles in report
+    order; readings every role carries come first)."""
     where: dict[str, list[str]] = {}
     for role in report.roles:
         for reading in role.readings:
-            programs = where.setdefault(reading.text, [])
-            if role.program not in programs:
-                programs.append(role.program)
+            ids = where.setdefault(reading.text, [])
+            if role.id not in ids:
+                ids.append(role.id)
+    roles = {r.id: r for r in report.roles}
     groups: dict[tuple[str, ...], ReadingGroup] = {}
-    for text, programs in where.items():
-        key = tuple(programs)
-        groups.setdefault(key, ReadingGroup(list(programs))).texts.append(text)
-    return sorted(groups.values(), key=lambda g: -len(g.programs))
+    for text, ids in where.items():
+        group = groups.setdefault(
+            tuple(ids), ReadingGroup([roles[i] for i in ids], len(ids) == len(roles))
+        )
+        group.texts.append(text)
+    return sorted(groups.values(), key=lambda g: -len(g.roles))
 
 
 def shared_contacts(report: Report) -> list[str]:
