@@ -245,3 +245,14 @@ def test_non_utf8_output_is_plain_ascii(report: Report) -> None:
     out = buffer.getvalue()
     assert out.isascii()
     assert "x unmet" in out and "needed for PCPlus Tier II and Tier III" in out
+
+
+def test_programs_listing_and_role_fit_80_columns() -> None:
+    for args in (("programs",), ("programs", "pcplus-tier2")):
+        result = _run(*args, *AS_OF)
+        assert result.returncode == 0, result.stderr
+        assert all(len(line) <= 80 for line in result.stdout.splitlines()), args
+        assert "┃" not in result.stdout and "│" not in result.stdout
+    listing = _run("programs", *AS_OF).stdout
+    assert re.search(r"^  pcplus-tier2 +HIE participation required$", listing, re.M)
+    assert "   or: HIE participation + tribal health facility + access-only" in listing
