@@ -3,6 +3,7 @@ role."""
 
 from __future__ import annotations
 
+from hiecheck.evidence.assess import duration
 from hiecheck.evidence.summary import MessagesSummary
 from hiecheck.programs.report import Report, RoleReport, TierResult
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
@@ -45,7 +46,7 @@ def messages_lines(out: Printer, m: MessagesSummary) -> None:
         if lat.measured and lat.median_seconds is not None:
             detail = (
                 f"{lat.within_limit}/{lat.measured} within {lat.limit_minutes:g} min of the "
-                f"event, median {lat.median_seconds / 60:.0f} min"
+                f"event, median {duration(lat.median_seconds)}"
             )
         else:
             detail = "no measurable event time"
