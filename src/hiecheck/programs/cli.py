@@ -149,6 +149,14 @@ def check(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Table: also print the readings hiecheck uses where the sources are silent "
+            "(markdown and JSON always carry them).",
+        ),
+    ] = False,
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
@@ -188,7 +196,7 @@ def check(
                 if output is not None
                 else _console()
             )
-            render_table(report, console)
+            render_table(report, console, explain=explain)
     raise typer.Exit(report.exit_code)
 
 

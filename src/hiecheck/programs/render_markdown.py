@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from hiecheck.evidence.summary import MessagesSummary
-from hiecheck.programs.report import Report, RoleReport
+from hiecheck.programs.report import Report, RequirementResult, RoleReport
+from hiecheck.programs.report_digest import (
+    evidence_detail,
+    fix_checklist,
+    general_notes,
+    grouped_readings,
+    role_steps,
+    short_title,
+)
+from hiecheck.programs.text_layout import collapse_refs
 
 STATUS_WORDS = {
     "met": "met (proven)",
-    "attested": "declared, not yet proven",
+    "attested": "attested (declared, not yet proven)",
     "unmet": "not met",
     "not_applicable": "not needed",
     "applies": "applies",
@@ -37,6 +46,20 @@ GLOSSARY = [
 ]
 
 
+def _requirement(req: RequirementResult) -> list[str]:
+    needed = f" Needed for: {'; '.join(req.needed_for)}." if req.needed_for else ""
+    basis = ""
+    if req.source == "evidence":
+        basis = (
+            " What your HL7 messages show:"
+            if req.status == "unmet"
+            else (" Shown by your HL7 messages:")
+        )
+    detail = evidence_detail(req)
+    out = [f"- {req.label}: **{STATUS_WORDS[req.status]}** ({detail}).{needed}{basis}"]
+    return out + [f"  - {collapse_refs(line)}" for line in req.evidence]
+
+
 def _role(role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
@@ -52,14 +75,7 @@ def _role(role: RoleReport) -> list[str]:
     if role.requirements:
         out += ["What is needed and where you stand:", ""]
         for req in role.requirements:
-            needed = f" Needed for: {'; '.join(req.needed_for)}." if req.needed_for else ""
-            basis = " Shown by your HL7 messages:" if req.source == "evidence" else ""
-            if req.source == "evidence" and req.status == "unmet":
-                basis = " What your HL7 messages show:"
-            out.append(
-                f"- {req.label}: **{STATUS_WORDS[req.status]}** ({req.detail}).{needed}{basis}"
-            )
-            out += [f"  - {line}" for line in req.evidence]
+            out += _requirement(req)
         out.append("")
     if role.tier is not None:
         t = role.tier
@@ -81,16 +97,10 @@ def _role(role: RoleReport) -> list[str]:
             missing = f" Missing: {'; '.join(inc.missing)}." if inc.missing else ""
             out.append(f"- {inc.name}: **{STATUS_WORDS[inc.status]}**. {inc.description}{missing}")
         out.append("")
-    if role.next_steps:
+    steps = role_steps(role)
+    if steps:
         out += ["Next steps:", ""]
-        out += [f"{n}. {step}" for n, step in enumerate(role.next_steps, start=1)]
-        out.append("")
-    out += ["Contacts:", ""]
-    out += [f"- {c.name}: {c.email} (questions about {c.about})" for c in role.contacts]
-    out.append("")
-    if role.readings:
-        out += ["Where the published rules are silent, this report assumes:", ""]
-        out += [f"- {r.text}" for r in role.readings]
+        out += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         out.append("")
     sources = sorted({f"{c.source}, {c.section}" for c in role.citations})
     out += [f"Sources: {'; '.join(sources)} (profile version {role.profile_version}).", ""]
@@ -136,6 +146,10 @@ def _messages(summary: MessagesSummary) -> list[str]:
     return out
 
 
+def _short(req: RequirementResult) -> str:
+    return short_title(req.label)[0]
+
+
 def _summary(report: Report) -> list[str]:
     out = ["## Summary", ""]
     for role in report.roles:
@@ -143,9 +157,9 @@ def _summary(report: Report) -> list[str]:
         unmet = [r for r in role.requirements if r.status == "unmet" and r.blocking]
         line = f"- **{role.name}**: {STATUS_WORDS[role.status]}."
         if proven:
-            line += " Your messages show: " + "; ".join(r.label for r in proven) + "."
+            line += " Your messages show: " + "; ".join(_short(r) for r in proven) + "."
         if unmet:
-            line += " Not yet met: " + "; ".join(r.label for r in unmet) + "."
+            line += " Not yet met: " + "; ".join(_short(r) for r in unmet) + "."
         if role.tier is not None:
             line += f" PCPlus tier reached: Tier {role.tier.reached} (you seek Tier "
             line += f"{role.tier.sought})."
@@ -161,26 +175,43 @@ def _summary(report: Report) -> list[str]:
 
 
 def _checklist(report: Report) -> list[str]:
-    items: list[str] = []
-    for role in report.roles:
-        for req in role.requirements:
-            if req.status == "unmet" and (req.blocking or req.source == "evidence"):
-                items += req.fixes
-        if role.tier is not None:
-            items += role.tier.checklist_for_next
-        items += role.next_steps
-    items = list(dict.fromkeys(items))
-    if not items:
+    items = fix_checklist(report)
+    notes = general_notes(report)
+    if not items and not notes:
         return []
-    return ["## Checklist: next steps", "", *[f"- [ ] {item}" for item in items], ""]
+    out = ["## Checklist: next steps", ""]
+    out += [f"- [ ] {item}" for item in items]
+    if items:
+        out.append("")
+    out += [f"*Note:* {note}" for note in notes]
+    return out + ([""] if notes else [])
+
+
+def _readings(report: Report) -> list[str]:
+    groups = grouped_readings(report)
+    if not groups:
+        return []
+    out = ["## Where the published rules are silent, this report assumes", ""]
+    for group in groups:
+        out += [f"**{group.title}:**", ""]
+        out += [f"- {text}" for text in group.texts]
+        out.append("")
+    return out
 
 
 def _contacts(report: Report) -> list[str]:
-    seen: dict[str, str] = {}
+    names: dict[str, str] = {}
+    about: dict[str, list[str]] = {}
     for role in report.roles:
         for c in role.contacts:
-            seen.setdefault(c.email, f"- {c.name}: {c.email} (questions about {c.about})")
-    return ["## Contacts", "", *seen.values(), ""]
+            names.setdefault(c.email, c.name)
+            if c.about not in about.setdefault(c.email, []):
+                about[c.email].append(c.about)
+    lines = [
+        f"- {names[email]}: {email} (questions about {' or '.join(about[email])})"
+        for email in names
+    ]
+    return ["## Contacts", "", *lines, ""]
 
 
 def render_markdown(report: Report) -> str:
@@ -197,16 +228,17 @@ def render_markdown(report: Report) -> str:
         f"As of {report.as_of}, based on {basis}, this is where you stand in the MaineCare (OMS) "
         f"programs you take part in. Overall: **{overall}**.",
         "",
-        "'Met (proven)' means your HL7 messages show it; 'declared, not yet proven' means your "
-        "organization file says so but hiecheck cannot see it in your messages.",
+        "'Met (proven)' means your HL7 messages show it; 'attested' means your organization "
+        "file declares it but hiecheck cannot see it in your messages.",
         "",
     ]
     lines += _summary(report)
+    lines += _checklist(report)
     if report.messages is not None:
         lines += _messages(report.messages)
-    lines += _checklist(report)
     for role in report.roles:
         lines += _role(role)
+    lines += _readings(report)
     lines += _contacts(report)
     lines += ["## Terms used", ""]
     lines += [f"- **{term}**: {meaning}" for term, meaning in GLOSSARY]

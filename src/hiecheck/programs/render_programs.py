@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from hiecheck.programs.declarations import content_list, interface_name
 from hiecheck.programs.models import (
@@ -15,6 +14,7 @@ from hiecheck.programs.models import (
 )
 from hiecheck.programs.profile_loader import ProfileSet
 from hiecheck.programs.render_table import PARTICIPATION_WORDS
+from hiecheck.programs.text_layout import Printer
 
 
 def requirement_summary(req: Requirement) -> str:
@@ -29,88 +29,108 @@ def requirement_summary(req: Requirement) -> str:
     return req.kind.replace("_", " ")
 
 
-def _needs(role: Role) -> str:
-    if not role.paths:
-        return "none"
-    options = [
+def _needs(role: Role) -> list[str]:
+    return [
         " + ".join(requirement_summary(role.requirement(r)) for r in p.requires) for p in role.paths
     ]
-    return "\n or ".join(options)
 
 
 def render_list(profiles: ProfileSet, console: Console) -> None:
-    """Table of every role of every program in force."""
-    table = Table(title=f"MaineCare programs and HIE conditions in force on {profiles.as_of}")
-    table.add_column("role id", no_wrap=True)
-    for column in ("HIE participation", "needs", "incentives"):
-        table.add_column(column)
+    """Every role of every program in force: one block per program, one line per role."""
+    out = Printer(console)
+    out.heading(f"MaineCare programs and HIE conditions in force on {profiles.as_of}")
     for program in sorted(profiles.in_force):
         profile = profiles.in_force[program].profile
+        out.blank()
+        out.line(f"{profile.name}, version {profile.version}", prefix=f"{program}: ", style="bold")
+        out.line(f"contact {profile.contact.email}", indent=2, style="dim")
+        width = max(len(r.id) for r in profile.roles)
         for role in profile.roles:
-            table.add_row(
-                role.id,
-                PARTICIPATION_WORDS[role.participation],
-                _needs(role),
-                "\n".join(i.name for i in role.incentives) or "none",
+            participation = PARTICIPATION_WORDS[role.participation]
+            out.line(
+                f"HIE participation {participation}", indent=2, prefix=role.id.ljust(width + 2)
             )
-    console.print(table)
-    for program in sorted(profiles.in_force):
-        profile = profiles.in_force[program].profile
-        console.print(
-            f"{program}: {profile.name}, version {profile.version}; contact {profile.contact.email}"
-        )
-    console.print("Explain one program or role: hiecheck programs ID")
+            for n, needs in enumerate(_needs(role)):
+                label = "needs: " if n == 0 else "   or: "
+                out.line(needs, indent=width + 4, prefix=label, style="dim")
+            for inc in role.incentives:
+                out.line(inc.name, indent=width + 4, prefix="incentive: ", style="dim")
+    out.blank()
+    out.line("Explain one program or role: hiecheck programs ID")
     missing = [p for p in profiles.known_programs() if p not in profiles.in_force]
     if missing:
-        console.print(f"No version in force on {profiles.as_of}: {', '.join(missing)}")
+        out.line(f"No version in force on {profiles.as_of}: {', '.join(missing)}")
     hie = {lp.profile.hie_contact for lp in profiles.in_force.values()}
     for contact in sorted(hie, key=lambda c: c.email):
-        console.print(f"HIE questions: {contact.name} <{contact.email}>")
+        out.line(f"{contact.name} <{contact.email}>", prefix="HIE questions: ", hang=2)
 
 
 def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
     """Everything a profile says about one role."""
-    console.rule(f"{role.name} [{role.id}]")
-    console.print(
-        f"Program: {profile.name} (version {profile.version}, effective "
-        f"{profile.effective_from}..{profile.effective_to or 'open'})"
+    out = Printer(console)
+    out.heading(f"{role.name} [{role.id}]")
+    out.line(
+        f"{profile.name} (version {profile.version}, effective "
+        f"{profile.effective_from}..{profile.effective_to or 'open'})",
+        prefix="Program: ",
+        hang=2,
     )
-    console.print(
-        f"HIE participation: {PARTICIPATION_WORDS[role.participation]}. {role.participation_text}"
+    out.line(
+        f"{PARTICIPATION_WORDS[role.participation]}. {role.participation_text}",
+        prefix="HIE participation: ",
+        hang=2,
     )
     if role.match:
         keys = ", ".join(f"{k} = {v!r}" for k, v in role.match.items())
-        console.print(f"Organization file: [[enrollment]] program = {profile.program!r}, {keys}")
+        out.line(
+            f"[[enrollment]] program = {profile.program!r}, {keys}",
+            prefix="Organization file: ",
+            hang=2,
+        )
     if role.tier is not None:
-        console.print(
+        out.line(
             f"{role.tier.name}: Tier PMPM ${role.tier.pmpm_usd:.2f} "
-            f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})"
+            f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})",
+            hang=2,
         )
     if role.requirements:
-        table = Table(title="Requirements", expand=True)
-        table.add_column("id", no_wrap=True)
-        table.add_column("kind")
-        table.add_column("requirement")
+        out.line("Requirements:", style="bold")
         for req in role.requirements:
-            table.add_row(req.id, req.kind, req.label)
-        console.print(table)
+            out.line(f"{req.id} ({req.kind})", indent=2, style="bold", prefix="- ")
+            out.line(req.label, indent=4)
+    if role.paths:
+        out.line("Paths (any one, with all its requirements):", style="bold")
     for n, path in enumerate(role.paths, start=1):
         note = f" ({path.note})" if path.note else ""
-        console.print(f"Path {n} [{path.id}]: {path.label}: {', '.join(path.requires)}{note}")
-    console.print(f"Incentive: {role.incentive_text}")
+        out.line(
+            f"[{path.id}] {path.label}: {', '.join(path.requires)}{note}",
+            indent=2,
+            prefix=f"{n}. ",
+        )
+    out.line(role.incentive_text, prefix="Incentive: ", prefix_style="bold", hang=2)
     for inc in role.incentives:
         needs = ", ".join(inc.requires) or (
             f"Tier {inc.min_tier} or higher" if inc.min_tier else ""
         )
-        console.print(f"  - {inc.name} [{inc.id}]: {inc.description} Needs: {needs or 'nothing'}")
+        out.line(
+            f"{inc.name} [{inc.id}]: {inc.description} Needs: {needs or 'nothing'}",
+            indent=2,
+            prefix="- ",
+        )
+    out.line("Sources:", style="bold")
     for cite in role.citations:
-        console.print(f'Source: {cite.source}, {cite.section}: "{cite.quote}"', style="dim")
+        out.line(
+            f'{cite.source}, {cite.section}: "{cite.quote}"', indent=2, prefix="- ", style="dim"
+        )
     readings = profile.readings_for(role.id)
     if readings:
-        console.print("Where the source is silent, hiecheck reads it this way:")
+        out.line("Where the source is silent, hiecheck reads it this way:", style="bold")
         for r in readings:
-            console.print(f"  - {r.text}")
-    console.print(
-        f"Contacts: {profile.contact.name} <{profile.contact.email}>; "
-        f"{profile.hie_contact.name} <{profile.hie_contact.email}>"
+            out.line(r.text, indent=2, prefix="- ")
+    out.line(
+        f"{profile.contact.name} <{profile.contact.email}>; "
+        f"{profile.hie_contact.name} <{profile.hie_contact.email}>",
+        prefix="Contacts: ",
+        prefix_style="bold",
+        hang=2,
     )

@@ -1,127 +1,186 @@
-"""Render a `check` report as rich tables for people at a terminal."""
+"""Render a `check` report for people at a terminal: read top to bottom, fits 80 columns.
+
+Summary first (render_summary), then one compact section per role: each requirement on a
+status-marked line with indented evidence bullets, the tier gap checklist, incentives, numbered
+next steps and contacts. Notes shared by every role and the readings where the sources are silent
+come once at the end (readings with ``explain=True``, else a one-line pointer).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from hiecheck.programs.report import Report, RoleReport, TierResult
+from hiecheck.programs.render_summary import render_summary
+from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
+from hiecheck.programs.report_digest import (
+    evidence_detail,
+    general_notes,
+    grouped_readings,
+    is_problem,
+    problem_text,
+    role_steps,
+    shared_contacts,
+    short_title,
+)
+from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
-STATUS_STYLE = {
-    "met": "bold green",
-    "attested": "yellow",
-    "unmet": "bold red",
-    "not_applicable": "dim",
-    "applies": "bold green",
-    "within_reach": "yellow",
-}
 PARTICIPATION_WORDS = {
     "required": "required",
     "optional": "optional",
     "not_available": "not available",
     "not_required": "not required",
 }
+BULLET_INDENT = 6
 
 
-def status_text(status: str) -> Text:
-    """A status word, coloured."""
-    return Text(status.replace("_", " "), style=STATUS_STYLE.get(status, ""))
+def _bullet(
+    out: Printer,
+    text: str,
+    mark: str = "-",
+    status: str = "",
+    style: str = "",
+    indent: int = BULLET_INDENT - 2,
+) -> None:
+    out.line(
+        text,
+        indent=indent,
+        prefix=f"{mark} ",
+        prefix_style=STATUS_STYLE.get(status, ""),
+        style=style,
+    )
 
 
-def _tier_lines(tier: TierResult) -> list[str]:
-    lines = [
-        f"PCPlus tier sought: {tier.sought}; reached: {tier.reached} ({tier.basis}); "
-        f"Tier PMPM ${tier.pmpm_reached_usd:.2f} reached vs ${tier.pmpm_sought_usd:.2f} sought "
-        f"(difference ${tier.difference_sought_vs_reached_usd:.2f} per member per month)"
-    ]
+def _requirement(out: Printer, req: RequirementResult, pad: int) -> None:
+    title, rest = short_title(req.label)
+    out.status_line(req.status, title, pad=pad, style="bold")
+    if rest:
+        out.line(rest, indent=2 + pad + 2, style="dim")
+    _bullet(out, evidence_detail(req))
+    for line in req.evidence:
+        if req.source == "evidence":
+            status = "unmet" if is_problem(line) else "met"
+            _bullet(out, problem_text(line), out.marks.mark(status), status)
+        else:
+            _bullet(out, line)
+    if req.needed_for:
+        blocking = " (blocking)" if req.blocking else ""
+        _bullet(out, f"needed for: {'; '.join(req.needed_for)}{blocking}", style="dim")
+
+
+def _missing(missing: str, role: RoleReport) -> str:
+    """A missing item; one naming a requirement of the role points at it by its short title."""
+    for req in role.requirements:
+        if missing.startswith(f"{req.label}: "):
+            return f"{short_title(req.label)[0]} ({status_words(req.status)}, see above)"
+    return missing
+
+
+def _incentive(out: Printer, inc: IncentiveResult, role: RoleReport, pad: int) -> None:
+    basis = f" ({inc.basis})" if inc.basis else ""
+    sought = " (sought)" if inc.sought else ""
+    out.status_line(inc.status, f"{inc.name}{basis}{sought}", pad=pad)
+    for missing in inc.missing:
+        _bullet(out, f"missing: {_missing(missing, role)}")
+
+
+def _tier(out: Printer, role: RoleReport) -> None:
+    tier = role.tier
+    assert tier is not None
+    out.line("PCPlus tier:", style="bold")
+    out.line(
+        f"Tier {tier.sought} sought, Tier {tier.reached} reached ({tier.basis}). Tier PMPM "
+        f"${tier.pmpm_reached_usd:.2f} reached vs ${tier.pmpm_sought_usd:.2f} sought "
+        f"(difference ${tier.difference_sought_vs_reached_usd:.2f} per member per month).",
+        indent=2,
+    )
     if tier.next_tier is not None:
-        lines.append(
-            f"Missing for Tier {tier.next_tier} "
-            f"(+${tier.difference_next_vs_reached_usd or 0:.2f} per member per month):"
-        )
-        lines += [f"  - {m}" for m in (tier.checklist_for_next or tier.missing_for_next)]
-    return lines
+        gain = tier.difference_next_vs_reached_usd or 0
+        out.line(f"To reach Tier {tier.next_tier} (+${gain:.2f} per member per month):", indent=2)
+        for item in tier.checklist_for_next or tier.missing_for_next:
+            out.line(item, indent=4, prefix="[ ] ")
 
 
-def _role(console: Console, role: RoleReport) -> None:
-    console.rule(
-        Text.assemble(
-            (f"{role.name} [{role.id}] ", "bold"),
-            ("status: ", ""),
-            status_text(role.status),
-        )
+def _role(out: Printer, role: RoleReport, report: Report) -> None:
+    out.blank()
+    out.heading(f"{role.name} [{role.id}]")
+    out.status_line(
+        role.status, f"HIE participation {PARTICIPATION_WORDS[role.participation]}", indent=0
     )
-    console.print(
-        f"HIE participation: {PARTICIPATION_WORDS[role.participation]}. {role.participation_detail}"
-    )
-    console.print(f"Incentive: {role.incentive_summary}")
+    out.line(role.participation_detail, indent=2, style="dim")
+    out.line(f"Incentive: {role.incentive_summary}", indent=2, style="dim")
     for finding in role.findings:
-        console.print(Text(f"{finding.severity.upper()}: {finding.message}", style="bold red"))
+        out.status_line(finding.severity, finding.message, indent=0, style="bold red")
     if role.requirements:
-        table = Table(show_lines=False, expand=True)
-        table.add_column("requirement")
-        table.add_column("status")
-        table.add_column("detail")
-        table.add_column("needed for")
+        out.line("Requirements:", style="bold")
+        pad = out.status_width([r.status for r in role.requirements])
         for req in role.requirements:
-            table.add_row(
-                f"{req.label} [{req.id}]",
-                status_text(req.status),
-                "\n".join([req.detail, *req.evidence]),
-                "; ".join(req.needed_for) + (" (blocking)" if req.blocking else ""),
-            )
-        console.print(table)
+            _requirement(out, req, pad)
     if role.tier is not None:
-        for line in _tier_lines(role.tier):
-            console.print(line)
+        _tier(out, role)
     if role.incentives:
-        table = Table(expand=True)
-        table.add_column("incentive")
-        table.add_column("status")
-        table.add_column("missing")
+        out.line("Incentives:", style="bold")
+        pad = out.status_width([i.status for i in role.incentives])
         for inc in role.incentives:
-            table.add_row(inc.name, status_text(inc.status), "\n".join(inc.missing))
-        console.print(table)
-    if role.next_steps:
-        console.print("Next steps:")
-        for n, step in enumerate(role.next_steps, start=1):
-            console.print(f"  {n}. {step}")
-    console.print(
-        "Contacts: " + "; ".join(f"{c.name} <{c.email}> ({c.about})" for c in role.contacts)
+            _incentive(out, inc, role, pad)
+    steps = role_steps(role)
+    if steps:
+        out.line("Next steps:", style="bold")
+        width = len(str(len(steps)))
+        for n, step in enumerate(steps, start=1):
+            out.line(step, indent=2, prefix=f"{n:>{width}}. ")
+    shared = set(shared_contacts(report))
+    contacts = [c for c in role.contacts if c.email not in shared]
+    for c in contacts:
+        out.line(f"{c.name} <{c.email}>", prefix="Contact: ", prefix_style="bold", hang=2)
+    out.line(
+        f"Rules and sources: hiecheck programs {role.id} (profile {role.program} "
+        f"{role.profile_version})",
+        style="dim",
     )
-    if role.readings:
-        console.print("Where the source is silent, hiecheck reads it this way:", style="dim")
-        for r in role.readings:
-            console.print(f"  - {r.text}", style="dim")
-    console.print(f"Profile {role.program} version {role.profile_version}", style="dim")
 
 
-def render_table(report: Report, console: Console | None = None) -> None:
-    """Print ``report`` to the console (stdout by default)."""
-    console = console or Console(highlight=False, markup=False)
-    console.print(
-        Text.assemble(
-            (f"{report.organization}", "bold"),
-            f" ({report.source}) as of {report.as_of}: ",
-            status_text(report.result),
+def _ending(out: Printer, report: Report, explain: bool) -> None:
+    notes = general_notes(report)
+    shared = set(shared_contacts(report))
+    contacts = [c for c in report.roles[0].contacts if c.email in shared] if report.roles else []
+    if notes or contacts:
+        out.blank()
+        out.heading("For every program")
+        for note in notes:
+            out.line(note, indent=0)
+        for c in contacts:
+            out.line(
+                f"{c.name} <{c.email}> ({c.about})", prefix="Contact: ", prefix_style="bold", hang=2
+            )
+    groups = grouped_readings(report)
+    count = sum(len(g.texts) for g in groups)
+    realtime = report.messages.realtime_reading if report.messages is not None else None
+    count += 1 if realtime else 0
+    if not count:
+        return
+    out.blank()
+    if not explain:
+        out.line(
+            f"{count} readings where the sources are silent are not shown; add --explain "
+            "(they are in --format markdown and json too).",
+            style="dim",
         )
-    )
-    if report.messages is not None:
-        m = report.messages
-        types = ", ".join(f"{n} {t}" for t, n in m.by_type.items())
-        console.print(f"Messages read: {m.messages} ({types}) in {len(m.files)} file(s)")
-        for code, lat in m.latency.items():
-            median = "-" if lat.median_seconds is None else f"{lat.median_seconds / 60:.0f} min"
-            shown = "real-time shown" if lat.realtime_shown else "real-time NOT shown"
-            console.print(
-                f"  {code}: {lat.within_limit}/{lat.measured} within {lat.limit_minutes:g} min "
-                f"(median {median}, no event time {lat.no_event_time}): {shown}"
-            )
-        if m.findings:
-            counts = ", ".join(f"{f.rule} {f.severity} x{f.count}" for f in m.findings)
-            console.print(
-                f"  Message findings (do not change the results; see `hiecheck validate`): {counts}"
-            )
+        return
+    out.heading("Where the sources are silent, hiecheck reads them this way")
+    for group in groups:
+        out.line(f"{group.title}:", style="bold")
+        for text in group.texts:
+            _bullet(out, text, indent=2)
+    if realtime:
+        out.line("Your HL7 messages (evidence profile):", style="bold")
+        _bullet(out, realtime, indent=2)
+
+
+def render_table(report: Report, console: Console | None = None, *, explain: bool = False) -> None:
+    """Print ``report`` to the console (stdout by default); ``explain`` adds the readings."""
+    console = console or Console(highlight=False, markup=False)
+    out = Printer(console)
+    render_summary(out, report)
     for role in report.roles:
-        _role(console, role)
+        _role(out, role, report)
+    _ending(out, report, explain)

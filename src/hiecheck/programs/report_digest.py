@@ -1,0 +1,176 @@
+"""What the table and markdown renderers share: short titles, deduplicated readings and steps.
+
+Nothing here changes the report model (the JSON stays as it is); it only decides what a person
+reads once instead of once per role.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hiecheck.programs.evaluate import ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP
+from hiecheck.programs.report import Report, RequirementResult, RoleReport
+
+GENERAL_NOTES = (ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP)
+"""Next steps that explain statuses rather than ask for a change: shown once per report."""
+
+NEEDED_FOR = " — needed for "
+"""How evidence lines and fixes name what they are needed for (see hiecheck.evidence.assess)."""
+
+_TITLE_LIMIT = 60
+_SPLIT_WORDS = ("with", "authorizing", "carrying", "including")
+_PARENS = re.compile(r"\s*\([^()]*\)")
+
+
+def short_title(label: str, limit: int = _TITLE_LIMIT) -> tuple[str, str]:
+    """A requirement label as a short title and the rest, e.g. ``("HL7 data interface sending
+    real-time ADT messages", "with all patient demographics ...")``; short labels stay whole."""
+    if len(label) <= limit:
+        return label, ""
+    depth = 0
+    cut = -1
+    words = label.split(" ")
+    position = 0
+    for n, word in enumerate(words):
+        if depth == 0 and n > 0 and word in _SPLIT_WORDS:
+            cut = position
+            break
+        depth += word.count("(") - word.count(")")
+        position += len(word) + 1
+    if cut < 0 and label.endswith(")") and " (" in label:
+        cut = label.rindex(" (") + 1
+    if cut < 0:
+        short = _PARENS.sub("", label).strip()
+        return (short, "") if len(short) <= limit else (label, "")
+    head, rest = label[: cut - 1], label[cut:]
+    short = _PARENS.sub("", head).strip()
+    if len(short) > limit:
+        return label, ""
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1]
+    return short, rest
+
+
+def evidence_detail(req: RequirementResult) -> str:
+    """The detail line of a requirement, without the problems its evidence lines repeat.
+
+    ``"the 11 ADT/ORU messages do not show it: PR1-3 never valued ...; no laboratory OBX ..."``
+    becomes ``"the 11 ADT/ORU messages do not show it"`` when every listed problem is an evidence
+    line of its own."""
+    if req.source != "evidence" or ": " not in req.detail:
+        return req.detail
+    head, _, tail = req.detail.partition(": ")
+    problems = tail.split("; ")
+    lines = [problem_text(line) for line in req.evidence]
+    if all(any(line.startswith(p) for line in lines) for p in problems):
+        return head
+    return req.detail
+
+
+def is_problem(line: str) -> bool:
+    """Whether an evidence line names something missing (it says what it is needed for)."""
+    return NEEDED_FOR in line
+
+
+def problem_text(line: str) -> str:
+    """An evidence line without its ``— needed for …`` tail."""
+    return line.split(NEEDED_FOR, 1)[0]
+
+
+def merge_needed_for(items: list[str]) -> list[str]:
+    """Merge items that differ only in what they are needed for, keeping the first's place:
+    ``X — needed for PCPlus Tier III`` + ``X — needed for PCPlus Tier II`` →
+    ``X — needed for PCPlus Tier II and Tier III``."""
+    order: list[str] = []
+    targets: dict[str, list[str]] = {}
+    for item in items:
+        head, sep, target = item.partition(NEEDED_FOR)
+        if head not in targets:
+            order.append(head)
+            targets[head] = []
+        if sep and target not in targets[head]:
+            targets[head].append(target)
+    return [
+        head + (NEEDED_FOR + _join_targets(targets[head]) if targets[head] else "")
+        for head in order
+    ]
+
+
+def _join_targets(targets: list[str]) -> str:
+    targets = sorted(targets)
+    if len(targets) == 1:
+        return targets[0]
+    first = targets[0].split(" ", 1)[0]
+    if all(t.startswith(first + " ") for t in targets):
+        rest = [t[len(first) + 1 :] for t in targets]
+        return f"{first} {', '.join(rest[:-1])} and {rest[-1]}"
+    return f"{', '.join(targets[:-1])} and {targets[-1]}"
+
+
+def role_steps(role: RoleReport) -> list[str]:
+    """A role's next steps without the general notes (those are shown once per report)."""
+    return merge_needed_for([s for s in role.next_steps if s not in GENERAL_NOTES])
+
+
+def general_notes(report: Report) -> list[str]:
+    """General notes any role carries, once each."""
+    return [n for n in GENERAL_NOTES if any(n in r.next_steps for r in report.roles)]
+
+
+def fix_checklist(report: Report) -> list[str]:
+    """Every change the organization can make, once each, most urgent first: unmet fixes, tier
+    gaps, then the roles' next steps."""
+    items: list[str] = []
+    for role in report.roles:
+        for req in role.requirements:
+            if req.status == "unmet" and (req.blocking or req.source == "evidence"):
+                items += req.fixes
+        if role.tier is not None:
+            items += role.tier.checklist_for_next
+        items += [s for s in role.next_steps if s not in GENERAL_NOTES]
+    return merge_needed_for(list(dict.fromkeys(items)))
+
+
+@dataclass
+class ReadingGroup:
+    """Readings shared by some roles: shown once, under the roles they apply to."""
+
+    roles: list[RoleReport]
+    every_role: bool
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """``Every program in this report`` or the names of the roles."""
+        if self.every_role and len(self.roles) > 1:
+            return "Every program in this report"
+        return "; ".join(r.name for r in self.roles)
+
+
+def grouped_readings(report: Report) -> list[ReadingGroup]:
+    """The report's readings, each text once, grouped by the roles that carry it (roles in report
+    order; readings every role carries come first)."""
+    where: dict[str, list[str]] = {}
+    for role in report.roles:
+        for reading in role.readings:
+            ids = where.setdefault(reading.text, [])
+            if role.id not in ids:
+                ids.append(role.id)
+    roles = {r.id: r for r in report.roles}
+    groups: dict[tuple[str, ...], ReadingGroup] = {}
+    for text, ids in where.items():
+        group = groups.setdefault(
+            tuple(ids), ReadingGroup([roles[i] for i in ids], len(ids) == len(roles))
+        )
+        group.texts.append(text)
+    return sorted(groups.values(), key=lambda g: -len(g.roles))
+
+
+def shared_contacts(report: Report) -> list[str]:
+    """E-mail addresses every role lists (shown once at the end when there are several roles)."""
+    if len(report.roles) < 2:
+        return []
+    sets = [{c.email for c in r.contacts} for r in report.roles]
+    common = set.intersection(*sets)
+    return [c.email for c in report.roles[0].contacts if c.email in common]
