@@ -135,3 +135,13 @@ def test_check_profiles_option_and_no_version_in_force(cli: Cli, tmp_path: Path)
     early = cli("check", str(org), "--profiles", str(profiles), "--as-of", "2000-01-01")
     assert early.returncode == 2
     assert "no profile of program 'cct' is in force on 2000-01-01" in early.stderr
+
+
+def test_programs_command_names_the_initiative_and_its_source(cli: Cli) -> None:
+    """Seed 001: "Three major initiatives were later unveiled under this VBP strategy; Health
+    Homes, Behavioral Health Homes, and Accountable Communities." """
+    result = cli("programs", "bhh")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    assert "Initiative: Behavioral Health Homes, one of the three initiatives" in text
+    assert "001_dd468456fd9ff86a.txt" in text

@@ -182,3 +182,4 @@ def test_value_based_purchasing_initiatives_come_from_seed_001(profiles: Profile
     assert initiative["cct"] is not None and "Community Care Teams" in initiative["cct"].name
     assert initiative["ohh"] is not None and "Health Homes" in initiative["ohh"].name
     assert initiative["pcplus"] is None and initiative["dsnp"] is None
+

@@ -70,11 +70,12 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
     out = Printer(console)
     out.heading(f"{role.name} [{role.id}]")
     out.line(
-        f"{profile.name} (version {profile.version}, effective "
-        f"{profile.effective_from}..{profile.effective_to or 'open'})",
+        f"{profile.name} (version {profile.version}, effective {profile.period})",
         prefix="Program: ",
         hang=2,
     )
+    if profile.initiative is not None:
+        out.line(profile.initiative.name, prefix="Initiative: ", hang=2)
     out.line(
         f"{PARTICIPATION_WORDS[role.participation]}. {role.participation_text}",
         prefix="HIE participation: ",
@@ -118,7 +119,8 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
             prefix="- ",
         )
     out.line("Sources:", style="bold")
-    for cite in role.citations:
+    initiative = [profile.initiative.citation] if profile.initiative is not None else []
+    for cite in [*role.citations, *initiative]:
         out.line(
             f'{cite.source}, {cite.section}: "{cite.quote}"', indent=2, prefix="- ", style="dim"
         )
