@@ -62,3 +62,24 @@ def test_load_model_names_unknown_key(tmp_path: Path) -> None:
         assert exc.problem == "unknown key"
     else:
         raise AssertionError("unknown key must raise InputError")
+
+
+def test_unwritable_output_is_bad_input_not_a_traceback(tmp_path: Path) -> None:
+    target = str(tmp_path / "missing-folder" / "report.out")
+    root = Path(__file__).resolve().parents[1]
+    for args in (
+        ("validate", str(root / "sample_messages" / "sets" / "tier2-complete"), "-o", target),
+        ("check", str(root / "sample_messages" / "example-family-practice.toml"), "-o", target),
+    ):
+        result = run_cli(*args)
+        assert result.returncode == ExitCode.BAD_INPUT, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert "cannot write the report" in result.stderr and "--output" in result.stderr
+
+
+def test_bad_as_of_date_names_the_option() -> None:
+    result = run_cli("programs", "--as-of", "2026-13-45")
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert result.stderr.strip() == (
+        "hiecheck: error: --as-of: '2026-13-45' is not a date (expected YYYY-MM-DD)"
+    )

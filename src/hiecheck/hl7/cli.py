@@ -10,6 +10,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from hiecheck.cli_support import output_stream
 from hiecheck.hl7.reader import STDIN_NAME, expand_paths
 from hiecheck.hl7.render_junit import JUnitWriter
 from hiecheck.hl7.render_table import TableWriter
@@ -81,10 +82,7 @@ def validate(
     sources = expand_paths(paths)
     set_id = compiled.id if compiled else None
     with ExitStack() as stack:
-        out: TextIO = (
-            stack.enter_context(output.open("w", encoding="utf-8", newline="\n"))
-            if output else sys.stdout
-        )
+        out: TextIO = stack.enter_context(output_stream(output))
         if output_format is OutputFormat.JSON:
             writer: JsonStreamWriter | JUnitWriter | TableWriter = JsonStreamWriter(
                 out, set_id, show_values)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hiecheck.cli_support import parse_date
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
@@ -94,15 +95,6 @@ ImprovementOpt = Annotated[
 ]
 
 
-def _day(text: str | None, option: str = "--as-of") -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(option, f"{text!r} is not a date", expected="YYYY-MM-DD") from None
-
-
 @p4p_app.command("ohh")
 def ohh_command(
     input_csv: InputArg,
@@ -113,7 +105,7 @@ def ohh_command(
     profiles: ProfilesOpt = None,
 ) -> None:
     """Opioid Health Home composite: withhold kept or released, bonus share, what-if."""
-    day = _day(as_of)
+    day = parse_date(as_of)
     profile = select_profile(profiles_dir(profiles), "ohh", day)
     assert isinstance(profile, OhhProfile)
     providers = read_ohh(input_csv, [m.id for m in profile.measures])
@@ -136,7 +128,7 @@ def bhh_command(
     profiles: ProfilesOpt = None,
 ) -> None:
     """Behavioral Health Home screening rate: meets 75% or the 1% recoupment, what-if."""
-    day = _day(as_of)
+    day = parse_date(as_of)
     profile = select_profile(profiles_dir(profiles), "bhh", day)
     assert isinstance(profile, BhhProfile)
     report = score_bhh(read_bhh(input_csv, profile.measure.id), profile, as_of=day)
@@ -158,7 +150,7 @@ def pcmh_command(
     """Connecticut HUSKY PCMH: percentiles, Table A performance and Table B improvement payments."""
     if payment_year is not None and as_of is not None:
         raise InputError("--payment-year", "give --payment-year or --as-of, not both")
-    day = date(payment_year, 1, 1) if payment_year is not None else _day(as_of)
+    day = date(payment_year, 1, 1) if payment_year is not None else parse_date(as_of)
     profile = select_profile(profiles_dir(profiles), "pcmh", day)
     assert isinstance(profile, PcmhProfile)
     current = read_pcmh(input_csv, profile.measures)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from hiecheck.cli_support import output_stream, parse_date
 from hiecheck.errors import InputError
 from hiecheck.evidence.assess import MessageEvidence, role_titles
 from hiecheck.evidence.collect import collect
@@ -49,16 +48,6 @@ PROFILES_HELP = (
 )
 
 
-def parse_as_of(value: str | None) -> date:
-    """The --as-of date, or today."""
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError("--as-of", f"invalid date {value!r}", expected="YYYY-MM-DD") from None
-
-
 def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
     return load_profiles(profiles_dir(profiles), as_of)
 
@@ -77,7 +66,7 @@ def programs(
     profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
 ) -> None:
     """List programs and roles, or explain one program or role: conditions, sources, contacts."""
-    when = parse_as_of(as_of)
+    when = parse_date(as_of)
     loaded = _profiles(profiles, when)
     selected = [lp.profile for lp in loaded.in_force.values()]
     roles = None
@@ -165,7 +154,7 @@ def check(
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
     """
-    when = parse_as_of(as_of)
+    when = parse_date(as_of)
     loaded_profiles = _profiles(profiles, when)
     org = load_organization(org_file)
     paths = list(messages or [])
@@ -180,12 +169,7 @@ def check(
         summary = collected.summary()
     report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
     report.messages = summary
-    with ExitStack() as stack:
-        handle: TextIO = (
-            stack.enter_context(output.open("w", encoding="utf-8", newline="\n"))
-            if output is not None
-            else sys.stdout
-        )
+    with output_stream(output) as handle:
         if fmt is CheckFormat.json:
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
