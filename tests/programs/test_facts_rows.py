@@ -6,6 +6,7 @@ Each docstring cites seed 003 (003_954d39c802c8d7be.txt), the authority for thes
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from hiecheck.programs.report import Report
 
@@ -165,7 +166,7 @@ def test_pcplus_tier1_needs_no_hie_participation(check_org: Check) -> None:
     role = report.role("pcplus-tier1")
     assert role.participation == "not_required" and role.requirements == []
     assert role.tier is not None and (role.tier.sought, role.tier.reached) == (1, 1)
-    assert role.tier.pmpm_reached_usd == 2.10
+    assert role.tier.pmpm_reached_usd == Decimal("2.10")
     assert role.incentive("basic-reimbursement").status == "applies"
     assert report.exit_code == 0
     assert "PCP-Network-Services.DHHS@maine.gov" in {c.email for c in role.contacts}
@@ -222,7 +223,7 @@ def test_pcplus_tier3_realtime_adt_and_or_oru_with_vitals_and_labs(check_org: Ch
     role = both.role("pcplus-tier3")
     assert role.tier is not None and role.tier.reached == 3 and role.tier.next_tier is None
     assert role.incentive("cbp-ecqm").status == "applies"
-    assert role.tier.pmpm_reached_usd == 6.90 and both.exit_code == 0
+    assert role.tier.pmpm_reached_usd == Decimal("6.90") and both.exit_code == 0
 
     all_groups = (
         '{ kind = "oru", realtime = true, content = ["demographics", "encounter", '
@@ -236,7 +237,7 @@ def test_pcplus_tier3_realtime_adt_and_or_oru_with_vitals_and_labs(check_org: Ch
     tier = short.role("pcplus-tier3").tier
     assert tier is not None and (tier.reached, tier.next_tier) == (2, 3)
     assert any("laboratory test results" in m for m in tier.missing_for_next)
-    assert tier.difference_sought_vs_reached_usd == 0.60
+    assert tier.difference_sought_vs_reached_usd == Decimal("0.60")
     assert short.exit_code == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_pcplus_tier_pmpm_amounts_come_from_the_profile(profiles: ProfileSet) ->
     pcplus = profiles.program("pcplus")
     assert pcplus is not None
     amounts = {r.tier.level: r.tier.pmpm_usd for r in pcplus.roles if r.tier}
-    assert amounts == {1: 2.10, 2: 6.30, 3: 6.90}
+    assert amounts == {1: Decimal("2.10"), 2: Decimal("6.30"), 3: Decimal("6.90")}
 
 
 def test_tier3_interface_is_adt_or_oru_with_all_six_content_groups(profiles: ProfileSet) -> None:

@@ -56,7 +56,7 @@ class ImprovementChoice(StrEnum):
 InputArg = Annotated[
     Path, typer.Argument(help="Provider-level measure results (CSV; columns in the README).")
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 ProfilesOpt = Annotated[
     Path | None,
     typer.Option("--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or built-in)."),

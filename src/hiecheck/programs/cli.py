@@ -62,7 +62,9 @@ def programs(
         typer.Argument(help="A program (e.g. pcplus) or a role (e.g. pcplus-tier2)."),
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = ListFormat.table,
     profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
 ) -> None:
     """List programs and roles, or explain one program or role: conditions, sources, contacts."""
@@ -128,7 +130,7 @@ def check(
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", help="table, json or markdown.")
+        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
     ] = CheckFormat.table,
     strict: Annotated[
         bool,

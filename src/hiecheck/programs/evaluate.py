@@ -178,9 +178,9 @@ def _tier(
         pmpm_usd=pmpm,
         pmpm_reached_usd=pmpm[reached],
         pmpm_sought_usd=pmpm[sought],
-        difference_sought_vs_reached_usd=round(pmpm[sought] - pmpm[reached], 2),
+        difference_sought_vs_reached_usd=pmpm[sought] - pmpm[reached],
         difference_next_vs_reached_usd=(
-            round(pmpm[next_tier] - pmpm[reached], 2) if next_tier is not None else None
+            pmpm[next_tier] - pmpm[reached] if next_tier is not None else None
         ),
         pmpm_citation=role.tier.pmpm_citation,
     )

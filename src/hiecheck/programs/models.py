@@ -7,6 +7,7 @@ Requirement ids are stable: the evidence engine refers to them.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -157,7 +158,7 @@ class Tier(_Strict):
 
     level: int = Field(ge=1)
     name: str
-    pmpm_usd: float = Field(ge=0)
+    pmpm_usd: Decimal = Field(ge=0, decimal_places=2)
     pmpm_citation: Citation
 
 

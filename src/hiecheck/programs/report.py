@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,13 +68,13 @@ class TierResult(_Out):
     checklist_for_next: list[str] = Field(
         default_factory=list, description="exact fixes toward the next tier (from evidence)"
     )
-    pmpm_usd: dict[int, float] = Field(description="Tier PMPM per tier level")
-    pmpm_reached_usd: float
-    pmpm_sought_usd: float
-    difference_sought_vs_reached_usd: float = Field(
+    pmpm_usd: dict[int, Decimal] = Field(description="Tier PMPM per tier level (exact)")
+    pmpm_reached_usd: Decimal
+    pmpm_sought_usd: Decimal
+    difference_sought_vs_reached_usd: Decimal = Field(
         description="Tier PMPM of the tier sought minus the tier reached, per member per month"
     )
-    difference_next_vs_reached_usd: float | None
+    difference_next_vs_reached_usd: Decimal | None
     pmpm_citation: Citation
 
 
