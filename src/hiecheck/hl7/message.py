@@ -45,16 +45,23 @@ class Segment:
     field numbers match the standard everywhere.
     """
 
-    __slots__ = ("delimiters", "fields", "id", "line", "occurrence")
+    __slots__ = ("delimiters", "fields", "id", "line", "occurrence", "text")
 
     def __init__(
-        self, seg_id: str, line: int, occurrence: int, fields: list[str], delimiters: Delimiters
+        self,
+        seg_id: str,
+        line: int,
+        occurrence: int,
+        fields: list[str],
+        delimiters: Delimiters,
+        text: str = "",
     ) -> None:
         self.id = seg_id
         self.line = line
         self.occurrence = occurrence
         self.fields = fields
         self.delimiters = delimiters
+        self.text = text  # the line as written (fields joined by the separator)
 
     def __repr__(self) -> str:
         return f"Segment({self.id}[{self.occurrence}] at line {self.line})"
@@ -252,6 +259,8 @@ def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]
         subcomponent=chars[3],
         truncation=chars[4] if len(chars) > 4 else None,
     )
+    if delimiters == DEFAULT_DELIMITERS:
+        delimiters = DEFAULT_DELIMITERS  # one shared object: checks test it with `is`
     return delimiters, written, problems
 
 
@@ -272,7 +281,7 @@ def tokenize(raw: RawMessage) -> Message:
                 parts = parts[:3]
         occurrence = counts.get(seg_id, 0) + 1
         counts[seg_id] = occurrence
-        segments.append(Segment(seg_id, lineno, occurrence, parts, delimiters))
+        segments.append(Segment(seg_id, lineno, occurrence, parts, delimiters, text))
     return Message(raw, delimiters, segments, problems)
 
 

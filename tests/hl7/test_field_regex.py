@@ -1,0 +1,103 @@
+"""The compiled per-segment expression never hides a field finding.
+
+:mod:`hiecheck.hl7.field_regex` lets :func:`hiecheck.hl7.fields.check_fields` skip the Python walk
+of a segment when one expression accepts it. That is only sound if an accepted segment has no
+field finding: checked here on every segment of the corpus, of the realistic synthetic feed and of
+thousands of random mutations of them (delimiters, digits, letters, quotes and signs inserted,
+fields cut, repeated and emptied), for every version the corpus and the feed use.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from hiecheck.hl7 import reference, synth
+from hiecheck.hl7.fields import _check_segment, _compile, check_fields
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
+from hiecheck.hl7.reader import read_source
+
+VERSIONS = ("2.3", "2.5.1", "2.8")
+ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
+
+
+def _walk(seg: Segment, message: Message, version: str) -> list[Finding]:
+    found = _compile(version, seg.id)
+    assert found is not None
+    out: list[Finding] = []
+    _check_segment(message, seg, found[0], out)
+    return out
+
+
+def _mutate(text: str, rng: random.Random) -> str:
+    chars = list(text)
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.random()
+        at = rng.randint(4, max(4, len(chars)))
+        if kind < 0.5:
+            chars[at:at] = rng.choice(ALPHABET) * rng.choice((1, 1, 2))
+        elif kind < 0.7 and at < len(chars):
+            del chars[at : at + rng.randint(1, 8)]
+        elif kind < 0.85:
+            chars.extend("|" * rng.randint(1, 60))
+        else:
+            chars[at:at] = "~" + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30)))
+    return "".join(chars)
+
+
+def _segments(corpus_dir: Path) -> list[tuple[str, str]]:
+    """(segment line, version) pairs: the corpus with default delimiters and the feed."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(corpus_dir.rglob("*")):
+        if not path.is_file() or path.suffix not in (".hl7", ".txt", ""):
+            continue
+        for raw in read_source(str(path)):
+            message = tokenize(raw)
+            if message.delimiters is DEFAULT_DELIMITERS:
+                out.extend((s.text, v) for s in message.segments[1:] for v in VERSIONS)
+    for lines in synth.feed_batch(300, seed=11):
+        out.extend((line, v) for line in lines[1:] for v in VERSIONS)
+    return out
+
+
+def test_an_accepted_segment_has_no_field_finding(
+    corpus_dir: Path, make_message: Callable[[list[str]], Message]
+) -> None:
+    rng = random.Random(5)
+    host = make_message(["MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1"])
+    accepted = walked = 0
+    for text, version in _segments(corpus_dir):
+        for candidate in (text, *(_mutate(text, rng) for _ in range(2))):
+            seg_id = candidate[:3]
+            found = _compile(version, seg_id)
+            if found is None or found[1] is None or candidate[3:4] not in ("", "|"):
+                continue
+            seg = Segment(seg_id, 2, 1, candidate.split("|"), DEFAULT_DELIMITERS, candidate)
+            walked += 1
+            if found[1].fullmatch(candidate, 3) is not None:
+                accepted += 1
+                assert _walk(seg, host, version) == [], (version, candidate)
+    assert walked > 10_000
+    assert accepted > walked // 5  # the fast path is really taken
+
+
+def test_check_fields_same_with_and_without_the_expression(
+    make_message: Callable[[list[str]], Message]
+) -> None:
+    """Whole messages: findings are identical whether or not the expression may skip the walk."""
+    rng = random.Random(9)
+    for lines in synth.feed_batch(200, seed=3):
+        message = make_message(
+            [lines[0], *(_mutate(line, rng) if rng.random() < 0.3 else line for line in lines[1:])]
+        )
+        version = message.version
+        if not reference.is_supported(version):
+            continue
+        walked: list[Finding] = []
+        for seg in message.segments:
+            found = _compile(version, seg.id)
+            if found is not None:
+                _check_segment(message, seg, found[0], walked)
+        assert check_fields(message) == walked
