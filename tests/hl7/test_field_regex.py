@@ -1,4 +1,4 @@
-"""The compiled per-segment expression never hides a field finding.
+"""The compiled per-segment expressions never hide a field or content finding.
 
 :mod:`hiecheck.hl7.field_regex` lets :func:`hiecheck.hl7.fields.check_fields` skip the Python walk
 of a segment when one expression accepts it. That is only sound if an accepted segment has no
@@ -13,11 +13,15 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from hiecheck.hl7 import reference, synth
+import pytest
+
+from hiecheck.hl7 import content, reference, synth
+from hiecheck.hl7.content import check_content
 from hiecheck.hl7.fields import _check_segment, _compile, check_fields
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
 from hiecheck.hl7.reader import read_source
+from hiecheck.hl7.requirements import load_requirements
 
 VERSIONS = ("2.3", "2.5.1", "2.8")
 ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
@@ -101,3 +105,27 @@ def test_check_fields_same_with_and_without_the_expression(
             if found is not None:
                 _check_segment(message, seg, found[0], walked)
         assert check_fields(message) == walked
+
+
+def test_content_same_with_and_without_the_group_shortcut(
+    make_message: Callable[[list[str]], Message], monkeypatch: pytest.MonkeyPatch,
+    corpus_dir: Path,
+) -> None:
+    """Content findings and group verdicts are identical when the compiled group expressions may
+    skip the element walk and when they may not, on the feed, its mutations and the corpus."""
+    rng = random.Random(13)
+    messages: list[Message] = []
+    for lines in synth.feed_batch(400, seed=21):
+        messages.append(make_message(
+            [lines[0], *(_mutate(line, rng) if rng.random() < 0.3 else line for line in lines[1:])]
+        ))
+    for path in sorted(corpus_dir.rglob("*")):
+        if path.is_file() and path.suffix in (".hl7", ".txt", ""):
+            messages.extend(tokenize(raw) for raw in read_source(str(path)))
+    for set_id in ("pcplus-tier3", "hie-adt"):
+        requirements = load_requirements(set_id)
+        fast = [check_content(m, requirements) for m in messages]
+        monkeypatch.setattr(content, "_acceptors", lambda elements: None)
+        slow = [check_content(m, requirements) for m in messages]
+        monkeypatch.undo()
+        assert fast == slow

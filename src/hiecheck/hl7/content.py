@@ -18,8 +18,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content, is_value
+from hiecheck.hl7.message import (
+    DEFAULT_DELIMITERS,
+    HL7_NULL,
+    Message,
+    Segment,
+    _has_content,
+    is_value,
+)
 from hiecheck.hl7.requirements import (
     CodeSet,
     CompiledElement,
@@ -238,6 +246,35 @@ def _absent_segment(
         result.re_missing.append(where)
 
 
+# id(elements tuple) -> (that tuple, its acceptors): plans are cached, so tuples live on.
+_ACCEPTORS: dict[int, tuple[tuple[CompiledElement, ...], Acceptors | None]] = {}
+
+
+def _acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
+    hit = _ACCEPTORS.get(id(elements))
+    if hit is None or hit[0] is not elements:
+        hit = (elements, group_acceptors(elements))
+        if len(_ACCEPTORS) < 4096:
+            _ACCEPTORS[id(elements)] = hit
+    return hit[1]
+
+
+def _all_accepted(
+    acceptors: Acceptors, anchor: str, anchors: list[Segment], index: dict[str, list[Segment]]
+) -> bool:
+    """True when every segment the group's elements touch passes its compiled expression."""
+    for seg_id, pattern in acceptors:
+        segs = anchors if seg_id == anchor else index.get(seg_id)
+        if not segs:
+            return False
+        match = pattern.match
+        for seg in segs:
+            text = seg.text
+            if not text or seg.delimiters is not DEFAULT_DELIMITERS or match(text, 3) is None:
+                return False
+    return True
+
+
 def _run_group(
     run: _Run, group: CompiledGroup, elements: tuple[CompiledElement, ...],
     index: dict[str, list[Segment]],
@@ -247,6 +284,10 @@ def _run_group(
         anchors = [s for s in anchors if _selected(s, group.select)]
     if group.select_not is not None:
         anchors = [s for s in anchors if not _selected(s, group.select_not)]
+    if anchors:
+        acceptors = _acceptors(elements)
+        if acceptors is not None and _all_accepted(acceptors, group.anchor, anchors, index):
+            return GroupResult(SATISFIED)
     if not anchors:
         where = f"{group.anchor}[1]"
         line = run.message.line

@@ -56,7 +56,7 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
         if found is None:
             continue
         spec, clean = found
-        if default and clean is not None and clean.fullmatch(seg.text, 3) is not None:
+        if default and clean is not None and seg.text and clean.fullmatch(seg.text, 3):
             continue  # no field finding possible: skip the walk
         _check_segment(message, seg, spec, out)
     return out
