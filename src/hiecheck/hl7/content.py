@@ -114,8 +114,7 @@ def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
 
 def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
     number, any_of = select
-    fields = seg.fields
-    value = fields[number] if number < len(fields) else ""
+    value = seg.field(number)
     if not value:
         return False
     d = seg.delimiters
