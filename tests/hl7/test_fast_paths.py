@@ -1,4 +1,7 @@
-"""The compiled per-segment expressions never hide a field or content finding.
+"""The fast paths give the same answers as the slow ones.
+
+The compiled per-segment expressions never hide a field or content finding; the DTM parser's
+shortcut for whole units reads times as the regular expression does.
 
 :mod:`hiecheck.hl7.field_regex` lets :func:`hiecheck.hl7.fields.check_fields` skip the Python walk
 of a segment when one expression accepts it. That is only sound if an accepted segment has no
@@ -10,7 +13,9 @@ fields cut, repeated and emptied), for every version the corpus and the feed use
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,7 @@ from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
 from hiecheck.hl7.reader import read_source
 from hiecheck.hl7.requirements import load_requirements
+from hiecheck.hl7.timing import HL7Time, parse_dtm
 
 VERSIONS = ("2.3", "2.5.1", "2.8")
 ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
@@ -129,3 +135,42 @@ def test_content_same_with_and_without_the_group_shortcut(
         slow = [check_content(m, requirements) for m in messages]
         monkeypatch.undo()
         assert fast == slow
+
+
+def _parse_dtm_reference(text: str) -> HL7Time | None:
+    """parse_dtm as a regular expression alone reads it (the fast path must agree)."""
+    m = re.match(
+        r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.?(\d{1,4}))?([+-]\d{4})?$",
+        text.strip(),
+    )
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, offset = m.groups()
+    digits = 4 + sum(2 for g in (month, day, hour, minute, second) if g)
+    try:
+        value = datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+            int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
+        )
+        if offset:
+            sign = -1 if offset[0] == "-" else 1
+            hours, minutes = int(offset[1:3]), int(offset[3:5])
+            if hours > 14 or minutes > 59:
+                return None
+            value = value.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    except ValueError:
+        return None
+    return HL7Time(value, digits, bool(offset))
+
+
+def test_parse_dtm_fast_path_agrees_with_the_expression() -> None:
+    rng = random.Random(3)
+    cases = ["20261013170603", "20261313", "20260230", "20261013170603+0560", "2026", " 2026 ",
+             "20261013170603.1234+0100", "+0500", "1234+0500", "\u0662\u0660\u0662\u0666",
+             "20261013170603-1500", "2026101317060"]
+    for _ in range(20_000):
+        cases.append("".join(rng.choice("0123456789+-. \u0663") for _ in range(rng.randint(0, 22))))
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice((4, 6, 8, 10, 12, 14))))
+        cases.append(digits + rng.choice(("", "+0100", "-0530", "+1500", "-0099")))
+    for text in cases:
+        assert parse_dtm(text) == _parse_dtm_reference(text), text
