@@ -112,13 +112,30 @@ def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
     return rep <= len(reps) and _rep_matches(reps[rep - 1], seg.delimiters.component, any_of)
 
 
+# (id(select), component separator, repetition separator, field text) -> selected. Feeds repeat
+# the same codes (OBX-3) message after message; the set is bounded and cleared when full.
+# The entry keeps the value sets it was computed with (an id is only unique while they live).
+_SELECTED: dict[tuple[int, str, str, str], tuple[AnyOf, bool]] = {}
+_SELECTED_MAX = 1 << 16
+
+
 def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
     number, any_of = select
     value = seg.field(number)
     if not value:
         return False
     d = seg.delimiters
-    return any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition))
+    key = (id(any_of), d.component, d.repetition, value)
+    hit = _SELECTED.get(key)
+    if hit is None or hit[0] is not any_of:
+        hit = (
+            any_of,
+            any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition)),
+        )
+        if len(_SELECTED) >= _SELECTED_MAX:
+            _SELECTED.clear()
+        _SELECTED[key] = hit
+    return hit[1]
 
 
 class _Run:
@@ -337,6 +354,9 @@ def _run_group(
     return result
 
 
+_VERSIONS: dict[str, tuple[int, ...]] = {}  # MSH-12 as written -> parse_version
+
+
 def check_content(
     message: Message, requirements: CompiledRequirements
 ) -> tuple[list[Finding], dict[str, GroupResult]]:
@@ -358,7 +378,12 @@ def check_content(
         else:
             found.append(seg)
     groups: dict[str, GroupResult] = {}
-    plan = requirements.plan(code, message.trigger_event, parse_version(message.version))
+    version = _VERSIONS.get(message.version)
+    if version is None:
+        version = parse_version(message.version)
+        if len(_VERSIONS) < 256:
+            _VERSIONS[message.version] = version
+    plan = requirements.plan(code, message.trigger_event, version)
     for group, applies, elements in plan:
         if not applies:
             groups[group.id] = GroupResult(NOT_APPLICABLE)
