@@ -101,14 +101,16 @@ def _field(check: FieldCheck | str | None, required: bool) -> str:
     return head + checked
 
 
-def clean_segment_pattern(spec: SegmentSpec) -> re.Pattern[str] | None:
-    """The expression for ``spec`` (match it from position 3 of the line), None for MSH."""
-    if spec.id == "MSH":
-        return None
+def clean_segment_pattern(spec: SegmentSpec) -> re.Pattern[str]:
+    """The expression for ``spec``: match it from position 3 of the segment line.
+
+    For MSH, position 3 holds MSH-1 (the separator) and MSH-2 follows; neither is checked here.
+    """
+    msh = spec.id == "MSH"
     required = {f.number for f in spec.required}
     last_required = max(required, default=0)
     inner = f"(?:\\|{_EMPTY_ONLY})*+"  # fields past the last defined one must be empty
-    for n in range(spec.field_count, 0, -1):
+    for n in range(spec.field_count, 2 if msh else 0, -1):
         body = f"\\|{_field(spec.checks[n], n in required)}{inner}"
         inner = f"(?:{body})" if n <= last_required else f"(?:{body})?+"
-    return re.compile(inner)
+    return re.compile(f"\\|[^|]*{inner}" if msh else inner)

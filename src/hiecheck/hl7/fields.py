@@ -21,7 +21,7 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {
 }
 _SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
 # (version, segment id) -> (spec, expression accepting a segment with no finding) or None.
-_COMPILED: dict[tuple[str, str], tuple[SegmentSpec, re.Pattern[str] | None] | None] = {}
+_COMPILED: dict[tuple[str, str], tuple[SegmentSpec, re.Pattern[str]] | None] = {}
 _EMPTY: dict[Delimiters, str] = {}
 
 
@@ -56,13 +56,13 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
         if found is None:
             continue
         spec, clean = found
-        if default and clean is not None and seg.text and clean.fullmatch(seg.text, 3):
+        if default and seg.text and clean.fullmatch(seg.text, 3):
             continue  # no field finding possible: skip the walk
         _check_segment(message, seg, spec, out)
     return out
 
 
-def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str] | None] | None:
+def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str]] | None:
     spec = _spec(version, seg_id)
     found = None if spec is None else (spec, clean_segment_pattern(spec))
     if len(_COMPILED) < 4096:
