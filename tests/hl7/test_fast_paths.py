@@ -20,14 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from hiecheck.hl7 import content, reference, synth
+from hiecheck.hl7 import content, reference, synth, validate
 from hiecheck.hl7.content import check_content
 from hiecheck.hl7.fields import _check_segment, _compile, check_fields
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
-from hiecheck.hl7.reader import read_source
+from hiecheck.hl7.reader import RawMessage, read_source
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import HL7Time, parse_dtm
+from hiecheck.hl7.validate import default_checks, validate_message
 
 VERSIONS = ("2.3", "2.5.1", "2.8")
 ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
@@ -181,3 +182,14 @@ def test_parse_dtm_fast_path_agrees_with_the_expression() -> None:
         cases.append(digits + rng.choice(("", "+0100", "-0530", "+1500", "-0099")))
     for text in cases:
         assert parse_dtm(text) == _parse_dtm_reference(text), text
+
+
+def test_results_travel_from_workers_unchanged() -> None:
+    """--jobs sends results back as tuples; rebuilt, they equal what was checked."""
+    checks = default_checks(load_requirements("pcplus-tier3"))
+    rng = random.Random(17)
+    for n, lines in enumerate(synth.feed_batch(300, seed=5)):
+        text = "\r".join(_mutate(line, rng) if rng.random() < 0.2 else line for line in lines)
+        raw = RawMessage("feed.hl7", n + 1, [(i + 1, t) for i, t in enumerate(text.split("\r"))])
+        result = validate_message(raw, checks)
+        assert validate._unpack(validate._pack(result)) == result
