@@ -12,6 +12,7 @@ fields cut, repeated and emptied), for every version the corpus and the feed use
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from collections.abc import Callable
@@ -26,9 +27,10 @@ from hiecheck.hl7.fields import _check_segment, _compile, check_fields
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
 from hiecheck.hl7.reader import RawMessage, read_source
+from hiecheck.hl7.report import JsonStreamWriter, build_report, message_json, message_out
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import HL7Time, parse_dtm
-from hiecheck.hl7.validate import default_checks, validate_message
+from hiecheck.hl7.validate import MessageResult, default_checks, validate_message, validate_paths
 
 VERSIONS = ("2.3", "2.5.1", "2.8")
 ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
@@ -193,3 +195,37 @@ def test_results_travel_from_workers_unchanged() -> None:
         raw = RawMessage("feed.hl7", n + 1, [(i + 1, t) for i, t in enumerate(text.split("\r"))])
         result = validate_message(raw, checks)
         assert validate._unpack(validate._pack(result)) == result
+
+
+def test_streamed_json_is_what_pydantic_writes(corpus_dir: Path, tmp_path: Path) -> None:
+    """The JSON writer builds each message's text itself; it equals the pydantic model's dump,
+    with and without values, on the corpus and on mutated messages with quotes, backslashes,
+    control characters and non-ASCII text in them."""
+    rng = random.Random(23)
+    capture = tmp_path / "feed.hl7"
+    with capture.open("w", encoding="utf-8", newline="") as fh:
+        for lines in synth.feed_batch(300, seed=8):
+            for line in lines:
+                if rng.random() < 0.2:
+                    at = rng.randint(4, len(line))
+                    line = line[:at] + rng.choice(('"', "\\\\", "\t", "\x01", "é", "日本", "\x7f",
+                                                   "\u2028", "9" * 30)) + line[at:]
+                fh.write(line + "\r")
+    paths = [str(capture), str(corpus_dir)]
+    checks = default_checks(load_requirements("pcplus-tier3"))
+    events = list(validate_paths(paths, checks))
+    for show_values in (False, True):
+        out = io.StringIO()
+        writer = JsonStreamWriter(out, "pcplus-tier3", show_values)
+        writer.start()
+        for event in events:
+            writer.observe(event)
+        writer.finish()
+        expected = build_report(events, "pcplus-tier3", show_values).model_dump_json(indent=2)
+        assert out.getvalue() == expected + "\n"
+    latencies = [0.0, 1e-4, 0.5, 120.0, -3600.0, 1e15, 1e16, 2.5e-5, 123456789.123]
+    result = next(e for e in events if isinstance(e, MessageResult))
+    for latency in latencies:
+        result.latency = latency
+        expected = message_out(result, True).model_dump_json(indent=2)
+        assert message_json(result, True) == expected
