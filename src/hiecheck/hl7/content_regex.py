@@ -112,7 +112,7 @@ def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
         for at in sorted(at_field):
             gap = at - done
             parts.append(f"(?:\\|[^|]*+){{{gap}}}\\|" if gap else "\\|")
-            parts.append("".join(at_field[at]) + "[^|]*+")
+            parts.append("".join(dict.fromkeys(at_field[at])) + "[^|]*+")  # each test once
             done = at + 1
         out.append((seg_id, re.compile("".join(parts))))
     return tuple(out)

@@ -20,8 +20,8 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {
     name: datatypes.validator(name) for name in datatypes.PATTERNS
 }
 _SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
-# (version, segment id) -> (spec, expression accepting a segment with no finding) or None.
-_COMPILED: dict[tuple[str, str], tuple[SegmentSpec, re.Pattern[str]] | None] = {}
+# version -> segment id -> (spec, expression accepting a segment with no finding) or None.
+_COMPILED: dict[str, dict[str, tuple[SegmentSpec, re.Pattern[str]] | None]] = {}
 _EMPTY: dict[Delimiters, str] = {}
 
 
@@ -46,11 +46,13 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
     if not reference.is_supported(version):
         return []
     out: list[Finding] = []
-    compiled = _COMPILED
+    compiled = _COMPILED.get(version)
+    if compiled is None:
+        compiled = _COMPILED[version] = {}
     default = message.delimiters is DEFAULT_DELIMITERS
     for seg in message.segments:
         try:
-            found = compiled[version, seg.id]
+            found = compiled[seg.id]
         except KeyError:
             found = _compile(version, seg.id)
         if found is None:
@@ -65,8 +67,9 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
 def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str]] | None:
     spec = _spec(version, seg_id)
     found = None if spec is None else (spec, clean_segment_pattern(spec))
-    if len(_COMPILED) < 4096:
-        _COMPILED[version, seg_id] = found
+    per_version = _COMPILED.setdefault(version, {})
+    if len(per_version) < 4096:
+        per_version[seg_id] = found
     return found
 
 

@@ -231,7 +231,10 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
         return LatencyResult(None, out)
     a, b = event_time.value, msh_time.value
     if not (event_time.has_offset and msh_time.has_offset):
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+        if a.tzinfo is not None:
+            a = a.replace(tzinfo=None)
+        if b.tzinfo is not None:
+            b = b.replace(tzinfo=None)
     seconds = (b - a).total_seconds()
     if seconds < 0:
         add("timing.negative", Severity.WARNING,

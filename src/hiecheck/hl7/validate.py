@@ -104,10 +104,9 @@ def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     findings.extend(timing.findings)
     msh = message.msh
     return MessageResult(
-        source=raw.source, number=raw.number, line=raw.line,
-        message_type=msh.field(9).strip(), control_id=message.control_id.strip(),
-        version=message.version, segment_ids=tuple(s.id for s in message.segments),
-        latency=timing.seconds, groups=groups, findings=findings,
+        raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
+        message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
+        findings,
     )
 
 
