@@ -26,7 +26,7 @@ from hiecheck.hl7.content import check_content
 from hiecheck.hl7.fields import _check_segment, _compile, check_fields
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
-from hiecheck.hl7.reader import RawMessage, read_source
+from hiecheck.hl7.reader import BatchContext, RawMessage, ReadNote, read_source
 from hiecheck.hl7.report import JsonStreamWriter, build_report, message_json, message_out
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import HL7Time, parse_dtm
@@ -229,3 +229,15 @@ def test_streamed_json_is_what_pydantic_writes(corpus_dir: Path, tmp_path: Path)
         result.latency = latency
         expected = message_out(result, True).model_dump_json(indent=2)
         assert message_json(result, True) == expected
+
+
+def test_raw_messages_travel_to_workers_unchanged() -> None:
+    """--jobs sends raw messages as one string each; rebuilt, they equal what was read."""
+    lines = [(1, "MSH|^~\\&|A"), (2, "PID|1"), (5, "PV1|1"), (6, "")]
+    for raw in (
+        RawMessage("a.hl7", 1, lines[:2]),
+        RawMessage("a.hl7", 2, lines, [ReadNote("blank-lines", 3, "x")],
+                   BatchContext([(0, "BHS")])),
+        RawMessage("a.hl7", 3, [(7, "MSH|^~\\&|A")]),
+    ):
+        assert validate._unpack_raw(validate._pack_raw(raw)) == raw

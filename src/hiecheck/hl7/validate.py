@@ -214,9 +214,27 @@ def _unpack(packed: _Packed) -> MessageResult:
     )
 
 
-def _check_batch(raws: list[RawMessage]) -> list[_Packed]:
+def _pack_raw(raw: RawMessage) -> _Packed:
+    """A raw message as one string (lines joined by CR, which no line holds) plus line numbers
+    only when they are not consecutive: far cheaper to pickle than the list of pairs."""
+    lines = raw.lines
+    first = lines[0][0]
+    numbers = None if lines[-1][0] - first == len(lines) - 1 else [n for n, _ in lines]
+    return (raw.source, raw.number, first, "\r".join([t for _, t in lines]), numbers, raw.notes,
+            raw.batch)
+
+
+def _unpack_raw(packed: _Packed) -> RawMessage:
+    source, number, first, text, numbers, notes, batch = packed
+    texts = text.split("\r")
+    if numbers is None:
+        numbers = range(first, first + len(texts))
+    return RawMessage(source, number, list(zip(numbers, texts, strict=True)), notes, batch)
+
+
+def _check_batch(raws: list[_Packed]) -> list[_Packed]:
     assert _WORKER_CHECKS is not None
-    return [_pack(validate_message(raw, _WORKER_CHECKS)) for raw in raws]
+    return [_pack(validate_message(_unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
 
 def _check_file(source: str) -> list[Event | _Packed]:
@@ -260,10 +278,10 @@ def _parallel(
                 advance(size)
                 yield from drain(limit)
                 continue
-            batch: list[RawMessage] = []
+            batch: list[_Packed] = []
             for kind, payload in _read_items([source], advance):
                 if kind == "raw":
-                    batch.append(payload)  # type: ignore[arg-type]
+                    batch.append(_pack_raw(payload))  # type: ignore[arg-type]
                     if len(batch) < BATCH_SIZE:
                         continue
                     pending.append(pool.submit(_check_batch, batch))
