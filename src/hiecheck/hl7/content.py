@@ -370,13 +370,7 @@ def check_content(
         return run.findings, {
             g.id: GroupResult(NOT_APPLICABLE) for g in requirements.groups
         }
-    index: dict[str, list[Segment]] = {}
-    for seg in message.segments:
-        found = index.get(seg.id)
-        if found is None:
-            index[seg.id] = [seg]
-        else:
-            found.append(seg)
+    index = message.index
     groups: dict[str, GroupResult] = {}
     version = _VERSIONS.get(message.version)
     if version is None:

@@ -177,8 +177,13 @@ class Message:
     message_code: str = field(init=False, default="")
     trigger_event: str = field(init=False, default="")
     structure_id: str = field(init=False, default="")
+    # Segment id -> its segments in order (built by the tokenizer; computed if not given).
+    index: dict[str, list[Segment]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.index:
+            for seg in self.segments:
+                self.index.setdefault(seg.id, []).append(seg)
         msh = self.segments[0]
         self.version = msh.component(12, 1).strip()
         d = msh.delimiters
@@ -210,14 +215,12 @@ class Message:
 
     def segments_named(self, seg_id: str) -> list[Segment]:
         """All segments with this id, in order."""
-        return [s for s in self.segments if s.id == seg_id]
+        return list(self.index.get(seg_id, ()))
 
     def first(self, seg_id: str) -> Segment | None:
         """The first segment with this id, or None."""
-        for seg in self.segments:
-            if seg.id == seg_id:
-                return seg
-        return None
+        found = self.index.get(seg_id)
+        return found[0] if found else None
 
 
 def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
@@ -296,7 +299,7 @@ def tokenize(raw: RawMessage) -> Message:
     msh_text = lines[0][1]
     delimiters, enc_written, problems = _read_delimiters_cached(msh_text)
     sep = delimiters.field
-    counts: dict[str, int] = {}
+    index: dict[str, list[Segment]] = {}
     segments: list[Segment] = []
     append = segments.append
     for lineno, text in lines:
@@ -308,10 +311,15 @@ def tokenize(raw: RawMessage) -> Message:
             parts = ["MSH", sep, enc_written, *text[4 + len(enc_written) + 1 :].split(sep)]
             if len(text) <= 4 + len(enc_written):
                 parts = parts[:3]
-        occurrence = counts.get(seg_id, 0) + 1
-        counts[seg_id] = occurrence
-        append(Segment(seg_id, lineno, occurrence, parts, delimiters, text))
-    return Message(raw, delimiters, segments, problems)
+        same = index.get(seg_id)
+        if same is None:
+            seg = Segment(seg_id, lineno, 1, parts, delimiters, text)
+            index[seg_id] = [seg]
+        else:
+            seg = Segment(seg_id, lineno, len(same) + 1, parts, delimiters, text)
+            same.append(seg)
+        append(seg)
+    return Message(raw, delimiters, segments, problems, index)
 
 
 _ESCAPES = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -61,8 +62,7 @@ class TimingRules(BaseModel):
     event_time: list[EventTimeRule]
 
 
-@dataclass(slots=True, frozen=True)
-class HL7Time:
+class HL7Time(NamedTuple):
     """A parsed DTM: the time, how many digits were given (4…14+), and whether it had an offset."""
 
     value: datetime
