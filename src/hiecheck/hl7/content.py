@@ -301,7 +301,8 @@ def _run_group(
     if group.select_not is not None:
         anchors = [s for s in anchors if not _selected(s, group.select_not)]
     if anchors:
-        acceptors = _acceptors(elements)
+        hit = _ACCEPTORS.get(id(elements))
+        acceptors = hit[1] if hit is not None and hit[0] is elements else _acceptors(elements)
         if acceptors is not None and _all_accepted(acceptors, group.anchor, anchors, index):
             return GroupResult(SATISFIED)
     if not anchors:
