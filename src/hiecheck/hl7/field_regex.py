@@ -32,7 +32,9 @@ _COMP_END = r"(?![^|\^~])"  # at the end of a component
 
 
 def _primitive(dt: str) -> str:
-    return f'(?:{datatypes.PATTERNS[dt].pattern}|"")'
+    """A primitive's pattern, its optional parts possessive (they are fixed-width or start with a
+    distinct character, so giving back never helps: possessive only saves the engine's work)."""
+    return f'(?:{datatypes.PATTERNS[dt].pattern.replace(")?", ")?+")}|"")'
 
 
 def _reps(rep: str, single: bool) -> str:
@@ -53,7 +55,7 @@ def _components(components: tuple[tuple[int, str], ...]) -> str:
     while comp >= 1:
         dt = checked.get(comp)
         if dt is not None:
-            text = f"{_primitive(dt)}?(?:&{_COMP_CHAR}*+)?+{_COMP_END}"
+            text = f"{_primitive(dt)}?+(?:&{_COMP_CHAR}*+)?+{_COMP_END}"
             inner = f"{text}{inner}" if comp == 1 else f"(?:\\^{text}{inner})?+"
             comp -= 1
             continue
@@ -85,7 +87,7 @@ def _field(check: FieldCheck | str | None, required: bool) -> str:
     single = check.single
     shapes: list[str] = []  # whole-field shapes, each exactly the field when it passes
     if check.whole is not None:
-        shapes.append(_reps(f"{_primitive(check.whole)}?(?![^|~])", single))
+        shapes.append(_reps(f"{_primitive(check.whole)}?+(?![^|~])", single))
     elif check.components:
         shapes.append(_reps(_components(check.components), single))
     if check.codes is not None:
