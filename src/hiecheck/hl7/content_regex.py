@@ -46,7 +46,7 @@ def _component(component: int) -> str:
 
 def _each_rep(rep: str) -> str:
     """Every repetition of the field is empty, the null "" or matches ``rep``."""
-    one = f'(?:{rep}[^|~]*+|""(?![^|~]))?(?![^|~])'
+    one = f'(?:{rep}[^|~]*+|""(?![^|~]))?+(?![^|~])'
     return f"{one}(?:~{one})*+(?![^|])"
 
 

@@ -94,7 +94,7 @@ class Checks:
 def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     """Tokenize one raw message and run every check on it."""
     message = tokenize(raw)
-    findings = message_note_findings(raw)
+    findings = message_note_findings(raw) if raw.notes else []
     findings.extend(check_structure(message))
     groups: dict[str, GroupResult] = {}
     if checks.requirements is not None:
