@@ -14,9 +14,10 @@ temporary file and measures on the same messages, per core:
 
 Prints messages/s, the ratios, the load average and peak RSS. ``--capture-mb N`` also streams a
 capture of N MB (generated to a temporary file in chunks, never held in memory) through the
-``hiecheck validate`` command (JSON to /dev/null, and JUnit with ``--junit``) and reports its time
-and peak RSS. Not a test: run ``.venv/bin/python bench/bench_hl7.py [--messages N]
-[--hl7apy-sample N] [--jobs N] [--capture-mb N] [--junit]``.
+``hiecheck validate`` command (JSON to /dev/null with one process and with ``--jobs N``, and JUnit
+with ``--junit``) and reports its time and peak RSS. Not a test: run
+``.venv/bin/python bench/bench_hl7.py [--messages N] [--hl7apy-sample N] [--jobs N]
+[--capture-mb N] [--junit]``.
 """
 
 from __future__ import annotations
@@ -185,18 +186,19 @@ def run_cli(args: list[str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, proc.returncode
 
 
-def capture_run(folder: Path, megabytes: int, seed: int, junit: bool) -> None:
+def capture_run(folder: Path, megabytes: int, seed: int, junit: bool, jobs: int) -> None:
     path = folder / "capture.hl7"
     start = time.perf_counter()
     count = write_capture(path, megabytes, seed)
     size = path.stat().st_size
     print(f"\ncapture: {count:,} messages, {size / 2**20:,.0f} MB, generated in "
           f"{time.perf_counter() - start:.0f} s")
-    formats = ["json", "junit"] if junit else ["json"]
-    for fmt in formats:
+    runs = [("json", 1), ("json", jobs)] + ([("junit", 1)] if junit else [])
+    for fmt, processes in runs:
         seconds, rss, code = run_cli(["validate", "--requirements", REQUIREMENTS, "--format", fmt,
-                                      "--output", os.devnull, "--quiet", str(path)])
-        print(f"hiecheck validate --format {fmt} (1 process): {seconds:,.0f} s, "
+                                      "--output", os.devnull, "--quiet", "--jobs",
+                                      str(processes), str(path)])
+        print(f"hiecheck validate --format {fmt} --jobs {processes}: {seconds:,.0f} s, "
               f"{count / seconds:,.0f} msgs/s, peak RSS {rss:,.0f} MB (exit {code})")
     path.unlink()
 
@@ -262,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(f"peak RSS of this process {peak / 1024:.0f} MB")
         if args.capture_mb:
-            capture_run(folder, args.capture_mb, args.seed, args.junit)
+            capture_run(folder, args.capture_mb, args.seed, args.junit, args.jobs)
     return 0
 
 
