@@ -18,8 +18,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content, is_value
+from hiecheck.hl7.message import (
+    DEFAULT_DELIMITERS,
+    HL7_NULL,
+    Message,
+    Segment,
+    _has_content,
+    is_value,
+)
 from hiecheck.hl7.requirements import (
     CodeSet,
     CompiledElement,
@@ -104,14 +112,30 @@ def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
     return rep <= len(reps) and _rep_matches(reps[rep - 1], seg.delimiters.component, any_of)
 
 
+# (id(select), component separator, repetition separator, field text) -> selected. Feeds repeat
+# the same codes (OBX-3) message after message; the set is bounded and cleared when full.
+# The entry keeps the value sets it was computed with (an id is only unique while they live).
+_SELECTED: dict[tuple[int, str, str, str], tuple[AnyOf, bool]] = {}
+_SELECTED_MAX = 1 << 16
+
+
 def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
     number, any_of = select
-    fields = seg.fields
-    value = fields[number] if number < len(fields) else ""
+    value = seg.field(number)
     if not value:
         return False
     d = seg.delimiters
-    return any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition))
+    key = (id(any_of), d.component, d.repetition, value)
+    hit = _SELECTED.get(key)
+    if hit is None or hit[0] is not any_of:
+        hit = (
+            any_of,
+            any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition)),
+        )
+        if len(_SELECTED) >= _SELECTED_MAX:
+            _SELECTED.clear()
+        _SELECTED[key] = hit
+    return hit[1]
 
 
 class _Run:
@@ -238,6 +262,35 @@ def _absent_segment(
         result.re_missing.append(where)
 
 
+# id(elements tuple) -> (that tuple, its acceptors): plans are cached, so tuples live on.
+_ACCEPTORS: dict[int, tuple[tuple[CompiledElement, ...], Acceptors | None]] = {}
+
+
+def _acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
+    hit = _ACCEPTORS.get(id(elements))
+    if hit is None or hit[0] is not elements:
+        hit = (elements, group_acceptors(elements))
+        if len(_ACCEPTORS) < 4096:
+            _ACCEPTORS[id(elements)] = hit
+    return hit[1]
+
+
+def _all_accepted(
+    acceptors: Acceptors, anchor: str, anchors: list[Segment], index: dict[str, list[Segment]]
+) -> bool:
+    """True when every segment the group's elements touch passes its compiled expression."""
+    for seg_id, pattern in acceptors:
+        segs = anchors if seg_id == anchor else index.get(seg_id)
+        if not segs:
+            return False
+        match = pattern.match
+        for seg in segs:
+            text = seg.text
+            if not text or seg.delimiters is not DEFAULT_DELIMITERS or match(text, 3) is None:
+                return False
+    return True
+
+
 def _run_group(
     run: _Run, group: CompiledGroup, elements: tuple[CompiledElement, ...],
     index: dict[str, list[Segment]],
@@ -247,6 +300,11 @@ def _run_group(
         anchors = [s for s in anchors if _selected(s, group.select)]
     if group.select_not is not None:
         anchors = [s for s in anchors if not _selected(s, group.select_not)]
+    if anchors:
+        hit = _ACCEPTORS.get(id(elements))
+        acceptors = hit[1] if hit is not None and hit[0] is elements else _acceptors(elements)
+        if acceptors is not None and _all_accepted(acceptors, group.anchor, anchors, index):
+            return GroupResult(SATISFIED)
     if not anchors:
         where = f"{group.anchor}[1]"
         line = run.message.line
@@ -297,6 +355,9 @@ def _run_group(
     return result
 
 
+_VERSIONS: dict[str, tuple[int, ...]] = {}  # MSH-12 as written -> parse_version
+
+
 def check_content(
     message: Message, requirements: CompiledRequirements
 ) -> tuple[list[Finding], dict[str, GroupResult]]:
@@ -310,15 +371,14 @@ def check_content(
         return run.findings, {
             g.id: GroupResult(NOT_APPLICABLE) for g in requirements.groups
         }
-    index: dict[str, list[Segment]] = {}
-    for seg in message.segments:
-        found = index.get(seg.id)
-        if found is None:
-            index[seg.id] = [seg]
-        else:
-            found.append(seg)
+    index = message.index
     groups: dict[str, GroupResult] = {}
-    plan = requirements.plan(code, message.trigger_event, parse_version(message.version))
+    version = _VERSIONS.get(message.version)
+    if version is None:
+        version = parse_version(message.version)
+        if len(_VERSIONS) < 256:
+            _VERSIONS[message.version] = version
+    plan = requirements.plan(code, message.trigger_event, version)
     for group, applies, elements in plan:
         if not applies:
             groups[group.id] = GroupResult(NOT_APPLICABLE)

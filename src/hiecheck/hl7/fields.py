@@ -7,17 +7,21 @@ they go to ``value`` only (shown with ``--show-values``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from hiecheck.hl7 import datatypes, reference
+from hiecheck.hl7.field_regex import clean_segment_pattern
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import HL7_NULL, Delimiters, Message, Segment
+from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
 from hiecheck.hl7.reference import GAP, FieldCheck, SegmentSpec
 
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
     name: datatypes.validator(name) for name in datatypes.PATTERNS
 }
 _SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
+# version -> segment id -> (spec, expression accepting a segment with no finding) or None.
+_COMPILED: dict[str, dict[str, tuple[SegmentSpec, re.Pattern[str]] | None]] = {}
 _EMPTY: dict[Delimiters, str] = {}
 
 
@@ -42,17 +46,31 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
     if not reference.is_supported(version):
         return []
     out: list[Finding] = []
-    specs = _SPECS.get(version)
-    if specs is None:
-        specs = _SPECS[version] = {}
+    compiled = _COMPILED.get(version)
+    if compiled is None:
+        compiled = _COMPILED[version] = {}
+    default = message.delimiters is DEFAULT_DELIMITERS
     for seg in message.segments:
         try:
-            spec = specs[seg.id]
+            found = compiled[seg.id]
         except KeyError:
-            spec = specs[seg.id] = reference.segment_spec(version, seg.id)
-        if spec is not None:
-            _check_segment(message, seg, spec, out)
+            found = _compile(version, seg.id)
+        if found is None:
+            continue
+        spec, clean = found
+        if default and seg.text and clean.fullmatch(seg.text, 3):
+            continue  # no field finding possible: skip the walk
+        _check_segment(message, seg, spec, out)
     return out
+
+
+def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str]] | None:
+    spec = _spec(version, seg_id)
+    found = None if spec is None else (spec, clean_segment_pattern(spec))
+    per_version = _COMPILED.setdefault(version, {})
+    if len(per_version) < 4096:
+        per_version[seg_id] = found
+    return found
 
 
 def _finding(

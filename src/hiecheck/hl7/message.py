@@ -45,16 +45,31 @@ class Segment:
     field numbers match the standard everywhere.
     """
 
-    __slots__ = ("delimiters", "fields", "id", "line", "occurrence")
+    __slots__ = ("_fields", "delimiters", "id", "line", "occurrence", "text")
 
     def __init__(
-        self, seg_id: str, line: int, occurrence: int, fields: list[str], delimiters: Delimiters
+        self,
+        seg_id: str,
+        line: int,
+        occurrence: int,
+        fields: list[str] | None,
+        delimiters: Delimiters,
+        text: str = "",
     ) -> None:
         self.id = seg_id
         self.line = line
         self.occurrence = occurrence
-        self.fields = fields
+        self._fields = fields  # None: split ``text`` on first use (most segments never need it)
         self.delimiters = delimiters
+        self.text = text  # the line as written (fields joined by the separator)
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields as written; ``fields[0]`` is the segment id."""
+        found = self._fields
+        if found is None:
+            found = self._fields = self.text.split(self.delimiters.field)
+        return found
 
     def __repr__(self) -> str:
         return f"Segment({self.id}[{self.occurrence}] at line {self.line})"
@@ -66,7 +81,12 @@ class Segment:
 
     def field(self, number: int) -> str:
         """Field ``number`` as written, all repetitions; '' when absent."""
-        return self.fields[number] if 0 < number < len(self.fields) else ""
+        found = self._fields
+        if found is None:
+            if number <= 0:
+                return ""
+            found = self.text.split(self.delimiters.field, number + 1)  # only as far as needed
+        return found[number] if 0 < number < len(found) else ""
 
     def repetitions(self, number: int) -> list[str]:
         """The repetitions of a field ('' when absent gives [''])."""
@@ -151,6 +171,26 @@ class Message:
     delimiters: Delimiters
     segments: list[Segment]
     header_problems: list[HeaderProblem] = field(default_factory=list)
+    # Read once from MSH (every check needs them): MSH-12.1, e.g. ``2.5.1``; MSH-9.1 ``ADT``;
+    # MSH-9.2 ``A01``; MSH-9.3 as written (often missing in older versions) ``ADT_A01``.
+    version: str = field(init=False, default="")
+    message_code: str = field(init=False, default="")
+    trigger_event: str = field(init=False, default="")
+    structure_id: str = field(init=False, default="")
+    # Segment id -> its segments in order (built by the tokenizer; computed if not given).
+    index: dict[str, list[Segment]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            for seg in self.segments:
+                self.index.setdefault(seg.id, []).append(seg)
+        msh = self.segments[0]
+        self.version = msh.component(12, 1).strip()
+        d = msh.delimiters
+        nine = msh.field(9).split(d.repetition)[0].split(d.component)
+        self.message_code = nine[0].strip()
+        self.trigger_event = nine[1].strip() if len(nine) > 1 else ""
+        self.structure_id = nine[2].strip() if len(nine) > 2 else ""
 
     @property
     def source(self) -> str:
@@ -169,40 +209,18 @@ class Message:
         return self.segments[0]
 
     @property
-    def version(self) -> str:
-        """MSH-12.1, e.g. ``2.5.1`` ('' when absent)."""
-        return self.msh.component(12, 1).strip()
-
-    @property
-    def message_code(self) -> str:
-        """MSH-9.1, e.g. ``ADT``."""
-        return self.msh.component(9, 1).strip()
-
-    @property
-    def trigger_event(self) -> str:
-        """MSH-9.2, e.g. ``A01``."""
-        return self.msh.component(9, 2).strip()
-
-    @property
-    def structure_id(self) -> str:
-        """MSH-9.3 as written (often missing in older versions), e.g. ``ADT_A01``."""
-        return self.msh.component(9, 3).strip()
-
-    @property
     def control_id(self) -> str:
         """MSH-10."""
         return self.msh.field(10)
 
     def segments_named(self, seg_id: str) -> list[Segment]:
         """All segments with this id, in order."""
-        return [s for s in self.segments if s.id == seg_id]
+        return list(self.index.get(seg_id, ()))
 
     def first(self, seg_id: str) -> Segment | None:
         """The first segment with this id, or None."""
-        for seg in self.segments:
-            if seg.id == seg_id:
-                return seg
-        return None
+        found = self.index.get(seg_id)
+        return found[0] if found else None
 
 
 def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
@@ -252,28 +270,56 @@ def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]
         subcomponent=chars[3],
         truncation=chars[4] if len(chars) > 4 else None,
     )
+    if delimiters == DEFAULT_DELIMITERS:
+        delimiters = DEFAULT_DELIMITERS  # one shared object: checks test it with `is`
     return delimiters, written, problems
+
+
+_DELIMITERS_SEEN: dict[str, tuple[Delimiters, str, list[HeaderProblem]]] = {}
+
+
+def _read_delimiters_cached(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
+    """:func:`read_delimiters`, memoised on MSH-1 and MSH-2 as written (the same in a feed)."""
+    if len(msh_text) >= 4:
+        end = msh_text.find(msh_text[3], 4)
+        if end >= 0:
+            key = msh_text[3:end]
+            hit = _DELIMITERS_SEEN.get(key)
+            if hit is None:
+                hit = read_delimiters(msh_text)
+                if len(_DELIMITERS_SEEN) < 256:
+                    _DELIMITERS_SEEN[key] = hit
+            return hit[0], hit[1], list(hit[2])
+    return read_delimiters(msh_text)
 
 
 def tokenize(raw: RawMessage) -> Message:
     """Split a raw message into segments and fields on its own delimiters."""
-    msh_text = raw.lines[0][1]
-    delimiters, enc_written, problems = read_delimiters(msh_text)
+    lines = raw.lines
+    msh_text = lines[0][1]
+    delimiters, enc_written, problems = _read_delimiters_cached(msh_text)
     sep = delimiters.field
-    counts: dict[str, int] = {}
+    index: dict[str, list[Segment]] = {}
     segments: list[Segment] = []
-    for lineno, text in raw.lines:
-        parts = text.split(sep)
-        seg_id = parts[0]
+    append = segments.append
+    for lineno, text in lines:
+        cut = text.find(sep)
+        seg_id = text if cut < 0 else text[:cut]
+        parts: list[str] | None = None  # split lazily (Segment.fields)
         if seg_id == "MSH" and not segments:
             # MSH-1 is the separator itself and MSH-2 the encoding characters as written.
             parts = ["MSH", sep, enc_written, *text[4 + len(enc_written) + 1 :].split(sep)]
             if len(text) <= 4 + len(enc_written):
                 parts = parts[:3]
-        occurrence = counts.get(seg_id, 0) + 1
-        counts[seg_id] = occurrence
-        segments.append(Segment(seg_id, lineno, occurrence, parts, delimiters))
-    return Message(raw, delimiters, segments, problems)
+        same = index.get(seg_id)
+        if same is None:
+            seg = Segment(seg_id, lineno, 1, parts, delimiters, text)
+            index[seg_id] = [seg]
+        else:
+            seg = Segment(seg_id, lineno, len(same) + 1, parts, delimiters, text)
+            same.append(seg)
+        append(seg)
+    return Message(raw, delimiters, segments, problems, index)
 
 
 _ESCAPES = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}

@@ -240,8 +240,28 @@ def read_stream(stream: BinaryIO, summary: SourceSummary) -> Iterator[RawMessage
     seen_terminators: set[bytes] = set()
     mllp_noted = False
     blank_run_start = 0
+    batch_heads = BATCH_SEGMENTS
     for raw, term in iter_lines(stream):
         lineno += 1
+        current = assembler.current
+        if (
+            current is not None and term == b"\r" and not blank_run_start and raw
+            and raw[0] > 32 and raw[-1] != 28  # no whitespace, VT or FS: nothing to note
+        ):
+            # The common line: a segment of the current message, CR-terminated.
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                head = text[:3]
+                if head != "MSH" and head not in batch_heads:
+                    current.lines.append((lineno, text))
+                    continue
+                done = assembler.add(lineno, text, [])
+                if done is not None:
+                    yield done
+                continue
         notes: list[ReadNote] = []
         if first:
             first = False

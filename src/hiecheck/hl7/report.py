@@ -8,6 +8,7 @@ unless ``show_values`` (PHI).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import TextIO
 
@@ -195,6 +196,68 @@ class Tally:
         return ExitCode.FINDINGS if self.totals.errors else ExitCode.OK
 
 
+# --- the streamed JSON of one message, written directly (pydantic models cost more than the check)
+
+_string = json.encoder.encode_basestring  # C: JSON string, non-ASCII kept (as pydantic writes)
+
+
+def _json_float(value: float) -> str | None:
+    """A float as pydantic writes it, or None where Python's repr may differ (exponents)."""
+    if value == 0 or 1e-4 <= abs(value) < 1e16:
+        return repr(value)
+    return None
+
+
+def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
+    if not items:
+        return "[]"
+    inner = pad + "  "
+    return "[\n" + ",\n".join(inner + _string(i) for i in items) + "\n" + pad + "]"
+
+
+def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
+    """``message_out(r, show_values).model_dump_json(indent=2)``, each line after the first
+    indented by ``pad``: the same text, built without pydantic models."""
+    latency = "null"
+    if r.latency is not None:
+        written = _json_float(r.latency)
+        if written is None:
+            text = message_out(r, show_values).model_dump_json(indent=2)
+            return text.replace("\n", "\n" + pad)
+        latency = written
+    e, w, i = _counts(r.findings)
+    p1, p2, p3 = pad + "  ", pad + "    ", pad + "      "
+    if r.groups:
+        groups = "{\n" + ",\n".join(
+            f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
+            f'{p3}"missing": {_json_list(g.missing, p3)},\n'
+            f'{p3}"invalid": {_json_list(g.invalid, p3)},\n'
+            f'{p3}"re_missing": {_json_list(g.re_missing, p3)}\n{p2}}}'
+            for gid, g in r.groups.items()
+        ) + f"\n{p1}}}"
+    else:
+        groups = "{}"
+    if r.findings:
+        findings = "[\n" + ",\n".join(
+            f'{p2}{{\n{p3}"rule": {_string(f.rule)},\n{p3}"severity": {_string(f.severity.value)},'
+            f'\n{p3}"message": {_string(f.message)},\n{p3}"file": {_string(f.source)},\n'
+            f'{p3}"line": {f.line},\n{p3}"message_number": {f.message_number},\n'
+            f'{p3}"location": {_string(f.location)},\n{p3}"value": '
+            f'{_string(f.value) if show_values and f.value is not None else "null"}\n{p2}}}'
+            for f in r.findings
+        ) + f"\n{p1}]"
+    else:
+        findings = "[]"
+    return (
+        f'{{\n{p1}"number": {r.number},\n{p1}"line": {r.line},\n'
+        f'{p1}"message_type": {_string(r.message_type)},\n'
+        f'{p1}"control_id": {_string(r.control_id)},\n{p1}"version": {_string(r.version)},\n'
+        f'{p1}"segments": {_json_list(r.segment_ids, p1)},\n{p1}"latency_seconds": {latency},\n'
+        f'{p1}"groups": {groups},\n{p1}"errors": {e},\n{p1}"warnings": {w},\n'
+        f'{p1}"infos": {i},\n{p1}"findings": {findings}\n{pad}}}'
+    )
+
+
 def _indent(text: str, spaces: int) -> str:
     pad = " " * spaces
     return text.replace("\n", "\n" + pad)
@@ -240,8 +303,7 @@ class JsonStreamWriter:
         elif isinstance(event, MessageResult):
             self.out.write(",\n        " if self._results else "\n        ")
             self._results += 1
-            text = message_out(event, self.show_values).model_dump_json(indent=2)
-            self.out.write(_indent(text, 8))
+            self.out.write(message_json(event, self.show_values, " " * 8))
         else:
             messages, e, w, i = self.tally.file_counts()
             tail = _indent(self._file_json(event.findings, messages, e, w, i), 4)

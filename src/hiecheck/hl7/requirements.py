@@ -363,14 +363,25 @@ def _code_set(sets: ValueSetsFile, name: str) -> CodeSet:
     return frozenset(vs.codes), False
 
 
-def _any_of(sets: ValueSetsFile, items: list[AnyOf]) -> tuple[tuple[int, CodeSet, str], ...]:
-    return tuple((a.component, _code_set(sets, a.value_set), a.value_set) for a in items)
+def _any_of(
+    sets: ValueSetsFile, items: list[AnyOf], memo: dict[tuple, tuple] | None = None
+) -> tuple[tuple[int, CodeSet, str], ...]:
+    """The compiled any_of list; with ``memo``, equal lists share one tuple (selections of
+    different groups on the same field are then recognised as the same by the content check)."""
+    key = tuple((a.component, a.value_set) for a in items)
+    if memo is not None and key in memo:
+        return memo[key]
+    out = tuple((a.component, _code_set(sets, a.value_set), a.value_set) for a in items)
+    if memo is not None:
+        memo[key] = out
+    return out
 
 
 def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
     """Flatten a loaded requirement set into precomputed checks."""
     sets = sources.value_sets
     compiled: list[CompiledGroup] = []
+    selections: dict[tuple, tuple] = {}
     for ref in sources.requirement_set.groups:
         group = sources.groups.groups[ref.id]
         elements = []
@@ -407,9 +418,10 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
                 id=ref.id, title=group.title, usage=ref.usage,
                 message_types=frozenset(group.message_types), events=frozenset(group.events),
                 exclude_events=frozenset(group.exclude_events), anchor=group.anchor,
-                select=(group.select.field, _any_of(sets, group.select.any_of))
+                select=(group.select.field, _any_of(sets, group.select.any_of, selections))
                 if group.select else None,
-                select_not=(group.select_not.field, _any_of(sets, group.select_not.any_of))
+                select_not=(group.select_not.field,
+                            _any_of(sets, group.select_not.any_of, selections))
                 if group.select_not else None,
                 elements=tuple(elements),
             )

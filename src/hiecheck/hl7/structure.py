@@ -40,6 +40,21 @@ def _valid_id(seg_id: str) -> bool:
     return ok
 
 
+_PLAIN: dict[str, frozenset[str]] = {}
+
+
+def _plain_ids(version: str) -> frozenset[str] | None:
+    """Segment ids of a supported version that need no segment finding (valid, known, not Z)."""
+    found = _PLAIN.get(version)
+    if found is None:
+        if not reference.is_supported(version):
+            return None
+        found = _PLAIN[version] = frozenset(
+            sid for sid in reference.known_segments(version) if _valid_id(sid) and sid[0] != "Z"
+        )
+    return found
+
+
 def check_structure(message: Message) -> list[Finding]:
     """All structural findings of one message (header, segments, order, cardinality, fields).
 
@@ -54,6 +69,18 @@ def check_structure(message: Message) -> list[Finding]:
         )
         number = 1 if problem.rule.startswith("MSH-1") else 2
         out.append(_finding(message, msh, rule, severity, problem.detail, msh.location(number)))
+
+    version = message.version
+    plain = _plain_ids(version)
+    if plain is not None:
+        ids = [s.id for s in message.segments]
+        if plain.issuperset(ids):
+            # The common case: every id is a standard segment of the version (no Z, none unknown).
+            compiled = _resolve_cached(message, version, out)
+            if compiled is not None and not compiled.matches(",".join(ids) + ","):
+                out.extend(diagnose(message, compiled, message.segments))
+            out.extend(check_fields(message, version))
+            return out
 
     matchable: list[Segment] = []
     valid_ids = _ID_OK
@@ -88,7 +115,6 @@ def check_structure(message: Message) -> list[Finding]:
         else:
             matchable.append(seg)
 
-    version = message.version
     if not reference.is_supported(version):
         out.append(
             _finding(

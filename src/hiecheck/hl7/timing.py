@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import Message, Segment
+from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content
 from hiecheck.hl7.requirements import Citation, messages_dir
 from hiecheck.tomlfile import load_model
 
@@ -61,8 +62,7 @@ class TimingRules(BaseModel):
     event_time: list[EventTimeRule]
 
 
-@dataclass(slots=True, frozen=True)
-class HL7Time:
+class HL7Time(NamedTuple):
     """A parsed DTM: the time, how many digits were given (4…14+), and whether it had an offset."""
 
     value: datetime
@@ -70,9 +70,54 @@ class HL7Time:
     has_offset: bool
 
 
+_WHOLE_UNITS = frozenset({4, 6, 8, 10, 12, 14})  # YYYY[MM[DD[HH[MM[SS]]]]] without a fraction
+_DEFAULT_UNITS = "0101000000"  # MMDDHHMMSS when absent: January 1st, 00:00:00
+_ZONES: dict[str, timezone] = {}
+
+
+def _zone(offset: str) -> timezone | None:
+    """``+hhmm`` / ``-hhmm`` as a timezone (None when out of range), memoised."""
+    zone = _ZONES.get(offset)
+    if zone is None:
+        sign = -1 if offset[0] == "-" else 1
+        hours, minutes = int(offset[1:3]), int(offset[3:5])
+        if hours > 14 or minutes > 59:
+            return None
+        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+        if len(_ZONES) < 256:
+            _ZONES[offset] = zone
+    return zone
+
+
 def parse_dtm(text: str) -> HL7Time | None:
     """Parse an HL7 DTM/TS (first component); None when it is not one."""
-    m = _DTM.match(text.strip())
+    text = text.strip()
+    body, offset = text, ""
+    if len(text) > 5 and text[-5] in "+-":
+        body, offset = text[:-5], text[-5:]
+    if (
+        len(body) in _WHOLE_UNITS and body.isascii() and body.isdigit()
+        and (not offset or offset[1:].isdigit())
+    ):
+        # The common case (whole units, ASCII digits): no regular expression needed.
+        n = len(body)
+        whole = int(body + _DEFAULT_UNITS[n - 4 :])  # YYYYMMDDHHMMSS, missing units defaulted
+        year, rest = divmod(whole, 10**10)
+        month, rest = divmod(rest, 10**8)
+        day, rest = divmod(rest, 10**6)
+        hour, rest = divmod(rest, 10**4)
+        minute, second = divmod(rest, 100)
+        try:
+            value = datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            return None
+        if offset:
+            zone = _zone(offset)
+            if zone is None:
+                return None
+            value = value.replace(tzinfo=zone)
+        return HL7Time(value, n, bool(offset))
+    m = _DTM.match(text)
     if not m:
         return None
     year, month, day, hour, minute, second, frac, offset = m.groups()
@@ -83,13 +128,10 @@ def parse_dtm(text: str) -> HL7Time | None:
             int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
         )
         if offset:
-            sign = -1 if offset[0] == "-" else 1
-            hours, minutes = int(offset[1:3]), int(offset[3:5])
-            if hours > 14 or minutes > 59:
+            zone = _zone(offset)
+            if zone is None:
                 return None
-            value = value.replace(
-                tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes))
-            )
+            value = value.replace(tzinfo=zone)
     except ValueError:
         return None
     return HL7Time(value, digits, bool(offset))
@@ -134,8 +176,16 @@ class LatencyResult:
 def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str] | None:
     for seg_id, number in _event_fields(rules, message.message_code):
         seg = message.first(seg_id)
-        if seg is not None and seg.is_valued(number):
-            return seg, number, seg.component(number, 1)
+        if seg is None:
+            continue
+        if seg_id == "MSH":
+            if seg.is_valued(number):
+                return seg, number, seg.component(number, 1)
+            continue
+        value = seg.field(number)  # read once: the same tests as is_valued and component
+        d = seg.delimiters
+        if value and value != HL7_NULL and _has_content(value, d):
+            return seg, number, value.split(d.repetition, 1)[0].split(d.component, 1)[0]
     return None
 
 
@@ -181,7 +231,10 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
         return LatencyResult(None, out)
     a, b = event_time.value, msh_time.value
     if not (event_time.has_offset and msh_time.has_offset):
-        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+        if a.tzinfo is not None:
+            a = a.replace(tzinfo=None)
+        if b.tzinfo is not None:
+            b = b.replace(tzinfo=None)
     seconds = (b - a).total_seconds()
     if seconds < 0:
         add("timing.negative", Severity.WARNING,

@@ -94,7 +94,7 @@ class Checks:
 def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     """Tokenize one raw message and run every check on it."""
     message = tokenize(raw)
-    findings = message_note_findings(raw)
+    findings = message_note_findings(raw) if raw.notes else []
     findings.extend(check_structure(message))
     groups: dict[str, GroupResult] = {}
     if checks.requirements is not None:
@@ -104,10 +104,9 @@ def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     findings.extend(timing.findings)
     msh = message.msh
     return MessageResult(
-        source=raw.source, number=raw.number, line=raw.line,
-        message_type=msh.field(9).strip(), control_id=message.control_id.strip(),
-        version=message.version, segment_ids=tuple(s.id for s in message.segments),
-        latency=timing.seconds, groups=groups, findings=findings,
+        raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
+        message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
+        findings,
     )
 
 
@@ -182,15 +181,69 @@ def _init_worker(checks: Checks) -> None:
     _WORKER_CHECKS = checks
 
 
-def _check_batch(raws: list[RawMessage]) -> list[MessageResult]:
+# Results travel back from workers as plain tuples: unpickling slotted dataclasses costs more
+# than checking the message did, and would make the reading process the bottleneck.
+_SEVERITIES = {s.value: s for s in Severity}
+_Packed = tuple
+
+
+def _pack(result: MessageResult) -> _Packed:
+    groups = tuple(
+        (gid, g.status) if not (g.missing or g.invalid or g.re_missing)
+        else (gid, g.status, g.missing, g.invalid, g.re_missing)
+        for gid, g in result.groups.items()
+    )
+    findings = tuple(
+        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number, f.location,
+         f.value)
+        for f in result.findings
+    )
+    return (result.source, result.number, result.line, result.message_type, result.control_id,
+            result.version, result.segment_ids, result.latency, groups, findings)
+
+
+def _unpack(packed: _Packed) -> MessageResult:
+    (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
+     findings) = packed
+    severities = _SEVERITIES
+    return MessageResult(
+        source, number, line, message_type, control_id, version, segment_ids, latency,
+        {g[0]: GroupResult(*g[1:]) for g in groups},
+        [Finding(r, severities[sev], m, src, ln, num, loc, val)
+         for r, sev, m, src, ln, num, loc, val in findings],
+    )
+
+
+def _pack_raw(raw: RawMessage) -> _Packed:
+    """A raw message as one string (lines joined by CR, which no line holds) plus line numbers
+    only when they are not consecutive: far cheaper to pickle than the list of pairs."""
+    lines = raw.lines
+    first = lines[0][0]
+    numbers = None if lines[-1][0] - first == len(lines) - 1 else [n for n, _ in lines]
+    return (raw.source, raw.number, first, "\r".join([t for _, t in lines]), numbers, raw.notes,
+            raw.batch)
+
+
+def _unpack_raw(packed: _Packed) -> RawMessage:
+    source, number, first, text, numbers, notes, batch = packed
+    texts = text.split("\r")
+    if numbers is None:
+        numbers = range(first, first + len(texts))
+    return RawMessage(source, number, list(zip(numbers, texts, strict=True)), notes, batch)
+
+
+def _check_batch(raws: list[_Packed]) -> list[_Packed]:
     assert _WORKER_CHECKS is not None
-    return [validate_message(raw, _WORKER_CHECKS) for raw in raws]
+    return [_pack(validate_message(_unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
 
-def _check_file(source: str) -> list[Event]:
+def _check_file(source: str) -> list[Event | _Packed]:
     """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
     assert _WORKER_CHECKS is not None
-    return list(_sequential(_read_items([source], lambda n: None), _WORKER_CHECKS))
+    return [
+        _pack(event) if isinstance(event, MessageResult) else event
+        for event in _sequential(_read_items([source], lambda n: None), _WORKER_CHECKS)
+    ]
 
 
 def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
@@ -207,13 +260,14 @@ def _parallel(
     sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
 ) -> Iterator[Event]:
     """Small files go to workers whole; big files and stdin are read here, checked in batches."""
-    pending: deque[Future[list[MessageResult]] | Future[list[Event]] | list[Event]] = deque()
+    pending: deque[Future[list[Event | _Packed]] | list[Event]] = deque()
     limit = jobs * IN_FLIGHT_PER_JOB
 
     def drain(keep: int) -> Iterator[Event]:
         while len(pending) > keep:
             head = pending.popleft()
-            yield from (head if isinstance(head, list) else head.result())
+            for item in head if isinstance(head, list) else head.result():
+                yield _unpack(item) if isinstance(item, tuple) else item
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(checks,)) as pool:
@@ -224,10 +278,10 @@ def _parallel(
                 advance(size)
                 yield from drain(limit)
                 continue
-            batch: list[RawMessage] = []
+            batch: list[_Packed] = []
             for kind, payload in _read_items([source], advance):
                 if kind == "raw":
-                    batch.append(payload)  # type: ignore[arg-type]
+                    batch.append(_pack_raw(payload))  # type: ignore[arg-type]
                     if len(batch) < BATCH_SIZE:
                         continue
                     pending.append(pool.submit(_check_batch, batch))

@@ -1,0 +1,243 @@
+"""The fast paths give the same answers as the slow ones.
+
+The compiled per-segment expressions never hide a field or content finding; the DTM parser's
+shortcut for whole units reads times as the regular expression does.
+
+:mod:`hiecheck.hl7.field_regex` lets :func:`hiecheck.hl7.fields.check_fields` skip the Python walk
+of a segment when one expression accepts it. That is only sound if an accepted segment has no
+field finding: checked here on every segment of the corpus, of the realistic synthetic feed and of
+thousands of random mutations of them (delimiters, digits, letters, quotes and signs inserted,
+fields cut, repeated and emptied), for every version the corpus and the feed use.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from hiecheck.hl7 import content, reference, synth, validate
+from hiecheck.hl7.content import check_content
+from hiecheck.hl7.fields import _check_segment, _compile, check_fields
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
+from hiecheck.hl7.reader import BatchContext, RawMessage, ReadNote, read_source
+from hiecheck.hl7.report import JsonStreamWriter, build_report, message_json, message_out
+from hiecheck.hl7.requirements import load_requirements
+from hiecheck.hl7.timing import HL7Time, parse_dtm
+from hiecheck.hl7.validate import MessageResult, default_checks, validate_message, validate_paths
+
+VERSIONS = ("2.3", "2.5.1", "2.8")
+ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
+
+
+def _walk(seg: Segment, message: Message, version: str) -> list[Finding]:
+    found = _compile(version, seg.id)
+    assert found is not None
+    out: list[Finding] = []
+    _check_segment(message, seg, found[0], out)
+    return out
+
+
+def _mutate(text: str, rng: random.Random) -> str:
+    chars = list(text)
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.random()
+        at = rng.randint(4, max(4, len(chars)))
+        if kind < 0.5:
+            chars[at:at] = rng.choice(ALPHABET) * rng.choice((1, 1, 2))
+        elif kind < 0.7 and at < len(chars):
+            del chars[at : at + rng.randint(1, 8)]
+        elif kind < 0.85:
+            chars.extend("|" * rng.randint(1, 60))
+        else:
+            chars[at:at] = "~" + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30)))
+    return "".join(chars)
+
+
+def _segments(corpus_dir: Path) -> list[tuple[str, str]]:
+    """(segment line, version) pairs: the corpus with default delimiters and the feed."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(corpus_dir.rglob("*")):
+        if not path.is_file() or path.suffix not in (".hl7", ".txt", ""):
+            continue
+        for raw in read_source(str(path)):
+            message = tokenize(raw)
+            if message.delimiters is DEFAULT_DELIMITERS:
+                out.extend((s.text, v) for s in message.segments for v in VERSIONS)
+    for lines in synth.feed_batch(300, seed=11):
+        out.extend((line, v) for line in lines for v in VERSIONS)
+    return out
+
+
+def test_an_accepted_segment_has_no_field_finding(
+    corpus_dir: Path, make_message: Callable[[list[str]], Message]
+) -> None:
+    rng = random.Random(5)
+    host = make_message(["MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1"])
+    accepted = walked = 0
+    for text, version in _segments(corpus_dir):
+        for candidate in (text, *(_mutate(text, rng) for _ in range(2))):
+            seg_id = candidate[:3]
+            found = _compile(version, seg_id)
+            if found is None or candidate[3:4] not in ("", "|"):
+                continue
+            message = host
+            if seg_id == "MSH":  # MSH-1 and MSH-2 are split by the tokenizer
+                message = make_message([candidate])
+                if message.delimiters is not DEFAULT_DELIMITERS:
+                    continue
+                seg = message.segments[0]
+            else:
+                seg = Segment(seg_id, 2, 1, candidate.split("|"), DEFAULT_DELIMITERS, candidate)
+            walked += 1
+            if found[1].fullmatch(candidate, 3) is not None:
+                accepted += 1
+                assert _walk(seg, message, version) == [], (version, candidate)
+    assert walked > 10_000
+    assert accepted > walked // 5  # the fast path is really taken
+
+
+def test_check_fields_same_with_and_without_the_expression(
+    make_message: Callable[[list[str]], Message]
+) -> None:
+    """Whole messages: findings are identical whether or not the expression may skip the walk."""
+    rng = random.Random(9)
+    for lines in synth.feed_batch(200, seed=3):
+        message = make_message(
+            [_mutate(line, rng) if rng.random() < 0.3 else line for line in lines]
+        )
+        version = message.version
+        if not reference.is_supported(version):
+            continue
+        walked: list[Finding] = []
+        for seg in message.segments:
+            found = _compile(version, seg.id)
+            if found is not None:
+                _check_segment(message, seg, found[0], walked)
+        assert check_fields(message) == walked
+
+
+def test_content_same_with_and_without_the_group_shortcut(
+    make_message: Callable[[list[str]], Message], monkeypatch: pytest.MonkeyPatch,
+    corpus_dir: Path,
+) -> None:
+    """Content findings and group verdicts are identical when the compiled group expressions may
+    skip the element walk and when they may not, on the feed, its mutations and the corpus."""
+    rng = random.Random(13)
+    messages: list[Message] = []
+    for lines in synth.feed_batch(400, seed=21):
+        messages.append(make_message(
+            [_mutate(line, rng) if rng.random() < 0.3 else line for line in lines]
+        ))
+    for path in sorted(corpus_dir.rglob("*")):
+        if path.is_file() and path.suffix in (".hl7", ".txt", ""):
+            messages.extend(tokenize(raw) for raw in read_source(str(path)))
+    for set_id in ("pcplus-tier3", "hie-adt"):
+        requirements = load_requirements(set_id)
+        fast = [check_content(m, requirements) for m in messages]
+        monkeypatch.setattr(content, "_acceptors", lambda elements: None)
+        slow = [check_content(m, requirements) for m in messages]
+        monkeypatch.undo()
+        assert fast == slow
+
+
+def _parse_dtm_reference(text: str) -> HL7Time | None:
+    """parse_dtm as a regular expression alone reads it (the fast path must agree)."""
+    m = re.match(
+        r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.?(\d{1,4}))?([+-]\d{4})?$",
+        text.strip(),
+    )
+    if not m:
+        return None
+    year, month, day, hour, minute, second, frac, offset = m.groups()
+    digits = 4 + sum(2 for g in (month, day, hour, minute, second) if g)
+    try:
+        value = datetime(
+            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+            int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
+        )
+        if offset:
+            sign = -1 if offset[0] == "-" else 1
+            hours, minutes = int(offset[1:3]), int(offset[3:5])
+            if hours > 14 or minutes > 59:
+                return None
+            value = value.replace(tzinfo=timezone(sign * timedelta(hours=hours, minutes=minutes)))
+    except ValueError:
+        return None
+    return HL7Time(value, digits, bool(offset))
+
+
+def test_parse_dtm_fast_path_agrees_with_the_expression() -> None:
+    rng = random.Random(3)
+    cases = ["20261013170603", "20261313", "20260230", "20261013170603+0560", "2026", " 2026 ",
+             "20261013170603.1234+0100", "+0500", "1234+0500", "\u0662\u0660\u0662\u0666",
+             "20261013170603-1500", "2026101317060"]
+    for _ in range(20_000):
+        cases.append("".join(rng.choice("0123456789+-. \u0663") for _ in range(rng.randint(0, 22))))
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice((4, 6, 8, 10, 12, 14))))
+        cases.append(digits + rng.choice(("", "+0100", "-0530", "+1500", "-0099")))
+    for text in cases:
+        assert parse_dtm(text) == _parse_dtm_reference(text), text
+
+
+def test_results_travel_from_workers_unchanged() -> None:
+    """--jobs sends results back as tuples; rebuilt, they equal what was checked."""
+    checks = default_checks(load_requirements("pcplus-tier3"))
+    rng = random.Random(17)
+    for n, lines in enumerate(synth.feed_batch(300, seed=5)):
+        text = "\r".join(_mutate(line, rng) if rng.random() < 0.2 else line for line in lines)
+        raw = RawMessage("feed.hl7", n + 1, [(i + 1, t) for i, t in enumerate(text.split("\r"))])
+        result = validate_message(raw, checks)
+        assert validate._unpack(validate._pack(result)) == result
+
+
+def test_streamed_json_is_what_pydantic_writes(corpus_dir: Path, tmp_path: Path) -> None:
+    """The JSON writer builds each message's text itself; it equals the pydantic model's dump,
+    with and without values, on the corpus and on mutated messages with quotes, backslashes,
+    control characters and non-ASCII text in them."""
+    rng = random.Random(23)
+    capture = tmp_path / "feed.hl7"
+    with capture.open("w", encoding="utf-8", newline="") as fh:
+        for lines in synth.feed_batch(300, seed=8):
+            for line in lines:
+                if rng.random() < 0.2:
+                    at = rng.randint(4, len(line))
+                    line = line[:at] + rng.choice(('"', "\\\\", "\t", "\x01", "é", "日本", "\x7f",
+                                                   "\u2028", "9" * 30)) + line[at:]
+                fh.write(line + "\r")
+    paths = [str(capture), str(corpus_dir)]
+    checks = default_checks(load_requirements("pcplus-tier3"))
+    events = list(validate_paths(paths, checks))
+    for show_values in (False, True):
+        out = io.StringIO()
+        writer = JsonStreamWriter(out, "pcplus-tier3", show_values)
+        writer.start()
+        for event in events:
+            writer.observe(event)
+        writer.finish()
+        expected = build_report(events, "pcplus-tier3", show_values).model_dump_json(indent=2)
+        assert out.getvalue() == expected + "\n"
+    latencies = [0.0, 1e-4, 0.5, 120.0, -3600.0, 1e15, 1e16, 2.5e-5, 123456789.123]
+    result = next(e for e in events if isinstance(e, MessageResult))
+    for latency in latencies:
+        result.latency = latency
+        expected = message_out(result, True).model_dump_json(indent=2)
+        assert message_json(result, True) == expected
+
+
+def test_raw_messages_travel_to_workers_unchanged() -> None:
+    """--jobs sends raw messages as one string each; rebuilt, they equal what was read."""
+    lines = [(1, "MSH|^~\\&|A"), (2, "PID|1"), (5, "PV1|1"), (6, "")]
+    for raw in (
+        RawMessage("a.hl7", 1, lines[:2]),
+        RawMessage("a.hl7", 2, lines, [ReadNote("blank-lines", 3, "x")],
+                   BatchContext([(0, "BHS")])),
+        RawMessage("a.hl7", 3, [(7, "MSH|^~\\&|A")]),
+    ):
+        assert validate._unpack_raw(validate._pack_raw(raw)) == raw
