@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hiecheck.citation import Citation
+from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.hl7.findings import Severity
 from hiecheck.paths import profiles_dir
@@ -35,15 +36,6 @@ _FIELD_RE = re.compile(r"^([A-Z][A-Z0-9]{2})-([1-9][0-9]*)(?:\.([1-9][0-9]*))?$"
 _CARD_RE = re.compile(r"^(\d+)\.\.(\d+|\*)$")
 
 
-class Citation(BaseModel):
-    """Where a rule comes from: source file, section, and the quoted sentence."""
-
-    model_config = ConfigDict(extra="forbid")
-    source: str
-    section: str
-    quote: str
-
-
 class ValueSet(BaseModel):
     """A named set of codes."""
 
@@ -54,13 +46,11 @@ class ValueSet(BaseModel):
     citation: Citation
 
 
-class ValueSetsFile(BaseModel):
+class ValueSetsFile(EffectivePeriod):
     """``value_sets.toml``."""
 
     model_config = ConfigDict(extra="forbid")
     version: str
-    effective_from: date
-    effective_to: date | None = None
     value_sets: dict[str, ValueSet]
 
 
@@ -134,13 +124,11 @@ class Group(BaseModel):
     elements: list[Element] = Field(min_length=1)
 
 
-class GroupsFile(BaseModel):
+class GroupsFile(EffectivePeriod):
     """``content_groups.toml``."""
 
     model_config = ConfigDict(extra="forbid")
     version: str
-    effective_from: date
-    effective_to: date | None = None
     groups: dict[str, Group]
 
 
@@ -152,15 +140,13 @@ class GroupRef(BaseModel):
     usage: Literal["R", "RE", "O"]
 
 
-class RequirementSetFile(BaseModel):
+class RequirementSetFile(EffectivePeriod):
     """``requirements/<id>.toml``: a named requirement set composed of content groups."""
 
     model_config = ConfigDict(extra="forbid")
     id: str
     title: str
     version: str
-    effective_from: date
-    effective_to: date | None = None
     message_types: list[str] = Field(min_length=1)
     citation: Citation
     groups: list[GroupRef] = Field(min_length=1)

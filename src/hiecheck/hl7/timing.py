@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hiecheck.citation import Citation
+from hiecheck.effective import EffectivePeriod
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content
-from hiecheck.hl7.requirements import Citation, messages_dir
+from hiecheck.hl7.requirements import messages_dir
 from hiecheck.tomlfile import load_model
 
 TIMING_FILE = "timing.toml"
@@ -50,13 +52,11 @@ class EventTimeRule(BaseModel):
         return value
 
 
-class TimingRules(BaseModel):
+class TimingRules(EffectivePeriod):
     """``timing.toml``."""
 
     model_config = ConfigDict(extra="forbid")
     version: str
-    effective_from: date
-    effective_to: date | None = None
     min_precision_digits: int = Field(ge=4, le=14)
     citation: Citation
     event_time: list[EventTimeRule]
