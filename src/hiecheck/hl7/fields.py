@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from hiecheck.hl7 import datatypes, reference
 from hiecheck.hl7.field_regex import clean_segment_pattern
-from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.findings import Finding, Severity, segment_finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
 from hiecheck.hl7.reference import GAP, FieldCheck, SegmentSpec
 
@@ -73,18 +73,6 @@ def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str]] |
     return found
 
 
-def _finding(
-    message: Message,
-    seg: Segment,
-    rule: str,
-    severity: Severity,
-    text: str,
-    location: str,
-    value: str | None = None,
-) -> Finding:
-    return Finding(rule, severity, text, message.source, seg.line, message.number, location, value)
-
-
 def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[Finding]) -> None:
     fields = seg.fields
     count = len(fields)
@@ -98,7 +86,7 @@ def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[
         value = fields[n] if n < count else ""
         if not value or not value.strip(empty_chars):
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "field.required-missing",
@@ -127,7 +115,7 @@ def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[
         has_rep = rep in value
         if has_rep and check.single:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "field.too-many-repetitions",
@@ -160,7 +148,7 @@ def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[
                 code = part.split(comp_sep, 1)[0] if comp_sep in part else part
                 if code and code != HL7_NULL and code not in check.codes:
                     out.append(
-                        _finding(
+                        segment_finding(
                             message,
                             seg,
                             "field.not-in-table",
@@ -184,7 +172,9 @@ def _undefined(
     else:
         text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn)"
     out.append(
-        _finding(message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n))
+        segment_finding(
+            message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n)
+        )
     )
 
 
@@ -195,7 +185,7 @@ def _too_long(
     for r, part in enumerate(value.split(rep), start=1):
         if len(part) > check.max_length:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "field.too-long",
@@ -220,7 +210,7 @@ def _bad_format(
 ) -> None:
     where = f"{seg.id}-{n}" if comp is None else f"{seg.id}-{n}.{comp}"
     out.append(
-        _finding(
+        segment_finding(
             message,
             seg,
             "field.invalid-format",

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hiecheck.hl7.message import Message, Segment
 
 
 class Severity(StrEnum):
@@ -41,3 +45,16 @@ class Finding:
     message_number: int
     location: str
     value: str | None = None
+
+
+def segment_finding(
+    message: Message,
+    seg: Segment,
+    rule: str,
+    severity: Severity,
+    text: str,
+    location: str,
+    value: str | None = None,
+) -> Finding:
+    """A finding about ``seg`` of ``message``: its source, line and message number filled in."""
+    return Finding(rule, severity, text, message.source, seg.line, message.number, location, value)

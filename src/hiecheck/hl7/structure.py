@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from hiecheck.hl7 import reference
 from hiecheck.hl7.fields import check_fields
-from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.findings import Finding, Severity, segment_finding
 from hiecheck.hl7.message import Message, Segment
 from hiecheck.hl7.reference import CompiledStructure, GroupNode, Node, SegmentNode
 
@@ -68,7 +68,8 @@ def check_structure(message: Message) -> list[Finding]:
             problem.rule, ("msh." + problem.rule.lower().replace(".", "-"), Severity.ERROR)
         )
         number = 1 if problem.rule.startswith("MSH-1") else 2
-        out.append(_finding(message, msh, rule, severity, problem.detail, msh.location(number)))
+        where = msh.location(number)
+        out.append(segment_finding(message, msh, rule, severity, problem.detail, where))
 
     version = message.version
     plain = _plain_ids(version)
@@ -91,7 +92,7 @@ def check_structure(message: Message) -> list[Finding]:
             ok = _valid_id(sid)
         if not ok:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "segment.invalid-id",
@@ -103,7 +104,7 @@ def check_structure(message: Message) -> list[Finding]:
             )
         elif sid[0] == "Z":
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "segment.z-segment",
@@ -117,7 +118,7 @@ def check_structure(message: Message) -> list[Finding]:
 
     if not reference.is_supported(version):
         out.append(
-            _finding(
+            segment_finding(
                 message,
                 msh,
                 "msh.version-unsupported",
@@ -137,7 +138,7 @@ def check_structure(message: Message) -> list[Finding]:
             ordered.append(seg)
         else:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "segment.unknown",
@@ -154,18 +155,6 @@ def check_structure(message: Message) -> list[Finding]:
             out.extend(diagnose(message, compiled, ordered))
     out.extend(check_fields(message, version))
     return out
-
-
-def _finding(
-    message: Message,
-    seg: Segment,
-    rule: str,
-    severity: Severity,
-    text: str,
-    location: str,
-    value: str | None = None,
-) -> Finding:
-    return Finding(rule, severity, text, message.source, seg.line, message.number, location, value)
 
 
 _RESOLVED: dict[tuple[str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
@@ -202,7 +191,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
         if name is None:
             if mapped is None:
                 out.append(
-                    _finding(
+                    segment_finding(
                         message,
                         msh,
                         "msh.unknown-message-type",
@@ -213,7 +202,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 )
                 return None
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     msh,
                     "msh.unknown-structure",
@@ -226,7 +215,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
             name = mapped
         elif mapped is not None and mapped != name and key in events:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     msh,
                     "msh.structure-mismatch",
@@ -239,7 +228,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
     else:
         if not code or (not event and mapped is None):
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     msh,
                     "msh.unknown-message-type",
@@ -251,7 +240,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
             return None
         if key in events and events[key] is None:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     msh,
                     "structure.not-checked",
@@ -264,7 +253,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
             return None
         if mapped is None:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     msh,
                     "msh.unknown-message-type",
@@ -275,7 +264,7 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
             )
             return None
         out.append(
-            _finding(
+            segment_finding(
                 message,
                 msh,
                 "msh.structure-inferred",
@@ -381,7 +370,7 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             node, path = cap
             limit = node.max
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "structure.too-many",
@@ -393,7 +382,7 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             )
         elif reason == "out-of-order":
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "structure.unexpected-segment",
@@ -404,7 +393,7 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             )
         else:
             out.append(
-                _finding(
+                segment_finding(
                     message,
                     seg,
                     "structure.unexpected-segment",
@@ -424,7 +413,7 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             anchor = remaining[-1] if remaining else message.msh
             where = f"after {anchor.location()}"
         out.append(
-            _finding(
+            segment_finding(
                 message,
                 anchor,
                 "structure.missing-required-segment",
@@ -436,7 +425,7 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
     if not out:
         # The greedy walker accepted what the exact matcher refused: still say it is invalid.
         out.append(
-            _finding(
+            segment_finding(
                 message,
                 message.msh,
                 "structure.unexpected-segment",
