@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,25 @@ def seeds_dir() -> Path:
     if path is None:
         pytest.skip(f"seed documents not found; set {SEEDS_ENV}")
     return path
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_hiecheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m hiecheck ARGS`` with the checkout's profiles and wide output; capture it."""
+    env = {k: v for k, v in os.environ.items() if k != "HIECHECK_PROFILES"}
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "hiecheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="session")
+def cli() -> CliRun:
+    """The command line in a subprocess: ``cli("check", "org.toml", cwd=folder)``."""
+    return run_hiecheck

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -12,14 +12,8 @@ from hiecheck.errors import ExitCode, InputError
 from hiecheck.tomlfile import load_model
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiecheck", *args], capture_output=True, text=True
-    )
-
-
-def test_version_prints_and_exits_zero() -> None:
-    result = run_cli("--version")
+def test_version_prints_and_exits_zero(cli: CliRun) -> None:
+    result = cli("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("hiecheck ")
 
@@ -32,6 +26,9 @@ def test_input_error_is_one_line_naming_file_and_location() -> None:
 
 def test_exit_codes_are_stable() -> None:
     assert (ExitCode.OK, ExitCode.FINDINGS, ExitCode.BAD_INPUT, ExitCode.INTERNAL) == (0, 1, 2, 3)
+
+
+CliRun = Callable[..., subprocess.CompletedProcess[str]]
 
 
 class _Demo(BaseModel):
@@ -64,21 +61,21 @@ def test_load_model_names_unknown_key(tmp_path: Path) -> None:
         raise AssertionError("unknown key must raise InputError")
 
 
-def test_unwritable_output_is_bad_input_not_a_traceback(tmp_path: Path) -> None:
+def test_unwritable_output_is_bad_input_not_a_traceback(tmp_path: Path, cli: CliRun) -> None:
     target = str(tmp_path / "missing-folder" / "report.out")
     root = Path(__file__).resolve().parents[1]
     for args in (
         ("validate", str(root / "sample_messages" / "sets" / "tier2-complete"), "-o", target),
         ("check", str(root / "sample_messages" / "example-family-practice.toml"), "-o", target),
     ):
-        result = run_cli(*args)
+        result = cli(*args)
         assert result.returncode == ExitCode.BAD_INPUT, result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert "cannot write the report" in result.stderr and "--output" in result.stderr
 
 
-def test_bad_as_of_date_names_the_option() -> None:
-    result = run_cli("programs", "--as-of", "2026-13-45")
+def test_bad_as_of_date_names_the_option(cli: CliRun) -> None:
+    result = cli("programs", "--as-of", "2026-13-45")
     assert result.returncode == ExitCode.BAD_INPUT
     assert result.stderr.strip() == (
         "hiecheck: error: --as-of: '2026-13-45' is not a date (expected YYYY-MM-DD)"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -67,18 +65,6 @@ def practice(
 @pytest.fixture()
 def make_practice():  # type: ignore[no-untyped-def]
     return practice
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m hiecheck`` and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "hiecheck", *args], capture_output=True, text=True, cwd=cwd
-    )
-
-
-@pytest.fixture()
-def cli():  # type: ignore[no-untyped-def]
-    return run_cli
 
 
 @pytest.fixture()

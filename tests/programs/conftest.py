@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -51,20 +48,3 @@ def check_org(write_org: Callable[[str], Path], profiles: ProfileSet) -> Callabl
     return run
 
 
-def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m hiecheck ARGS` and capture its output."""
-    env = {k: v for k, v in os.environ.items() if k != "HIECHECK_PROFILES"}
-    env["COLUMNS"] = "200"
-    return subprocess.run(
-        [sys.executable, "-m", "hiecheck", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-    )
-
-
-@pytest.fixture(scope="session")
-def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the command line in a subprocess: ``cli("check", "org.toml")``."""
-    return _run_cli
