@@ -297,19 +297,36 @@ def _all_accepted(
     return True
 
 
+# What an absent anchor means for a group: (rule, severity, text) of its finding (None for usage
+# O), the location, and the verdict to share (None: usage R, whose ``missing`` is built anew).
+AbsentOutcome = tuple[tuple[str, Severity, str] | None, str, "GroupResult | None"]
+_ABSENT_RESULT = GroupResult(ABSENT)
+
+
+def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
+    where = f"{group.anchor}[1]"
+    if group.usage == "R":
+        return (("content.required-missing", _ERROR,
+                 f"no {group.anchor} segment: {group.title} ({group.id}) is required"),
+                where, None)
+    if group.usage == "RE":
+        return (("content.group-absent", _INFO,
+                 f"no {group.anchor} segment: {group.title} ({group.id}) not in this message"),
+                where, _ABSENT_RESULT)
+    return None, where, _ABSENT_RESULT
+
+
+def _absent(run: _Run, outcome: AbsentOutcome) -> GroupResult:
+    """The group's anchor segment is not in the message."""
+    finding, where, shared = outcome
+    if finding is not None:
+        run.add(finding[0], finding[1], finding[2], run.message.line, where)
+    return shared if shared is not None else GroupResult(ABSENT, missing=[where])
+
+
 def _absent_group(run: _Run, group: CompiledGroup) -> GroupResult:
     """The group's anchor segment is not in the message."""
-    where = f"{group.anchor}[1]"
-    line = run.message.line
-    if group.usage == "R":
-        run.add("content.required-missing", _ERROR,
-                f"no {group.anchor} segment: {group.title} ({group.id}) is required",
-                line, where)
-    elif group.usage == "RE":
-        run.add("content.group-absent", _INFO,
-                f"no {group.anchor} segment: {group.title} ({group.id}) not in this message",
-                line, where)
-    return GroupResult(ABSENT, missing=[where] if group.usage == "R" else [])
+    return _absent(run, _absent_outcome(group))
 
 
 def _run_group(
@@ -396,7 +413,7 @@ def check_content(
     # classify the same segments the same way (e.g. vital signs and lab results on OBX-3).
     picked: dict[tuple[int, int], bool] = {}
     plain = DEFAULT_DELIMITERS
-    for group, applies, elements, acceptors in steps:
+    for group, applies, elements, acceptors, absent in steps:
         gid = group.id
         if not applies:
             groups[gid] = _NOT_APPLICABLE_RESULT
@@ -404,13 +421,13 @@ def check_content(
         anchor = group.anchor
         anchors = index.get(anchor)
         if not anchors:
-            groups[gid] = _absent_group(run, group)
+            groups[gid] = _absent(run, absent)
             continue
         select, select_not = group.select, group.select_not
         if select is not None or select_not is not None:
             anchors = _pick(anchors, select, select_not, picked)
             if not anchors:
-                groups[gid] = _absent_group(run, group)
+                groups[gid] = _absent(run, absent)
                 continue
         if acceptors is not None:
             # Inline _all_accepted: every segment the group touches passes its expression.
@@ -477,7 +494,9 @@ def _canonical(group: CompiledGroup) -> CompiledGroup:
     return replace(group, select=select, select_not=select_not)
 
 
-Step = tuple[CompiledGroup, bool, tuple[CompiledElement, ...], Acceptors | None]
+Step = tuple[
+    CompiledGroup, bool, tuple[CompiledElement, ...], Acceptors | None, AbsentOutcome
+]
 # id(plan) -> (plan, its steps): plans are cached by the requirement set, so they live on.
 _STEPS: dict[int, tuple[tuple, tuple[Step, ...]]] = {}
 
@@ -486,7 +505,8 @@ def _steps(plan: tuple) -> tuple[Step, ...]:
     """Per group of a plan: the group (its selections made one object when equal, so that
     :func:`_pick` computes each once per message), whether it applies, elements, acceptors."""
     steps = tuple(
-        (_canonical(group), applies, elements, _acceptors(elements) if applies else None)
+        (_canonical(group), applies, elements, _acceptors(elements) if applies else None,
+         _absent_outcome(group))
         for group, applies, elements in plan
     )
     if len(_STEPS) < 4096:
