@@ -107,15 +107,15 @@ def parse_dtm(text: str) -> HL7Time | None:
         day, rest = divmod(rest, 10**6)
         hour, rest = divmod(rest, 10**4)
         minute, second = divmod(rest, 100)
-        try:
-            value = datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            return None
+        zone = None
         if offset:
             zone = _zone(offset)
             if zone is None:
                 return None
-            value = value.replace(tzinfo=zone)
+        try:
+            value = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        except ValueError:
+            return None
         return HL7Time(value, n, bool(offset))
     m = _DTM.match(text)
     if not m:
