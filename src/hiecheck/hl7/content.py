@@ -16,7 +16,7 @@ Rule ids (severity):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
@@ -74,6 +74,12 @@ class GroupResult:
     @property
     def satisfied(self) -> bool:
         return self.status == SATISFIED
+
+
+# The verdicts with nothing listed, shared by every message (nothing mutates a returned result:
+# only _run_group fills the lists, of results it creates itself).
+_SATISFIED_RESULT = GroupResult(SATISFIED)
+_NOT_APPLICABLE_RESULT = GroupResult(NOT_APPLICABLE)
 
 
 def is_numeric(value: str, component_sep: str) -> bool:
@@ -291,32 +297,56 @@ def _all_accepted(
     return True
 
 
+# What an absent anchor means for a group: (rule, severity, text) of its finding (None for usage
+# O), the location, and the verdict to share (None: usage R, whose ``missing`` is built anew).
+AbsentOutcome = tuple[tuple[str, Severity, str] | None, str, "GroupResult | None"]
+_ABSENT_RESULT = GroupResult(ABSENT)
+
+
+def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
+    where = f"{group.anchor}[1]"
+    if group.usage == "R":
+        return (("content.required-missing", _ERROR,
+                 f"no {group.anchor} segment: {group.title} ({group.id}) is required"),
+                where, None)
+    if group.usage == "RE":
+        return (("content.group-absent", _INFO,
+                 f"no {group.anchor} segment: {group.title} ({group.id}) not in this message"),
+                where, _ABSENT_RESULT)
+    return None, where, _ABSENT_RESULT
+
+
+def _absent(run: _Run, outcome: AbsentOutcome) -> GroupResult:
+    """The group's anchor segment is not in the message."""
+    finding, where, shared = outcome
+    if finding is not None:
+        run.add(finding[0], finding[1], finding[2], run.message.line, where)
+    return shared if shared is not None else GroupResult(ABSENT, missing=[where])
+
+
+def _absent_group(run: _Run, group: CompiledGroup) -> GroupResult:
+    """The group's anchor segment is not in the message."""
+    return _absent(run, _absent_outcome(group))
+
+
 def _run_group(
     run: _Run, group: CompiledGroup, elements: tuple[CompiledElement, ...],
-    index: dict[str, list[Segment]],
+    index: dict[str, list[Segment]], anchors: list[Segment] | None = None,
+    accepted_tried: bool = False,
 ) -> GroupResult:
-    anchors = index.get(group.anchor, [])
-    if group.select is not None:
-        anchors = [s for s in anchors if _selected(s, group.select)]
-    if group.select_not is not None:
-        anchors = [s for s in anchors if not _selected(s, group.select_not)]
-    if anchors:
+    if anchors is None:
+        anchors = index.get(group.anchor, [])
+        if group.select is not None:
+            anchors = [s for s in anchors if _selected(s, group.select)]
+        if group.select_not is not None:
+            anchors = [s for s in anchors if not _selected(s, group.select_not)]
+    if anchors and not accepted_tried:
         hit = _ACCEPTORS.get(id(elements))
         acceptors = hit[1] if hit is not None and hit[0] is elements else _acceptors(elements)
         if acceptors is not None and _all_accepted(acceptors, group.anchor, anchors, index):
-            return GroupResult(SATISFIED)
+            return _SATISFIED_RESULT
     if not anchors:
-        where = f"{group.anchor}[1]"
-        line = run.message.line
-        if group.usage == "R":
-            run.add("content.required-missing", _ERROR,
-                    f"no {group.anchor} segment: {group.title} ({group.id}) is required",
-                    line, where)
-        elif group.usage == "RE":
-            run.add("content.group-absent", _INFO,
-                    f"no {group.anchor} segment: {group.title} ({group.id}) not in this message",
-                    line, where)
-        return GroupResult(ABSENT, missing=[where] if group.usage == "R" else [])
+        return _absent_group(run, group)
     result = GroupResult(SATISFIED)
     d = anchors[0].delimiters
     rep_sep, comp_sep = d.repetition, d.component
@@ -368,9 +398,7 @@ def check_content(
         run.add("content.not-covered", _INFO,
                 f"requirement set {requirements.id} does not cover {code or '(no type)'} messages",
                 message.line, "MSH[1]-9")
-        return run.findings, {
-            g.id: GroupResult(NOT_APPLICABLE) for g in requirements.groups
-        }
+        return run.findings, {g.id: _NOT_APPLICABLE_RESULT for g in requirements.groups}
     index = message.index
     groups: dict[str, GroupResult] = {}
     version = _VERSIONS.get(message.version)
@@ -379,12 +407,111 @@ def check_content(
         if len(_VERSIONS) < 256:
             _VERSIONS[message.version] = version
     plan = requirements.plan(code, message.trigger_event, version)
-    for group, applies, elements in plan:
+    hit = _STEPS.get(id(plan))
+    steps = hit[1] if hit is not None and hit[0] is plan else _steps(plan)
+    # Selection outcomes of this message, per (select, segment): shared by the groups that
+    # classify the same segments the same way (e.g. vital signs and lab results on OBX-3).
+    picked: dict[tuple[int, int], bool] = {}
+    plain = DEFAULT_DELIMITERS
+    for group, applies, elements, acceptors, absent in steps:
+        gid = group.id
         if not applies:
-            groups[group.id] = GroupResult(NOT_APPLICABLE)
+            groups[gid] = _NOT_APPLICABLE_RESULT
             continue
-        groups[group.id] = _run_group(run, group, elements, index)
+        anchor = group.anchor
+        anchors = index.get(anchor)
+        if not anchors:
+            groups[gid] = _absent(run, absent)
+            continue
+        select, select_not = group.select, group.select_not
+        if select is not None or select_not is not None:
+            anchors = _pick(anchors, select, select_not, picked)
+            if not anchors:
+                groups[gid] = _absent(run, absent)
+                continue
+        if acceptors is not None:
+            # Inline _all_accepted: every segment the group touches passes its expression.
+            ok = True
+            for seg_id, pattern in acceptors:
+                segs = anchors if seg_id == anchor else index.get(seg_id)
+                if not segs:
+                    ok = False
+                    break
+                match = pattern.match
+                for seg in segs:
+                    text = seg.text
+                    if not text or seg.delimiters is not plain or match(text, 3) is None:
+                        ok = False
+                        break
+                if not ok:
+                    break
+            if ok:
+                groups[gid] = _SATISFIED_RESULT
+                continue
+        groups[gid] = _run_group(run, group, elements, index, anchors, True)
     return run.findings, groups
+
+
+Select = tuple[int, AnyOf]
+
+
+def _pick(
+    anchors: list[Segment], select: Select | None, select_not: Select | None,
+    picked: dict[tuple[int, int], bool],
+) -> list[Segment]:
+    """The anchors a group's ``select`` / ``select_not`` keep (outcomes memoised per message)."""
+    out = anchors
+    for sel, keep in ((select, True), (select_not, False)):
+        if sel is None:
+            continue
+        kept = []
+        for seg in out:
+            key = (id(sel), id(seg))
+            found = picked.get(key)
+            if found is None:
+                found = picked[key] = _selected(seg, sel)
+            if found is keep:
+                kept.append(seg)
+        out = kept
+    return out
+
+
+_SELECTS: dict[Select, Select] = {}
+
+
+def _canonical(group: CompiledGroup) -> CompiledGroup:
+    """``group`` with its select / select_not replaced by one shared object per equal value."""
+    select = (
+        group.select if group.select is None
+        else _SELECTS.setdefault(group.select, group.select)
+    )
+    select_not = (
+        group.select_not if group.select_not is None
+        else _SELECTS.setdefault(group.select_not, group.select_not)
+    )
+    if select is group.select and select_not is group.select_not:
+        return group
+    return replace(group, select=select, select_not=select_not)
+
+
+Step = tuple[
+    CompiledGroup, bool, tuple[CompiledElement, ...], Acceptors | None, AbsentOutcome
+]
+# id(plan) -> (plan, its steps): plans are cached by the requirement set, so they live on.
+_STEPS: dict[int, tuple[tuple, tuple[Step, ...]]] = {}
+
+
+def _steps(plan: tuple) -> tuple[Step, ...]:
+    """Per group of a plan: the group (its selections made one object when equal, so that
+    :func:`_pick` computes each once per message), whether it applies, elements, acceptors."""
+    steps = tuple(
+        (_canonical(group), applies, elements, _acceptors(elements) if applies else None,
+         _absent_outcome(group))
+        for group, applies, elements in plan
+    )
+    if len(_STEPS) < 4096:
+        _STEPS[id(plan)] = (plan, steps)
+    return steps
 
 
 def content_groups(

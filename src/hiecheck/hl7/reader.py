@@ -133,6 +133,13 @@ def _decode(raw: bytes, lineno: int, notes: list[ReadNote]) -> str:
 
 def iter_lines(stream: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
     """Yield (line, terminator) pairs; the terminator is b"\\r", b"\\n", b"\\r\\n" or b"" at EOF."""
+    for lines, term in _line_runs(stream):
+        for line in lines:
+            yield line, term
+
+
+def _line_runs(stream: BinaryIO) -> Iterator[tuple[list[bytes], bytes]]:
+    """Runs of lines that share one terminator, in order (a whole chunk when it holds no LF)."""
     carry = b""
     while True:
         chunk = stream.read(CHUNK_SIZE)
@@ -144,9 +151,8 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
         start = 0
         if b"\n" not in data:
             parts = data[:cut].split(b"\r")
-            for part in parts[:-1]:
-                yield part, b"\r"
-            carry = parts[-1] + data[cut:]
+            carry = parts.pop() + data[cut:]
+            yield parts, b"\r"
             continue
         find_cr = data.find
         while start < cut:
@@ -156,20 +162,20 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
                 break
             if lf < 0 or (0 <= cr < lf):
                 if cr + 1 < len(data) and data[cr + 1 : cr + 2] == b"\n":
-                    yield data[start:cr], b"\r\n"
+                    yield [data[start:cr]], b"\r\n"
                     start = cr + 2
                 else:
-                    yield data[start:cr], b"\r"
+                    yield [data[start:cr]], b"\r"
                     start = cr + 1
             else:
-                yield data[start:lf], b"\n"
+                yield [data[start:lf]], b"\n"
                 start = lf + 1
         carry = data[start:]
     if carry:
         if carry.endswith(b"\r"):
-            yield carry[:-1], b"\r"
+            yield [carry[:-1]], b"\r"
         else:
-            yield carry, b""
+            yield [carry], b""
 
 
 class _MessageAssembler:
@@ -241,61 +247,66 @@ def read_stream(stream: BinaryIO, summary: SourceSummary) -> Iterator[RawMessage
     mllp_noted = False
     blank_run_start = 0
     batch_heads = BATCH_SEGMENTS
-    for raw, term in iter_lines(stream):
-        lineno += 1
-        current = assembler.current
-        if (
-            current is not None and term == b"\r" and not blank_run_start and raw
-            and raw[0] > 32 and raw[-1] != 28  # no whitespace, VT or FS: nothing to note
-        ):
-            # The common line: a segment of the current message, CR-terminated.
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-            else:
-                head = text[:3]
-                if head != "MSH" and head not in batch_heads:
-                    current.lines.append((lineno, text))
+    for run, term in _line_runs(stream):
+        for raw in run:
+            lineno += 1
+            current = assembler.current
+            if (
+                current is not None and term == b"\r" and not blank_run_start and raw
+                and raw[0] > 32 and raw[-1] != 28  # no whitespace, VT or FS: nothing to note
+            ):
+                # The common line: a segment of the current message, CR-terminated.
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    head = text[:3]
+                    if head != "MSH" and head not in batch_heads:
+                        current.lines.append((lineno, text))
+                        continue
+                    done = assembler.add(lineno, text, [])
+                    if done is not None:
+                        yield done
                     continue
-                done = assembler.add(lineno, text, [])
-                if done is not None:
-                    yield done
+            notes: list[ReadNote] = []
+            if first:
+                first = False
+                if raw.startswith(BOM):
+                    raw = raw[3:]
+                    notes.append(
+                        ReadNote(NOTE_BOM, lineno, "file starts with a UTF-8 byte-order mark")
+                    )
+            if term and term != b"\r" and term not in seen_terminators:
+                seen_terminators.add(term)
+                kind = NOTE_LF if term == b"\n" else NOTE_CRLF
+                name = "LF" if term == b"\n" else "CR LF"
+                notes.append(ReadNote(kind, lineno, f"segments end with {name}, not CR"))
+            if raw[:1] == MLLP_START or raw[-1:] == MLLP_END:
+                raw = raw.lstrip(MLLP_START).rstrip(MLLP_END)
+                if not mllp_noted:
+                    mllp_noted = True
+                    notes.append(ReadNote(NOTE_MLLP, lineno, "MLLP framing bytes (VT/FS) removed"))
+            stripped = raw.strip()
+            if not stripped:
+                if not blank_run_start:
+                    blank_run_start = lineno
+                if notes:
+                    (assembler.current.notes if assembler.current else summary.notes).extend(notes)
                 continue
-        notes: list[ReadNote] = []
-        if first:
-            first = False
-            if raw.startswith(BOM):
-                raw = raw[3:]
-                notes.append(ReadNote(NOTE_BOM, lineno, "file starts with a UTF-8 byte-order mark"))
-        if term and term != b"\r" and term not in seen_terminators:
-            seen_terminators.add(term)
-            kind = NOTE_LF if term == b"\n" else NOTE_CRLF
-            name = "LF" if term == b"\n" else "CR LF"
-            notes.append(ReadNote(kind, lineno, f"segments end with {name}, not CR"))
-        if raw[:1] == MLLP_START or raw[-1:] == MLLP_END:
-            raw = raw.lstrip(MLLP_START).rstrip(MLLP_END)
-            if not mllp_noted:
-                mllp_noted = True
-                notes.append(ReadNote(NOTE_MLLP, lineno, "MLLP framing bytes (VT/FS) removed"))
-        stripped = raw.strip()
-        if not stripped:
-            if not blank_run_start:
-                blank_run_start = lineno
-            if notes:
-                (assembler.current.notes if assembler.current else summary.notes).extend(notes)
-            continue
-        if blank_run_start:
-            target = assembler.current.notes if assembler.current else summary.notes
-            target.append(ReadNote(NOTE_BLANK, blank_run_start, "blank line(s) between segments"))
-            blank_run_start = 0
-        if raw[:1].isspace():
-            notes.append(ReadNote(NOTE_WHITESPACE, lineno, "whitespace before the segment id"))
-            raw = raw.lstrip()
-        text = _decode(raw, lineno, notes)
-        done = assembler.add(lineno, text, notes)
-        if done is not None:
-            yield done
+            if blank_run_start:
+                target = assembler.current.notes if assembler.current else summary.notes
+                target.append(
+                    ReadNote(NOTE_BLANK, blank_run_start, "blank line(s) between segments")
+                )
+                blank_run_start = 0
+            if raw[:1].isspace():
+                notes.append(ReadNote(NOTE_WHITESPACE, lineno, "whitespace before the segment id"))
+                raw = raw.lstrip()
+            text = _decode(raw, lineno, notes)
+            done = assembler.add(lineno, text, notes)
+            if done is not None:
+                yield done
     assembler.flush_stray()
     last = assembler.finish_message()
     if last is not None:

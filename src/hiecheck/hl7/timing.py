@@ -107,15 +107,15 @@ def parse_dtm(text: str) -> HL7Time | None:
         day, rest = divmod(rest, 10**6)
         hour, rest = divmod(rest, 10**4)
         minute, second = divmod(rest, 100)
-        try:
-            value = datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            return None
+        zone = None
         if offset:
             zone = _zone(offset)
             if zone is None:
                 return None
-            value = value.replace(tzinfo=zone)
+        try:
+            value = datetime(year, month, day, hour, minute, second, tzinfo=zone)
+        except ValueError:
+            return None
         return HL7Time(value, n, bool(offset))
     m = _DTM.match(text)
     if not m:
@@ -193,9 +193,10 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
     """Latency between the event time and MSH-7, with findings explaining the outcome."""
     rules = rules or load_timing_rules()
     out: list[Finding] = []
+    source, number_in_source = message.source, message.number
 
     def add(rule: str, sev: Severity, text: str, line: int, where: str, value: str | None) -> None:
-        out.append(Finding(rule, sev, text, message.source, line, message.number, where, value))
+        out.append(Finding(rule, sev, text, source, line, number_in_source, where, value))
 
     msh = message.msh
     msh_text = msh.component(7, 1)
@@ -208,20 +209,16 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
                 f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
         return LatencyResult(None, out)
     seg, number, event_text = found
-    event_loc = seg.location(number)
+    event_loc = f"{seg.id}[{seg.occurrence}]-{number}"  # seg.location(number)
     msh_time = parse_dtm(msh_text)
-    event_time = parse_dtm(event_text)
-    bad = False
-    if msh_time is None:
-        if msh_text.strip():
+    event_time = msh_time if event_text == msh_text else parse_dtm(event_text)
+    if msh_time is None or event_time is None:
+        if msh_time is None and msh_text.strip():
             add("timing.unparseable", Severity.WARNING, "MSH-7 is not an HL7 date/time",
                 msh.line, "MSH[1]-7", msh_text)
-        bad = True
-    if event_time is None:
-        add("timing.unparseable", Severity.WARNING,
-            f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
-        bad = True
-    if bad or msh_time is None or event_time is None:
+        if event_time is None:
+            add("timing.unparseable", Severity.WARNING,
+                f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
         return LatencyResult(None, out)
     values = f"{event_text} -> {msh_text}"
     if min(msh_time.digits, event_time.digits) < rules.min_precision_digits:
