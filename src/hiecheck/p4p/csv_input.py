@@ -195,6 +195,16 @@ def _provider_value(
     return value
 
 
+def _required_provider_value(
+    csv_file: CsvFile, rows: list[Row], column: str, parse: str, who: str, expected: str
+) -> Decimal | bool:
+    """A provider-level column that must be given on at least one of the provider's rows."""
+    value = _provider_value(csv_file, rows, column, parse)
+    if value is None:
+        raise csv_file.error(rows[0].number, f"{who} has no {column}", expected=expected)
+    return value
+
+
 def _group(
     csv_file: CsvFile, id_column: str, known: list[str] | None
 ) -> dict[str, list[tuple[str, Row, Counts]]]:
@@ -240,13 +250,15 @@ def read_ohh(path: Path, measures: list[str]) -> list[OhhProviderInput]:
                 f"provider {provider!r} has no row for measure {missing[0]!r}",
                 expected="one row for each of " + ", ".join(measures),
             )
-        payments = _provider_value(csv_file, [r for _, r, _ in rows], "ohh_payments", "amount")
-        if with_payments and payments is None:
-            raise csv_file.error(
-                rows[0][1].number,
-                f"provider {provider!r} has no ohh_payments",
-                expected="the provider's gross OHH payments on at least one of its rows",
+        plain = [r for _, r, _ in rows]
+        payments = (
+            _required_provider_value(
+                csv_file, plain, "ohh_payments", "amount", f"provider {provider!r}",
+                "the provider's gross OHH payments on at least one of its rows",
             )
+            if with_payments
+            else _provider_value(csv_file, plain, "ohh_payments", "amount")
+        )
         providers.append(
             OhhProviderInput(
                 provider_id=provider,
@@ -323,29 +335,18 @@ def read_pcmh(
     practices = []
     for practice, rows in _group(csv_file, "practice_id", measures or None).items():
         plain = [r for _, r, _ in rows]
-        full_year = _provider_value(csv_file, plain, "full_year", "flag")
-        if full_year is None:
-            raise csv_file.error(
-                plain[0].number,
-                f"practice {practice!r} has no full_year",
-                expected="yes or no on at least one of its rows",
-            )
+        who = f"practice {practice!r}"
+        yes_no = "yes or no on at least one of its rows"
+        full_year = _required_provider_value(csv_file, plain, "full_year", "flag", who, yes_no)
         ncqa = members = None
         if not previous:
-            ncqa = _provider_value(csv_file, plain, "ncqa_recognized", "flag")
-            if ncqa is None:
-                raise csv_file.error(
-                    plain[0].number,
-                    f"practice {practice!r} has no ncqa_recognized",
-                    expected="yes or no on at least one of its rows",
-                )
-            members = _provider_value(csv_file, plain, "annualized_members", "amount")
-            if members is None:
-                raise csv_file.error(
-                    plain[0].number,
-                    f"practice {practice!r} has no annualized_members",
-                    expected="the annualized number of continuously attributed members",
-                )
+            ncqa = _required_provider_value(
+                csv_file, plain, "ncqa_recognized", "flag", who, yes_no
+            )
+            members = _required_provider_value(
+                csv_file, plain, "annualized_members", "amount", who,
+                "the annualized number of continuously attributed members",
+            )
         practices.append(
             PcmhPracticeInput(
                 practice_id=practice,
