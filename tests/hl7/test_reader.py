@@ -63,6 +63,9 @@ def test_leading_whitespace_before_first_segment() -> None:
     msgs, summary = _messages(f"\r\n  \r\n{MSH}\r\n{PID}\r\n".encode())
     assert len(msgs) == 1 and msgs[0].line == 3
     assert not summary.stray
+    assert [(n.kind, n.line) for n in summary.notes if n.kind != reader.NOTE_CRLF] == [
+        (reader.NOTE_WHITESPACE, 1)
+    ]
 
 
 def test_batch_envelope_is_kept_apart_and_messages_numbered() -> None:

@@ -295,10 +295,19 @@ def read_stream(stream: BinaryIO, summary: SourceSummary) -> Iterator[RawMessage
                     (assembler.current.notes if assembler.current else summary.notes).extend(notes)
                 continue
             if blank_run_start:
-                target = assembler.current.notes if assembler.current else summary.notes
-                target.append(
-                    ReadNote(NOTE_BLANK, blank_run_start, "blank line(s) between segments")
-                )
+                if assembler.current is not None:
+                    assembler.current.notes.append(
+                        ReadNote(NOTE_BLANK, blank_run_start, "blank line(s) between segments")
+                    )
+                elif summary.messages:
+                    summary.notes.append(
+                        ReadNote(NOTE_BLANK, blank_run_start, "blank line(s) between segments")
+                    )
+                else:  # nothing read yet: the input does not start with MSH
+                    summary.notes.append(ReadNote(
+                        NOTE_WHITESPACE, blank_run_start,
+                        "blank line(s) before the first segment: the input does not start with MSH",
+                    ))
                 blank_run_start = 0
             if raw[:1].isspace():
                 notes.append(ReadNote(NOTE_WHITESPACE, lineno, "whitespace before the segment id"))

@@ -25,11 +25,8 @@ from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.message import tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
-    NOTE_BLANK,
-    NOTE_WHITESPACE,
     STDIN_NAME,
     RawMessage,
-    ReadNote,
     SourceSummary,
     expand_paths,
     read_stream,
@@ -126,23 +123,12 @@ class _Counted:
 _Item = tuple[str, object]  # ("start", name) | ("raw", RawMessage) | ("end", SourceEnd)
 
 
-def _leading_blank_to_whitespace(summary: SourceSummary, first_line: int) -> None:
-    """Blank lines before the first message mean the file does not start with MSH."""
-    for i, note in enumerate(summary.notes):
-        if note.kind == NOTE_BLANK and (not first_line or note.line < first_line):
-            summary.notes[i] = ReadNote(
-                NOTE_WHITESPACE, note.line,
-                "blank line(s) before the first segment: the input does not start with MSH",
-            )
-
-
 def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[_Item]:
     for source in sources:
         name = STDIN_LABEL if source == STDIN_NAME else source
         summary = SourceSummary(name)
         tracker = BatchTracker(summary)
         yield "start", name
-        first_line = 0
         extra: list[Finding] = []
         try:
             handle: BinaryIO = (
@@ -154,7 +140,6 @@ def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[
         else:
             try:
                 for raw in read_stream(_Counted(handle, advance), summary):
-                    first_line = first_line or raw.line
                     tracker.message(raw)
                     yield "raw", raw
             except OSError as exc:
@@ -162,7 +147,6 @@ def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[
             finally:
                 if source != STDIN_NAME:
                     handle.close()
-        _leading_blank_to_whitespace(summary, first_line)
         findings = source_findings(summary, tracker) + extra
         yield "end", SourceEnd(name, summary.messages, findings)
 
