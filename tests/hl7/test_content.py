@@ -257,3 +257,25 @@ def test_bad_field_path_is_input_error(project_root: Path, tmp_path: Path) -> No
     path.write_text(path.read_text().replace('field = "PID-5"', 'field = "PID5"'))
     with pytest.raises(InputError, match="not SEG-n"):
         load_requirements("hie-adt", profiles)
+
+
+def test_content_findings_name_their_group(project_root: Path, corpus_dir: Path) -> None:
+    """Every content finding about a group carries the group id (the evidence step relies on it,
+    also with --jobs, where findings travel between processes)."""
+    from hiecheck.hl7.validate import MessageResult, default_checks, validate_paths
+
+    checks = default_checks(load_requirements("pcplus-tier3"))
+    paths = [str(project_root / "sample_messages"), str(corpus_dir)]
+    seen = 0
+    for jobs in (1, 2):
+        for event in validate_paths(paths, checks, jobs=jobs):
+            if not isinstance(event, MessageResult):
+                continue
+            for f in event.findings:
+                if not f.rule.startswith("content.") or f.rule == "content.not-covered":
+                    assert f.group is None
+                    continue
+                seen += 1
+                assert f.group in event.groups, f
+                assert f"({f.group})" in f.message, f
+    assert seen > 100

@@ -201,12 +201,11 @@ class Collected:
 def _strict_failures(findings: list[Finding], gid: str, rule: GroupRule) -> set[str]:
     """Fields of ``rule.strict`` that failed in this message for group ``gid`` (any severity)."""
     out: set[str] = set()
-    suffix = f"({gid})"
     for check in rule.strict:
         for f in findings:
             if (
                 f.rule == check.rule
-                and f.message.endswith(suffix)
+                and f.group == gid
                 and _field_of(field_pattern(f.location)) == check.field
             ):
                 out.add(check.field)

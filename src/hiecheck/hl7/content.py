@@ -155,11 +155,11 @@ class _Run:
 
     def add(
         self, rule: str, severity: Severity, text: str, line: int, where: str,
-        value: str | None = None,
+        value: str | None = None, group: str | None = None,
     ) -> None:
         m = self.message
         self.findings.append(
-            Finding(rule, severity, text, m.source, line, m.number, where, value)
+            Finding(rule, severity, text, m.source, line, m.number, where, value, group)
         )
 
 
@@ -201,18 +201,19 @@ def _check_element(
         where = seg.location(number, el.component)
         if el.usage == "R":
             run.add("content.required-missing", _ERROR,
-                    f"{el.label} is required ({group.id}) but not valued", seg.line, where)
+                    f"{el.label} is required ({group.id}) but not valued", seg.line, where,
+                    group=group.id)
             result.missing.append(where)
         elif el.usage == "RE":
             run.add("content.re-missing", _WARNING,
                     f"{el.label} is required if available ({group.id}) but not valued",
-                    seg.line, where)
+                    seg.line, where, group=group.id)
             result.re_missing.append(where)
         return
     if el.usage == "X":
         where = seg.location(number, el.component)
         run.add("content.not-allowed", _ERROR, f"{el.label} must not be valued ({group.id})",
-                seg.line, where, seg.field(number))
+                seg.line, where, seg.field(number), group.id)
         result.invalid.append(where)
         return
     reps = seg.repetitions(number)
@@ -222,7 +223,7 @@ def _check_element(
             hi = "*" if el.max_reps is None else el.max_reps
             run.add("content.cardinality", _ERROR,
                     f"{el.label} has {count} repetition(s), expected {el.min_reps}..{hi}",
-                    seg.line, seg.location(number))
+                    seg.line, seg.location(number), group=group.id)
             result.invalid.append(seg.location(number))
     check = el.check
     if check == "presence":
@@ -247,7 +248,8 @@ def _check_element(
                 else f"{el.label} is not in its value set (expected {wanted})"
             )
         loc = seg.location(number, el.component, rep)
-        run.add(_RULE_FOR_CHECK[check], el.severity, f"{text} ({group.id})", seg.line, loc, value)
+        run.add(_RULE_FOR_CHECK[check], el.severity, f"{text} ({group.id})", seg.line, loc, value,
+                group.id)
         if el.severity is _ERROR:
             result.invalid.append(loc)
 
@@ -259,12 +261,13 @@ def _absent_segment(
     line = run.message.line
     if el.usage == "R":
         run.add("content.required-missing", _ERROR,
-                f"{el.segment} segment absent; {el.label} is required ({group.id})", line, where)
+                f"{el.segment} segment absent; {el.label} is required ({group.id})", line, where,
+                group=group.id)
         result.missing.append(where)
     elif el.usage == "RE":
         run.add("content.re-missing", _WARNING,
                 f"{el.segment} segment absent; {el.label} is required if available ({group.id})",
-                line, where)
+                line, where, group=group.id)
         result.re_missing.append(where)
 
 
@@ -297,9 +300,10 @@ def _all_accepted(
     return True
 
 
-# What an absent anchor means for a group: (rule, severity, text) of its finding (None for usage
-# O), the location, and the verdict to share (None: usage R, whose ``missing`` is built anew).
-AbsentOutcome = tuple[tuple[str, Severity, str] | None, str, "GroupResult | None"]
+# What an absent anchor means for a group: (rule, severity, text, group id) of its finding (None
+# for usage O), the location, and the verdict to share (None: usage R, whose ``missing`` is built
+# anew).
+AbsentOutcome = tuple[tuple[str, Severity, str, str] | None, str, "GroupResult | None"]
 _ABSENT_RESULT = GroupResult(ABSENT)
 
 
@@ -307,11 +311,12 @@ def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
     where = f"{group.anchor}[1]"
     if group.usage == "R":
         return (("content.required-missing", _ERROR,
-                 f"no {group.anchor} segment: {group.title} ({group.id}) is required"),
+                 f"no {group.anchor} segment: {group.title} ({group.id}) is required", group.id),
                 where, None)
     if group.usage == "RE":
         return (("content.group-absent", _INFO,
-                 f"no {group.anchor} segment: {group.title} ({group.id}) not in this message"),
+                 f"no {group.anchor} segment: {group.title} ({group.id}) not in this message",
+                 group.id),
                 where, _ABSENT_RESULT)
     return None, where, _ABSENT_RESULT
 
@@ -320,7 +325,7 @@ def _absent(run: _Run, outcome: AbsentOutcome) -> GroupResult:
     """The group's anchor segment is not in the message."""
     finding, where, shared = outcome
     if finding is not None:
-        run.add(finding[0], finding[1], finding[2], run.message.line, where)
+        run.add(finding[0], finding[1], finding[2], run.message.line, where, group=finding[3])
     return shared if shared is not None else GroupResult(ABSENT, missing=[where])
 
 

@@ -35,6 +35,7 @@ class Finding:
     """One finding at an exact place: file, line, message number and a path like ``PID[1]-7``.
 
     ``value`` holds the offending value for ``--show-values``; reports omit it otherwise (PHI).
+    ``group`` names the content group a ``content.*`` finding belongs to (None for the others).
     """
 
     rule: str
@@ -45,6 +46,7 @@ class Finding:
     message_number: int
     location: str
     value: str | None = None
+    group: str | None = None
 
 
 def segment_finding(

@@ -179,7 +179,7 @@ def _pack(result: MessageResult) -> _Packed:
     )
     findings = tuple(
         (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number, f.location,
-         f.value)
+         f.value, f.group)
         for f in result.findings
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
@@ -193,8 +193,8 @@ def _unpack(packed: _Packed) -> MessageResult:
     return MessageResult(
         source, number, line, message_type, control_id, version, segment_ids, latency,
         {g[0]: GroupResult(*g[1:]) for g in groups},
-        [Finding(r, severities[sev], m, src, ln, num, loc, val)
-         for r, sev, m, src, ln, num, loc, val in findings],
+        [Finding(r, severities[sev], m, src, ln, num, loc, val, grp)
+         for r, sev, m, src, ln, num, loc, val, grp in findings],
     )
 
 
