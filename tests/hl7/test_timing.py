@@ -36,10 +36,15 @@ def test_latency_from_evn2(h: SimpleNamespace) -> None:
     msg = h.parse(h.clean_adt())
     assert message_latency(msg) == 5.0
     result = check_timing(msg)
-    assert [(f.rule, f.severity.value, f.location) for f in result.findings] == [
-        ("timing.latency", "info", "EVN[1]-2")
-    ]
-    assert "5 s" in result.findings[0].message
+    assert (result.seconds, result.measured_from, result.findings) == (5.0, "EVN[1]-2", [])
+
+
+def test_latency_falls_back_to_evn6(h: SimpleNamespace) -> None:
+    """profiles/messages/timing.toml: EVN-6 (event occurred) when EVN-2 is empty."""
+    text = h.clean_adt().replace("EVN|A01|20260101115955", "EVN|A01|||||20260101115900")
+    assert "EVN|A01|||||20260101115900" in text
+    result = check_timing(h.parse(text))
+    assert (result.seconds, result.measured_from) == (60.0, "EVN[1]-6")
 
 
 def test_offsets_are_compared_as_instants(h: SimpleNamespace) -> None:

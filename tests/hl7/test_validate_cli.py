@@ -190,3 +190,45 @@ def test_big_files_are_checked_in_batches_in_order(
     monkeypatch.setattr(pipeline, "WHOLE_FILE_BYTES", 0)  # every file read here, sent in batches
     monkeypatch.setattr(pipeline, "BATCH_SIZE", 7)
     assert h.run_events(paths, jobs=2) == one
+
+
+def test_table_summarises_content_groups_and_latency(h: SimpleNamespace, write, cli) -> None:
+    """Seed 003, Primary Care Plus: "Tier II: HL7 data interface supporting real-time Admission
+    Discharge Transfer (ADT) messages". The latency and the group verdicts of every message are
+    summarised once, not repeated as a finding per message."""
+    late = h.clean_adt(control="C2").replace("EVN|A01|20260101115955", "EVN|A01|20251230120000")
+    result = cli("validate", write(h.clean_adt() + late), "-r", "pcplus-tier3", "-q")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "timing.latency" not in out and "content.group-absent" not in out
+    assert "Content groups (pcplus-tier3)" in out
+    groups = {line.split("│")[1].strip(): line.split("│")[2:6] for line in out.splitlines()
+              if line.startswith("│ ")}
+    assert [c.strip() for c in groups["demographics"]] == ["2", "0", "0", "0"]
+    assert [c.strip() for c in groups["vital_signs"]] == ["0", "0", "2", "0"]
+    adt = next(line for line in out.splitlines() if line.startswith("│ ADT "))
+    # Latencies 5 s and 2 days: the median of two is their mean (24.0 h), the max 2.0 days.
+    assert [c.strip() for c in adt.split("│")[2:7]] == ["2", "2", "EVN[1]-2", "24.0 h",
+                                                         "2.0 days"]
+
+
+def test_json_names_the_field_latency_was_measured_from(h: SimpleNamespace, write, cli) -> None:
+    result = cli("validate", write(h.clean_adt()), "-f", "json")
+    message = json.loads(result.stdout)["files"][0]["results"][0]
+    assert (message["latency_seconds"], message["latency_from"]) == (5.0, "EVN[1]-2")
+    assert not [f for f in message["findings"] if f["rule"].startswith("timing.")]
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [({5.0: 1}, 5.0), ({1.0: 1, 3.0: 1}, 2.0), ({1.0: 2, 9.0: 1}, 1.0), ({1.0: 1, 2.0: 1, 7.0: 2},
+                                                                            4.5)],
+)
+def test_counted_median_is_the_median(counts: dict[float, int], expected: float) -> None:
+    import statistics
+    from collections import Counter
+
+    from hiecheck.hl7.render_table import counted_median
+
+    values = [v for v, n in counts.items() for _ in range(n)]
+    assert counted_median(Counter(counts)) == statistics.median(values) == expected

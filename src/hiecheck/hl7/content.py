@@ -4,13 +4,16 @@ Rule ids (severity):
 
 - ``content.required-missing`` (error): an R element, or the anchor segment of an R group, is absent
 - ``content.re-missing`` (warning): an RE element of a present group is absent
-- ``content.group-absent`` (info): an RE group's anchor segment is not in the message
 - ``content.not-allowed`` (error): an X element is valued
 - ``content.cardinality`` (error): too few or too many repetitions
 - ``content.value-set`` (element's severity, default error): no listed component is in its value set
 - ``content.units`` (element's severity): units are neither UCUM-coded nor a known UCUM code
 - ``content.not-numeric`` (element's severity): a numeric value (NM / SN) is not a number
 - ``content.not-covered`` (info): the requirement set does not cover this message type
+
+An RE or O group whose anchor segment is not in the message is no finding: its verdict ``absent``
+says so (an ADT message carries no lab results; only the run as a whole can show that a group
+never comes).
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ class GroupResult:
 # only _run_group fills the lists, of results it creates itself).
 _SATISFIED_RESULT = GroupResult(SATISFIED)
 _NOT_APPLICABLE_RESULT = GroupResult(NOT_APPLICABLE)
+_ABSENT_RESULT = GroupResult(ABSENT)
+# Status -> the shared verdict with nothing listed (for results rebuilt from worker processes).
+SHARED_RESULTS: dict[str, GroupResult] = {
+    r.status: r for r in (_SATISFIED_RESULT, _NOT_APPLICABLE_RESULT, _ABSENT_RESULT)
+}
 
 
 def is_numeric(value: str, component_sep: str) -> bool:
@@ -301,10 +309,9 @@ def _all_accepted(
 
 
 # What an absent anchor means for a group: (rule, severity, text, group id) of its finding (None
-# for usage O), the location, and the verdict to share (None: usage R, whose ``missing`` is built
-# anew).
+# for usage RE and O), the location, and the verdict to share (None: usage R, whose ``missing`` is
+# built anew).
 AbsentOutcome = tuple[tuple[str, Severity, str, str] | None, str, "GroupResult | None"]
-_ABSENT_RESULT = GroupResult(ABSENT)
 
 
 def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
@@ -313,11 +320,6 @@ def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
         return (("content.required-missing", _ERROR,
                  f"no {group.anchor} segment: {group.title} ({group.id}) is required", group.id),
                 where, None)
-    if group.usage == "RE":
-        return (("content.group-absent", _INFO,
-                 f"no {group.anchor} segment: {group.title} ({group.id}) not in this message",
-                 group.id),
-                where, _ABSENT_RESULT)
     return None, where, _ABSENT_RESULT
 
 

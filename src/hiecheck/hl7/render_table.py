@@ -1,22 +1,53 @@
-"""The people-facing report: rich tables of findings, rule counts and files.
+"""The people-facing report: rich tables of findings, rule counts, content groups, latency, files.
 
 Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept (errors
-shown first), everything else is counted.
+shown first), everything else is counted (content-group verdicts per status, latencies per distinct
+value).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
 
+from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.report import Tally
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+_GROUP_COLUMNS = ((SATISFIED, "satisfied"), (INCOMPLETE, "incomplete"), (ABSENT, "absent"),
+                  (NOT_APPLICABLE, "not applicable"))
+
+
+def counted_median(counts: Counter[float]) -> float:
+    """The median of values given as value -> how often (as ``statistics.median`` would give)."""
+    total = sum(counts.values())
+    middle = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
+    found: list[float] = []
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while middle and middle[0] < seen:
+            found.append(value)
+            middle.pop(0)
+    return (found[0] + found[1]) / 2
+
+
+def duration(seconds: float) -> str:
+    """Seconds as people read a delay: ``45 s``, ``12 min``, ``5.5 h``, ``2.0 days``."""
+    size = abs(seconds)
+    if size < 120:
+        return f"{seconds:g} s"
+    if size < 7200:
+        return f"{seconds / 60:.0f} min"
+    if size < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.1f} days"
 
 
 class TableWriter:
@@ -33,6 +64,10 @@ class TableWriter:
         self.kept: dict[Severity, list[Finding]] = {s: [] for s in _ORDER}
         self.severity_of: dict[str, Severity] = {}
         self.files: list[tuple[str, int, int, int, int]] = []
+        self.groups: dict[str, Counter[str]] = {}  # group id -> status -> messages
+        self.types: Counter[str] = Counter()  # MSH-9.1 -> messages
+        self.latencies: dict[str, Counter[float]] = {}  # MSH-9.1 -> seconds -> messages
+        self.latency_fields: dict[str, Counter[str]] = {}  # MSH-9.1 -> field -> messages
 
     def _keep(self, findings: list[Finding]) -> None:
         for f in findings:
@@ -46,6 +81,16 @@ class TableWriter:
         self.tally.observe(event)
         if isinstance(event, MessageResult):
             self._keep(event.findings)
+            for gid, verdict in event.groups.items():
+                counts = self.groups.get(gid)
+                if counts is None:
+                    counts = self.groups[gid] = Counter()
+                counts[verdict.status] += 1
+            code = event.message_type[:3] or "(none)"
+            self.types[code] += 1
+            if event.latency is not None:
+                self.latencies.setdefault(code, Counter())[event.latency] += 1
+                self.latency_fields.setdefault(code, Counter())[event.latency_from or "?"] += 1
         elif isinstance(event, SourceEnd):
             self._keep(event.findings)
             self.files.append((event.source, *self.tally.file_counts()))
@@ -82,6 +127,10 @@ class TableWriter:
             rules.add_row(rule, f"[{_STYLE[sev]}]{sev.value}[/]", str(count))
         if totals.rules:
             console.print(rules)
+        if self.groups:
+            console.print(self._groups_table())
+        if self.types:
+            console.print(self._latency_table())
         files = Table(title="Files")
         for col in ("file", "messages", "errors", "warnings", "info"):
             files.add_column(col, justify="left" if col == "file" else "right")
@@ -95,3 +144,26 @@ class TableWriter:
             f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
             f"{totals.errors} · warnings: {totals.warnings} · info: {totals.infos} · {verdict}"
         )
+
+    def _groups_table(self) -> Table:
+        table = Table(title=f"Content groups ({self.requirements}): messages per verdict")
+        table.add_column("group")
+        for _, label in _GROUP_COLUMNS:
+            table.add_column(label, justify="right")
+        for gid, counts in self.groups.items():
+            table.add_row(gid, *(str(counts[status]) for status, _ in _GROUP_COLUMNS))
+        return table
+
+    def _latency_table(self) -> Table:
+        table = Table(title="Latency: event time to message time (MSH-7)")
+        for col in ("type", "messages", "measured", "from", "median", "max"):
+            table.add_column(col, justify="left" if col in ("type", "from") else "right")
+        for code, messages in sorted(self.types.items()):
+            counts = self.latencies.get(code)
+            if not counts:
+                table.add_row(code, str(messages), "0", "", "", "")
+                continue
+            fields = ", ".join(f for f, _ in self.latency_fields[code].most_common())
+            table.add_row(code, str(messages), str(sum(counts.values())), fields,
+                          duration(counted_median(counts)), duration(max(counts)))
+        return table

@@ -55,6 +55,9 @@ class MessageOut(BaseModel):
     version: str
     segments: list[str]
     latency_seconds: float | None
+    latency_from: str | None = Field(
+        default=None, description="the event-time field the latency was measured from"
+    )
     groups: dict[str, GroupOut]
     errors: int
     warnings: int
@@ -130,6 +133,7 @@ def message_out(r: MessageResult, show_values: bool) -> MessageOut:
     return MessageOut(
         number=r.number, line=r.line, message_type=r.message_type, control_id=r.control_id,
         version=r.version, segments=list(r.segment_ids), latency_seconds=r.latency,
+        latency_from=r.latency_from,
         groups={k: _group_out(v) for k, v in r.groups.items()},
         errors=e, warnings=w, infos=i, findings=[finding_out(f, show_values) for f in r.findings],
     )
@@ -225,6 +229,7 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
             text = message_out(r, show_values).model_dump_json(indent=2)
             return text.replace("\n", "\n" + pad)
         latency = written
+    latency_from = "null" if r.latency_from is None else _string(r.latency_from)
     e, w, i = _counts(r.findings)
     p1, p2, p3 = pad + "  ", pad + "    ", pad + "      "
     if r.groups:
@@ -253,6 +258,7 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
         f'{p1}"message_type": {_string(r.message_type)},\n'
         f'{p1}"control_id": {_string(r.control_id)},\n{p1}"version": {_string(r.version)},\n'
         f'{p1}"segments": {_json_list(r.segment_ids, p1)},\n{p1}"latency_seconds": {latency},\n'
+        f'{p1}"latency_from": {latency_from},\n'
         f'{p1}"groups": {groups},\n{p1}"errors": {e},\n{p1}"warnings": {w},\n'
         f'{p1}"infos": {i},\n{p1}"findings": {findings}\n{pad}}}'
     )

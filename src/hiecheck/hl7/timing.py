@@ -6,9 +6,10 @@ of a fraction written without the dot, as some senders do, are accepted). When b
 UTC offset they are compared as instants; when only one or neither does, both are read as the
 sender's local time. Latency needs both times precise to the minute (``min_precision_digits``).
 
-Rule ids: ``timing.latency`` (info, the seconds), ``timing.negative`` (warning: event after the
-message), ``timing.unparseable`` (warning), ``timing.imprecise`` (info), ``timing.no-event-time``
-(info).
+The latency itself is a result of every message (``MessageResult.latency`` and the field it was
+measured from), not a finding. Rule ids of the findings: ``timing.negative`` (warning: event
+after the message), ``timing.unparseable`` (warning), ``timing.imprecise`` (info),
+``timing.no-event-time`` (info).
 """
 
 from __future__ import annotations
@@ -167,10 +168,14 @@ def _parse_event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
 
 @dataclass(slots=True)
 class LatencyResult:
-    """Outcome of the latency check for one message (seconds is None when not computable)."""
+    """Outcome of the latency check for one message (seconds is None when not computable).
+
+    ``measured_from`` is the event-time field the latency was measured from (``EVN[1]-2``).
+    """
 
     seconds: float | None
     findings: list[Finding]
+    measured_from: str | None = None
 
 
 def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str] | None:
@@ -220,11 +225,10 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
             add("timing.unparseable", Severity.WARNING,
                 f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
         return LatencyResult(None, out)
-    values = f"{event_text} -> {msh_text}"
     if min(msh_time.digits, event_time.digits) < rules.min_precision_digits:
         add("timing.imprecise", Severity.INFO,
             f"{seg.id}-{number} or MSH-7 is less precise than {rules.min_precision_digits} digits; "
-            "latency not computed", seg.line, event_loc, values)
+            "latency not computed", seg.line, event_loc, f"{event_text} -> {msh_text}")
         return LatencyResult(None, out)
     a, b = event_time.value, msh_time.value
     if not (event_time.has_offset and msh_time.has_offset):
@@ -236,11 +240,8 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
     if seconds < 0:
         add("timing.negative", Severity.WARNING,
             f"event time {seg.id}-{number} is {-seconds:g} s after the message time MSH-7",
-            seg.line, event_loc, values)
-    else:
-        add("timing.latency", Severity.INFO,
-            f"latency {seg.id}-{number} -> MSH-7: {seconds:g} s", seg.line, event_loc, values)
-    return LatencyResult(seconds, out)
+            seg.line, event_loc, f"{event_text} -> {msh_text}")
+    return LatencyResult(seconds, out, event_loc)
 
 
 def message_latency(message: Message, rules: TimingRules | None = None) -> float | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hiecheck.errors import InputError
-from hiecheck.hl7.content import GroupResult, check_content
+from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, check_content
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.message import tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
@@ -71,6 +71,7 @@ class MessageResult:
     latency: float | None
     groups: dict[str, GroupResult]
     findings: list[Finding] = field(default_factory=list)
+    latency_from: str | None = None  # the event-time field the latency was measured from
 
     @property
     def has_errors(self) -> bool:
@@ -103,7 +104,7 @@ def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     return MessageResult(
         raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
         message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
-        findings,
+        findings, timing.measured_from,
     )
 
 
@@ -183,18 +184,22 @@ def _pack(result: MessageResult) -> _Packed:
         for f in result.findings
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
-            result.version, result.segment_ids, result.latency, groups, findings)
+            result.version, result.segment_ids, result.latency, groups, findings,
+            result.latency_from)
 
 
 def _unpack(packed: _Packed) -> MessageResult:
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
-     findings) = packed
+     findings, latency_from) = packed
     severities = _SEVERITIES
+    shared = SHARED_RESULTS
     return MessageResult(
         source, number, line, message_type, control_id, version, segment_ids, latency,
-        {g[0]: GroupResult(*g[1:]) for g in groups},
+        {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else GroupResult(*g[1:])
+         for g in groups},
         [Finding(r, severities[sev], m, src, ln, num, loc, val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
+        latency_from,
     )
 
 
