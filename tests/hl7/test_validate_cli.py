@@ -232,3 +232,21 @@ def test_counted_median_is_the_median(counts: dict[float, int], expected: float)
 
     values = [v for v, n in counts.items() for _ in range(n)]
     assert counted_median(Counter(counts)) == statistics.median(values) == expected
+
+
+@pytest.mark.parametrize("queued", [0, 10_000])
+def test_jobs_same_events_whether_workers_or_this_process_check(
+    h: SimpleNamespace, write, monkeypatch: pytest.MonkeyPatch, queued: int
+) -> None:
+    """--jobs N: N processes check (this one and N-1 workers). Every file and batch checked here
+    (queued 0) or every one by the workers (queued 10,000) gives the events of one process."""
+    from hiecheck.hl7 import validate as pipeline
+
+    many = "".join(h.clean_adt(control=f"C{i}") for i in range(40))
+    paths = [write(many), write(b"junk\r" + many.encode()), write(many)]
+    one = h.run_events(paths)
+    monkeypatch.setattr(pipeline, "QUEUED_PER_WORKER", queued)
+    assert h.run_events(paths, jobs=2) == one
+    monkeypatch.setattr(pipeline, "WHOLE_FILE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 7)
+    assert h.run_events(paths, jobs=3) == one

@@ -64,7 +64,9 @@ def validate(
     show_values: Annotated[bool, typer.Option(
         "--show-values", help="Include field values in findings (PHI!).",
     )] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=1, help="Processes that check messages (this one and N-1 workers).",
+    )] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     profiles: Annotated[Path | None, typer.Option(
         "--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or bundled).",

@@ -1,9 +1,10 @@
 """The validation pipeline: sources → messages → structure, content, timing, read checks → results.
 
 Everything streams: a source is read in chunks, each message is checked and handed on, and only
-per-file counters are kept. With ``jobs > 1`` the reading stays in this process and batches of raw
-messages are checked by worker processes; results come back in input order and at most a few
-batches per worker are in flight, so memory stays flat.
+per-file counters are kept. With ``jobs > 1`` this process and ``jobs - 1`` worker processes check:
+small files whole, big files and stdin in batches of messages read here; this process checks a file
+or batch itself whenever the workers have enough queued. Results come back in input order and at
+most a few batches per process are in flight, so memory stays flat.
 
 Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, :class:`SourceEnd`
 (with the file-level findings) for every source.
@@ -38,6 +39,10 @@ from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
 STDIN_LABEL = "<stdin>"
 BATCH_SIZE = 256
 IN_FLIGHT_PER_JOB = 4
+QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process checks one itself
+# While this process checks too, the executor's thread that feeds the workers and collects their
+# results needs the GIL often: at the default 5 ms it waits long enough to leave workers idle.
+SWITCH_INTERVAL = 0.001
 WHOLE_FILE_BYTES = 4 << 20  # files up to this size are read and checked whole by a worker
 
 
@@ -231,7 +236,7 @@ def _check_file(source: str) -> list[Event | _Packed]:
     assert _WORKER_CHECKS is not None
     return [
         _pack(event) if isinstance(event, MessageResult) else event
-        for event in _sequential(_read_items([source], lambda n: None), _WORKER_CHECKS)
+        for event in _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     ]
 
 
@@ -245,44 +250,95 @@ def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
             yield payload  # type: ignore[misc]
 
 
-def _parallel(
-    sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
-) -> Iterator[Event]:
-    """Small files go to workers whole; big files and stdin are read here, checked in batches."""
-    pending: deque[Future[list[Event | _Packed]] | list[Event]] = deque()
-    limit = jobs * IN_FLIGHT_PER_JOB
+class _Scheduler:
+    """Files and batches in input order: each one sent to a worker, or checked here when the
+    workers already have QUEUED_PER_WORKER waiting each (its results then need no pickling)."""
 
-    def drain(keep: int) -> Iterator[Event]:
-        while len(pending) > keep:
-            head = pending.popleft()
+    def __init__(self, pool: ProcessPoolExecutor, checks: Checks, jobs: int) -> None:
+        self.pool = pool
+        self.checks = checks
+        self.pending: deque[Future[list[Event | _Packed]] | list[Event]] = deque()
+        self.limit = jobs * IN_FLIGHT_PER_JOB
+        self.queued = (jobs - 1) * QUEUED_PER_WORKER
+
+    def _workers_full(self) -> bool:
+        waiting = 0
+        for item in self.pending:
+            if not isinstance(item, list) and not item.done():
+                waiting += 1
+        return waiting >= self.queued
+
+    def file(self, source: str) -> None:
+        """A small file, read and checked whole."""
+        if self._workers_full():
+            self.pending.append(list(_sequential(_read_items([source], _ignore), self.checks)))
+        else:
+            self.pending.append(self.pool.submit(_check_file, source))
+
+    def batch(self, raws: list[RawMessage]) -> None:
+        """A batch of messages read here."""
+        if self._workers_full():
+            self.pending.append([validate_message(raw, self.checks) for raw in raws])
+        else:
+            self.pending.append(self.pool.submit(_check_batch, [_pack_raw(r) for r in raws]))
+
+    def event(self, event: Event) -> None:
+        """A source start or end, in its place among the results."""
+        self.pending.append([event])
+
+    def drain(self, keep: int | None = None) -> Iterator[Event]:
+        """Yield finished results in order; wait for the oldest only beyond ``keep`` in flight
+        (default: the in-flight limit)."""
+        keep = self.limit if keep is None else keep
+        pending = self.pending
+        while pending:
+            head = pending[0]
+            if len(pending) <= keep and not isinstance(head, list) and not head.done():
+                return
+            pending.popleft()
             for item in head if isinstance(head, list) else head.result():
                 yield _unpack(item) if isinstance(item, tuple) else item
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(checks,)) as pool:
-        for source in sources:
-            size = None if source == STDIN_NAME else _size(source)
-            if size is not None and size <= WHOLE_FILE_BYTES:
-                pending.append(pool.submit(_check_file, source))
-                advance(size)
-                yield from drain(limit)
-                continue
-            batch: list[_Packed] = []
-            for kind, payload in _read_items([source], advance):
-                if kind == "raw":
-                    batch.append(_pack_raw(payload))  # type: ignore[arg-type]
-                    if len(batch) < BATCH_SIZE:
+
+def _parallel(
+    sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
+) -> Iterator[Event]:
+    """``jobs`` processes check: this one and ``jobs - 1`` workers. Small files are checked whole,
+    big files and stdin in batches of messages read here; results are yielded in input order."""
+    previous_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs - 1, initializer=_init_worker,
+                                 initargs=(checks,)) as pool:
+            work = _Scheduler(pool, checks, jobs)
+            for source in sources:
+                size = None if source == STDIN_NAME else _size(source)
+                if size is not None and size <= WHOLE_FILE_BYTES:
+                    work.file(source)
+                    advance(size)
+                    yield from work.drain()
+                    continue
+                batch: list[RawMessage] = []
+                for kind, payload in _read_items([source], advance):
+                    if kind == "raw":
+                        batch.append(payload)  # type: ignore[arg-type]
+                        if len(batch) == BATCH_SIZE:
+                            work.batch(batch)
+                            batch = []
+                            yield from work.drain()
                         continue
-                    pending.append(pool.submit(_check_batch, batch))
-                    batch = []
-                else:
                     if batch:
-                        pending.append(pool.submit(_check_batch, batch))
+                        work.batch(batch)
                         batch = []
-                    event = SourceStart(payload) if kind == "start" else payload  # type: ignore
-                    pending.append([event])  # type: ignore[list-item]
-                yield from drain(limit)
-        yield from drain(0)
+                    work.event(SourceStart(payload) if kind == "start" else payload)  # type: ignore
+                    yield from work.drain()
+            yield from work.drain(0)
+    finally:
+        sys.setswitchinterval(previous_interval)
+
+
+def _ignore(size: int) -> None:
+    """A progress callback that ignores what it is told."""
 
 
 def _size(source: str) -> int | None:

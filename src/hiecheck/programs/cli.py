@@ -126,7 +126,9 @@ def check(
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Worker processes reading messages.")
+        int, typer.Option(
+            "--jobs", "-j", min=1, help="Processes that check messages (this one and N-1 workers)."
+        )
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
