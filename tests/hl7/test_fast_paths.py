@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hiecheck.hl7 import content, reference, synth, validate
+from hiecheck.hl7 import content, reference, synth, timing, validate
 from hiecheck.hl7.content import check_content
 from hiecheck.hl7.fields import _check_segment, _compile, check_fields
 from hiecheck.hl7.findings import Finding
@@ -184,6 +184,39 @@ def test_parse_dtm_fast_path_agrees_with_the_expression() -> None:
         cases.append(digits + rng.choice(("", "+0100", "-0530", "+1500", "-0099")))
     for text in cases:
         assert parse_dtm(text) == _parse_dtm_reference(text), text
+
+
+def test_latency_shortcut_agrees_with_the_general_path(h) -> None:  # type: ignore[no-untyped-def]
+    """Plain 12/14-digit times take a shortcut to the latency; it must give exactly what the
+    general path (parse_dtm, offsets, findings) gives, or leave the message to it."""
+    rules = timing.load_timing_rules()
+    rng = random.Random(11)
+
+    def stamp() -> str:
+        kind = rng.random()
+        if kind < 0.6:  # a plausible time, sometimes invalid (day 30 in February, hour 24 ...)
+            text = (f"{rng.choice((2024, 2025, 2026))}{rng.randint(1, 12):02d}"
+                    f"{rng.randint(1, 31):02d}{rng.randint(0, 24):02d}{rng.randint(0, 60):02d}")
+            return text + (f"{rng.randint(0, 60):02d}" if rng.random() < 0.7 else "")
+        if kind < 0.8:
+            return "".join(rng.choice("0123456789") for _ in range(rng.choice((8, 10, 12, 14))))
+        return rng.choice(("20260101120000-0500", "202601011200+0000", "20260101120000.5",
+                           "2026010112", " 20260101120000", "2026010112000\u0663", ""))
+
+    base = h.clean_adt()
+    shortcut = 0
+    for _ in range(3000):
+        event, message_time = stamp(), stamp()
+        text = base.replace("|20260101115955", f"|{event}").replace(
+            "|20260101120000|", f"|{message_time}|", 1)
+        message = h.parse(text)
+        found = timing._event_time(message, rules)
+        fast = timing.check_timing(message, rules)
+        slow = timing._explained_latency(message, rules, message.msh.component(7, 1), found)
+        assert fast == slow, (event, message_time)
+        shortcut += found is not None and timing._plain_latency(
+            found[2], message.msh.component(7, 1), rules.min_precision_digits) is not None
+    assert shortcut > 300  # the shortcut was taken often enough to mean something
 
 
 def test_results_travel_from_workers_unchanged() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -194,9 +194,76 @@ def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str
     return None
 
 
+_DAY_START: dict[str, int | None] = {}  # YYYYMMDD -> its first second since 0001-01-01, or None
+_LOCATIONS: dict[tuple[str, int, int], str] = {}
+
+
+def _plain_seconds(text: str) -> int | None:
+    """A 12- or 14-digit local time as seconds since 0001-01-01; None when it is not a valid time
+    (the days repeat message after message, so each is computed once)."""
+    day = _DAY_START.get(text[:8], -1)
+    if day == -1:
+        try:
+            day = date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal() * 86400
+        except ValueError:
+            day = None
+        if len(_DAY_START) >= 4096:
+            _DAY_START.clear()
+        _DAY_START[text[:8]] = day
+    if day is None:
+        return None
+    hour, minute = int(text[8:10]), int(text[10:12])
+    second = int(text[12:14]) if len(text) == 14 else 0
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return day + hour * 3600 + minute * 60 + second
+
+
+def _plain_latency(event_text: str, msh_text: str, min_digits: int) -> float | None:
+    """The latency when both times are plain local times to the minute or second (``YYYYMMDDHHMM``
+    or ``…SS``, no offset, no fraction) and the event is not after the message; otherwise None
+    (the general path then parses, compares and explains)."""
+    if not (
+        len(event_text) in (12, 14) and len(msh_text) in (12, 14)
+        and min(len(event_text), len(msh_text)) >= min_digits
+        and event_text.isascii() and msh_text.isascii()
+        and event_text.isdigit() and msh_text.isdigit()
+    ):
+        return None
+    event = _plain_seconds(event_text)
+    message = _plain_seconds(msh_text)
+    if event is None or message is None or message < event:
+        return None
+    return float(message - event)
+
+
+def _location(seg: Segment, number: int) -> str:
+    key = (seg.id, seg.occurrence, number)
+    found = _LOCATIONS.get(key)
+    if found is None:
+        found = f"{seg.id}[{seg.occurrence}]-{number}"  # seg.location(number)
+        if len(_LOCATIONS) < 1024:
+            _LOCATIONS[key] = found
+    return found
+
+
 def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyResult:
     """Latency between the event time and MSH-7, with findings explaining the outcome."""
     rules = rules or load_timing_rules()
+    msh_text = message.msh.component(7, 1)
+    found = _event_time(message, rules)
+    if found is not None:
+        seg, number, event_text = found
+        seconds = _plain_latency(event_text, msh_text, rules.min_precision_digits)
+        if seconds is not None:
+            return LatencyResult(seconds, [], _location(seg, number))
+    return _explained_latency(message, rules, msh_text, found)
+
+
+def _explained_latency(
+    message: Message, rules: TimingRules, msh_text: str, found: tuple[Segment, int, str] | None
+) -> LatencyResult:
+    """The general path: any DTM form, offsets, and a finding for every reason of no latency."""
     out: list[Finding] = []
     source, number_in_source = message.source, message.number
 
@@ -204,8 +271,6 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
         out.append(Finding(rule, sev, text, source, line, number_in_source, where, value))
 
     msh = message.msh
-    msh_text = msh.component(7, 1)
-    found = _event_time(message, rules)
     if found is None:
         wanted = _event_fields(rules, message.message_code)
         if wanted:
@@ -214,7 +279,7 @@ def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyR
                 f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
         return LatencyResult(None, out)
     seg, number, event_text = found
-    event_loc = f"{seg.id}[{seg.occurrence}]-{number}"  # seg.location(number)
+    event_loc = _location(seg, number)
     msh_time = parse_dtm(msh_text)
     event_time = msh_time if event_text == msh_text else parse_dtm(event_text)
     if msh_time is None or event_time is None:
