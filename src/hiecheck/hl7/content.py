@@ -296,14 +296,15 @@ def _all_accepted(
     acceptors: Acceptors, anchor: str, anchors: list[Segment], index: dict[str, list[Segment]]
 ) -> bool:
     """True when every segment the group's elements touch passes its compiled expression."""
-    for seg_id, pattern in acceptors:
+    for seg_id, pattern, plain in acceptors:
         segs = anchors if seg_id == anchor else index.get(seg_id)
         if not segs:
             return False
-        match = pattern.match
         for seg in segs:
             text = seg.text
-            if not text or seg.delimiters is not DEFAULT_DELIMITERS or match(text, 3) is None:
+            if not text or seg.delimiters is not DEFAULT_DELIMITERS:
+                return False
+            if (plain if "~" not in text else pattern).match(text, 3) is None:
                 return False
     return True
 
@@ -439,15 +440,17 @@ def check_content(
         if acceptors is not None:
             # Inline _all_accepted: every segment the group touches passes its expression.
             ok = True
-            for seg_id, pattern in acceptors:
+            for seg_id, pattern, no_tilde in acceptors:
                 segs = anchors if seg_id == anchor else index.get(seg_id)
                 if not segs:
                     ok = False
                     break
-                match = pattern.match
                 for seg in segs:
                     text = seg.text
-                    if not text or seg.delimiters is not plain or match(text, 3) is None:
+                    if (
+                        not text or seg.delimiters is not plain
+                        or (no_tilde if "~" not in text else pattern).match(text, 3) is None
+                    ):
                         ok = False
                         break
                 if not ok:

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import re
 
+from hiecheck.hl7.regex_variants import without_repetition
 from hiecheck.hl7.requirements import CodeSet, CompiledElement
 
 _NOT_NULL = r'(?!""(?![^|~\^]))'  # the component is not the HL7 null ""
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
 _DELIMS = frozenset("|^~&\\")
 
-Acceptors = tuple[tuple[str, "re.Pattern[str]"], ...]
+# (segment id, expression, the same expression for a segment with no "~": faster, see
+# hiecheck.hl7.regex_variants)
+Acceptors = tuple[tuple[str, "re.Pattern[str]", "re.Pattern[str]"], ...]
 
 
 def _position(seg_id: str, number: int) -> int | None:
@@ -95,7 +98,8 @@ def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
     """(segment id, expression) for every segment id the elements use; None if not expressible.
 
     ``pattern.match(segment.text, 3)`` succeeds when every element on that segment passes. The
-    expression walks the fields once, in order, testing each element where its field starts.
+    expression walks the fields once, in order, testing each element where its field starts. The
+    third item is the same expression for a segment text without ``~``.
     """
     by_segment: dict[str, dict[int, list[str]]] = {}
     for el in elements:
@@ -105,7 +109,7 @@ def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
         at_field = by_segment.setdefault(el.segment, {})
         for at, expr in found:
             at_field.setdefault(at, []).append(expr)
-    out: list[tuple[str, re.Pattern[str]]] = []
+    out: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = []
     for seg_id, at_field in by_segment.items():
         parts: list[str] = []
         done = 0  # separators consumed so far
@@ -114,5 +118,6 @@ def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
             parts.append(f"(?:\\|[^|]*+){{{gap}}}\\|" if gap else "\\|")
             parts.append("".join(dict.fromkeys(at_field[at])) + "[^|]*+")  # each test once
             done = at + 1
-        out.append((seg_id, re.compile("".join(parts))))
+        pattern = re.compile("".join(parts))
+        out.append((seg_id, pattern, without_repetition(pattern)))
     return tuple(out)
