@@ -219,21 +219,6 @@ def test_json_names_the_field_latency_was_measured_from(h: SimpleNamespace, writ
     assert not [f for f in message["findings"] if f["rule"].startswith("timing.")]
 
 
-@pytest.mark.parametrize(
-    ("counts", "expected"),
-    [({5.0: 1}, 5.0), ({1.0: 1, 3.0: 1}, 2.0), ({1.0: 2, 9.0: 1}, 1.0), ({1.0: 1, 2.0: 1, 7.0: 2},
-                                                                            4.5)],
-)
-def test_counted_median_is_the_median(counts: dict[float, int], expected: float) -> None:
-    import statistics
-    from collections import Counter
-
-    from hiecheck.hl7.render_table import counted_median
-
-    values = [v for v, n in counts.items() for _ in range(n)]
-    assert counted_median(Counter(counts)) == statistics.median(values) == expected
-
-
 @pytest.mark.parametrize("queued", [0, 10_000])
 def test_jobs_same_events_whether_workers_or_this_process_check(
     h: SimpleNamespace, write, monkeypatch: pytest.MonkeyPatch, queued: int

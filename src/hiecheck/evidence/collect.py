@@ -8,12 +8,12 @@ number of messages; only one latency number per message is kept, for the median.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
 from hiecheck.evidence.summary import FindingCount, GroupCount, LatencySummary, MessagesSummary
@@ -79,7 +79,7 @@ class TypeTally:
 
     messages: int = 0
     examples: list[str] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
+    latencies: Counter[float] = field(default_factory=Counter)  # seconds -> messages
     no_event_time: int = 0
 
 
@@ -108,7 +108,7 @@ class Collected:
         if len(t.examples) < keep:
             t.examples.append(where)
         if result.latency is not None:
-            t.latencies.append(result.latency)
+            t.latencies[result.latency] += 1
         for f in result.findings:
             if f.rule == NO_EVENT_TIME_RULE:
                 t.no_event_time += 1
@@ -153,14 +153,14 @@ class Collected:
         rule = self.profile.realtime
         t = self.types.get(code, TypeTally())
         limit = rule.max_latency_minutes * 60
-        within = sum(1 for s in t.latencies if s <= limit)
-        measured = len(t.latencies)
+        within = counted_at_most(t.latencies, limit)
+        measured = sum(t.latencies.values())
         share = within / measured if measured else None
         return LatencySummary(
             messages=t.messages,
             measured=measured,
             no_event_time=t.no_event_time,
-            median_seconds=statistics.median(t.latencies) if measured else None,
+            median_seconds=counted_median(t.latencies) if measured else None,
             max_seconds=max(t.latencies) if measured else None,
             within_limit=within,
             share_within=share,

@@ -13,6 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from hiecheck.counted import counted_median
 from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.report import Tally
@@ -22,20 +23,6 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _GROUP_COLUMNS = ((SATISFIED, "satisfied"), (INCOMPLETE, "incomplete"), (ABSENT, "absent"),
                   (NOT_APPLICABLE, "not applicable"))
-
-
-def counted_median(counts: Counter[float]) -> float:
-    """The median of values given as value -> how often (as ``statistics.median`` would give)."""
-    total = sum(counts.values())
-    middle = [(total - 1) // 2, total // 2]  # 0-based ranks of the middle value(s)
-    found: list[float] = []
-    seen = 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while middle and middle[0] < seen:
-            found.append(value)
-            middle.pop(0)
-    return (found[0] + found[1]) / 2
 
 
 def duration(seconds: float) -> str:
