@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
+import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel, ConfigDict
 
+from hiecheck.cli_support import byte_progress
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.tomlfile import load_model
 
@@ -80,3 +85,35 @@ def test_bad_as_of_date_names_the_option(cli: CliRun) -> None:
     assert result.stderr.strip() == (
         "hiecheck: error: --as-of: '2026-13-45' is not a date (expected YYYY-MM-DD)"
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long runs show a progress bar of bytes read on stderr, off when stderr is not a terminal
+    or with --quiet (validate and check --messages share it)."""
+    data = tmp_path / "feed.hl7"
+    data.write_bytes(b"MSH|^~\\&|A\r" * 100)
+    with ExitStack() as stack:
+        assert byte_progress([str(data)], False, stack, "reading") is None  # stderr: a pipe
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    with ExitStack() as stack:
+        assert byte_progress([str(data)], True, stack, "reading") is None
+        advance = byte_progress([str(data)], False, stack, "reading")
+        assert advance is not None
+        advance(data.stat().st_size)
+    assert "reading" in screen.getvalue()
+
+
+def test_check_accepts_quiet(cli: CliRun) -> None:
+    root = Path(__file__).resolve().parents[1]
+    result = cli("check", str(root / "sample_messages/example-family-practice.toml"), "-q",
+                 "--messages", str(root / "sample_messages/sets/tier2-complete"), cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stderr == ""

@@ -1,15 +1,16 @@
-"""Small pieces every command shares: the --as-of date and the --output stream."""
+"""Small pieces every command shares: the --as-of date, the --output stream, the progress bar."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
 from hiecheck.errors import InputError
+from hiecheck.hl7.reader import STDIN_NAME
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -39,3 +40,26 @@ def output_stream(path: Path | None) -> Iterator[TextIO]:
         ) from None
     with handle:
         yield handle
+
+
+def byte_progress(
+    sources: list[str], quiet: bool, stack: ExitStack, label: str
+) -> Callable[[int], None] | None:
+    """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
+    or stderr is not a terminal. The bar closes with ``stack``."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
+    progress = stack.enter_context(
+        Progress(label, BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                 console=Console(stderr=True), transient=True)
+    )
+    task = progress.add_task(label, total=total)
+
+    def advance(n: int) -> None:
+        progress.update(task, advance=n)
+
+    return advance

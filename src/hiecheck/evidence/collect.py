@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,10 +229,12 @@ def collect(
     *,
     profiles: Path | None = None,
     jobs: int = 1,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
-    Missing paths and unreadable files raise InputError (exit 2).
+    Missing paths and unreadable files raise InputError (exit 2). ``on_bytes`` is told the bytes
+    read as they are read (a progress bar).
     """
     sources = expand_paths(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
@@ -243,7 +245,7 @@ def collect(
             out.event_fields.setdefault(code, rule.fields[0])
     roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
     names: dict[str, str] = {}
-    for event in validate_paths(sources, checks, jobs=jobs):
+    for event in validate_paths(sources, checks, jobs=jobs, on_bytes=on_bytes):
         if isinstance(event, MessageResult):
             name = names.setdefault(event.source, display_name(event.source, roots))
             out.add(event, f"{name} #{event.number}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
@@ -10,8 +9,8 @@ from typing import Annotated, TextIO
 
 import typer
 
-from hiecheck.cli_support import output_stream
-from hiecheck.hl7.reader import STDIN_NAME, expand_paths
+from hiecheck.cli_support import byte_progress, output_stream
+from hiecheck.hl7.reader import expand_paths
 from hiecheck.hl7.render_junit import JUnitWriter
 from hiecheck.hl7.render_table import TableWriter
 from hiecheck.hl7.report import JsonStreamWriter
@@ -25,25 +24,6 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     JUNIT = "junit"
-
-
-def _progress(enabled: bool, total: int | None, stack: ExitStack):
-    """A byte-counting callback driving a rich progress bar on stderr (or a no-op)."""
-    if not enabled:
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    progress = stack.enter_context(
-        Progress("validating", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                 console=Console(stderr=True), transient=True)
-    )
-    task = progress.add_task("validate", total=total)
-
-    def advance(n: int) -> None:
-        progress.update(task, advance=n)
-
-    return advance
 
 
 def validate(
@@ -93,8 +73,7 @@ def validate(
             writer = JUnitWriter(out, show_values)
         else:
             writer = TableWriter(out, set_id, show_values, max_rows)
-        total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
-        advance = _progress(not quiet and sys.stderr.isatty(), total, stack)
+        advance = byte_progress(sources, quiet, stack, "validating")
         for event in validate_paths(sources, checks, jobs=jobs, on_bytes=advance):
             writer.observe(event)
         writer.finish()

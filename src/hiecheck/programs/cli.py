@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -11,11 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hiecheck.cli_support import output_stream, parse_date
+from hiecheck.cli_support import byte_progress, output_stream, parse_date
 from hiecheck.errors import InputError
 from hiecheck.evidence.assess import MessageEvidence, role_titles
 from hiecheck.evidence.collect import collect
 from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.hl7.reader import expand_paths
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.evaluate import evaluate
 from hiecheck.programs.organization import load_organization
@@ -150,6 +152,9 @@ def check(
             "(markdown and JSON always carry them).",
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar while messages are read.")
+    ] = False,
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
@@ -168,7 +173,9 @@ def check(
     summary = None
     if paths:
         profile = load_evidence_profile(profiles, when)
-        collected = collect(paths, profile, profiles=profiles, jobs=jobs)
+        with ExitStack() as stack:
+            advance = byte_progress(expand_paths(paths), quiet, stack, "reading messages")
+            collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance)
         evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
         summary = collected.summary()
     report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
