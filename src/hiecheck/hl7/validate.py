@@ -43,7 +43,7 @@ QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process
 # While this process checks too, the executor's thread that feeds the workers and collects their
 # results needs the GIL often: at the default 5 ms it waits long enough to leave workers idle.
 SWITCH_INTERVAL = 0.001
-WHOLE_FILE_BYTES = 4 << 20  # files up to this size are read and checked whole by a worker
+WHOLE_FILE_BYTES = 4 << 20  # files up to this size are read and checked whole by one process
 
 
 @dataclass(slots=True)
