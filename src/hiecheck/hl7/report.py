@@ -219,6 +219,39 @@ def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
     return "[\n" + ",\n".join(inner + _string(i) for i in items) + "\n" + pad + "]"
 
 
+_PLAIN_GROUP_JSON: dict[tuple[str, str, str], str] = {}
+_SEGMENTS_JSON: dict[tuple[tuple[str, ...], str], str] = {}
+
+
+def _segments_json(ids: tuple[str, ...], pad: str) -> str:
+    """The segment-id list (the same few layouts repeat through a feed: kept, bounded)."""
+    key = (ids, pad)
+    found = _SEGMENTS_JSON.get(key)
+    if found is None:
+        found = _json_list(ids, pad)
+        if len(_SEGMENTS_JSON) >= 4096:
+            _SEGMENTS_JSON.clear()
+        _SEGMENTS_JSON[key] = found
+    return found
+
+
+def _group_json(gid: str, g: GroupResult, p2: str, p3: str) -> str:
+    plain = not (g.missing or g.invalid or g.re_missing)
+    if plain:  # most verdicts list nothing: their text repeats message after message
+        found = _PLAIN_GROUP_JSON.get((gid, g.status, p2))
+        if found is not None:
+            return found
+    text = (
+        f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
+        f'{p3}"missing": {_json_list(g.missing, p3)},\n'
+        f'{p3}"invalid": {_json_list(g.invalid, p3)},\n'
+        f'{p3}"re_missing": {_json_list(g.re_missing, p3)}\n{p2}}}'
+    )
+    if plain and len(_PLAIN_GROUP_JSON) < 4096:
+        _PLAIN_GROUP_JSON[(gid, g.status, p2)] = text
+    return text
+
+
 def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
     """``message_out(r, show_values).model_dump_json(indent=2)``, each line after the first
     indented by ``pad``: the same text, built without pydantic models."""
@@ -234,11 +267,7 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
     p1, p2, p3 = pad + "  ", pad + "    ", pad + "      "
     if r.groups:
         groups = "{\n" + ",\n".join(
-            f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
-            f'{p3}"missing": {_json_list(g.missing, p3)},\n'
-            f'{p3}"invalid": {_json_list(g.invalid, p3)},\n'
-            f'{p3}"re_missing": {_json_list(g.re_missing, p3)}\n{p2}}}'
-            for gid, g in r.groups.items()
+            _group_json(gid, g, p2, p3) for gid, g in r.groups.items()
         ) + f"\n{p1}}}"
     else:
         groups = "{}"
@@ -257,7 +286,7 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
         f'{{\n{p1}"number": {r.number},\n{p1}"line": {r.line},\n'
         f'{p1}"message_type": {_string(r.message_type)},\n'
         f'{p1}"control_id": {_string(r.control_id)},\n{p1}"version": {_string(r.version)},\n'
-        f'{p1}"segments": {_json_list(r.segment_ids, p1)},\n{p1}"latency_seconds": {latency},\n'
+        f'{p1}"segments": {_segments_json(r.segment_ids, p1)},\n{p1}"latency_seconds": {latency},\n'
         f'{p1}"latency_from": {latency_from},\n'
         f'{p1}"groups": {groups},\n{p1}"errors": {e},\n{p1}"warnings": {w},\n'
         f'{p1}"infos": {i},\n{p1}"findings": {findings}\n{pad}}}'
