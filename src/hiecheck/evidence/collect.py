@@ -98,12 +98,15 @@ class Collected:
 
     # -- folding -------------------------------------------------------------------------------
 
-    def add(self, result: MessageResult, where: str) -> None:
-        """Fold one message result in."""
+    def add(self, result: MessageResult, file_name: str) -> None:
+        """Fold one message result in (``file_name``: its file as reports show it)."""
         keep = self.profile.examples
+        where = f"{file_name} #{result.number}"
         code = message_code(result.message_type) or "(no type)"
         self.messages += 1
-        t = self.types.setdefault(code, TypeTally())
+        t = self.types.get(code)
+        if t is None:
+            t = self.types[code] = TypeTally()
         t.messages += 1
         if len(t.examples) < keep:
             t.examples.append(where)
@@ -118,15 +121,17 @@ class Collected:
             rule = self.profile.groups.get(gid)
             if rule is None or verdict.status == NOT_APPLICABLE:
                 continue
-            g = self.groups.setdefault((code, gid), GroupTally())
+            g = self.groups.get((code, gid))
+            if g is None:
+                g = self.groups[(code, gid)] = GroupTally()
             g.applicable += 1
             if verdict.status != ABSENT:
                 g.present += 1
-            missing = {field_pattern(loc) for loc in verdict.missing}
+            if verdict.missing:
+                g.missing.update({field_pattern(loc) for loc in verdict.missing})  # once a message
             invalid = {_field_of(field_pattern(loc)) for loc in verdict.invalid}
-            if verdict.status == SATISFIED:
+            if verdict.status == SATISFIED and rule.strict and result.findings:
                 invalid |= _strict_failures(result.findings, gid, rule)
-            g.missing.update(missing)
             g.invalid.update(invalid)
             if verdict.status == SATISFIED and not invalid:
                 g.proven += 1
@@ -247,8 +252,10 @@ def collect(
     names: dict[str, str] = {}
     for event in validate_paths(sources, checks, jobs=jobs, on_bytes=on_bytes):
         if isinstance(event, MessageResult):
-            name = names.setdefault(event.source, display_name(event.source, roots))
-            out.add(event, f"{name} #{event.number}")
+            name = names.get(event.source)
+            if name is None:  # resolved once per file, not per message
+                name = names[event.source] = display_name(event.source, roots)
+            out.add(event, name)
         elif isinstance(event, SourceEnd):
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
             if unreadable:
