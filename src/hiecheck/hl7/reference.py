@@ -72,6 +72,12 @@ def tables(version: str) -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def base_datatypes(version: str) -> frozenset[str]:
+    """hl7apy's primitive (base) datatypes of a version: ST, ID, NM, DTM …"""
+    return frozenset(library(version).get_base_datatypes())
+
+
+@cache
 def base_max_lengths(version: str) -> dict[str, int]:
     """Maximum lengths hl7apy's STRICT level enforces per primitive datatype (e.g. ST 199)."""
     lib = library(version)
@@ -243,6 +249,62 @@ TIMESTAMP_TYPES = frozenset({"TS", "DTM"})
 
 
 @dataclass(slots=True, frozen=True)
+class Parts:
+    """The components of a field's datatype and the sub-components of each, as hl7apy defines
+    them in one version: what a value may hold before a part is "not defined in the version".
+
+    A primitive datatype (ST, IS, NM …) has one component with one sub-component: hl7apy STRICT
+    rejects any component or sub-component separator in it. A composite has ``count`` components
+    (numbers the version leaves out, e.g. XTN.1 in 2.6, are ``gaps``); each is primitive (one
+    sub-component) or itself composite (its own component count). ``0`` means unbounded.
+    """
+
+    datatype: str
+    count: int  # highest component number defined (1 for a primitive datatype)
+    subcomponents: tuple[int, ...]  # per component 1..count: sub-components defined (0: any)
+    component_types: tuple[str, ...]  # per component 1..count: its datatype ('' at a gap)
+    gaps: tuple[int, ...] = ()  # component numbers below ``count`` not defined, in order
+
+    @property
+    def primitive(self) -> bool:
+        """One component of one sub-component: no separator may appear in a valued part."""
+        return self.count == 1 and self.subcomponents == (1,) and not self.gaps
+
+
+def _part_number(name: str) -> int:
+    return int(name.rsplit("_", 1)[-1])
+
+
+def _sub_count(ref: tuple | list | None, base: frozenset[str]) -> int:
+    """Sub-components a component with reference ``ref`` may hold (0: any)."""
+    if ref is None:
+        return 0
+    struct, datatype = ref[1], ref[2] or ""
+    if isinstance(struct, tuple | list) and struct:
+        return max(_part_number(sub[0]) for sub in struct)
+    return 1 if datatype in base else 0
+
+
+def field_parts(ref: tuple | list, base: frozenset[str]) -> Parts | None:
+    """The :class:`Parts` of a field reference of hl7apy (None: ``varies``, no bound)."""
+    struct, datatype = ref[1], ref[2] or ""
+    if isinstance(struct, tuple | list) and struct:
+        by_number = {_part_number(comp[0]): comp[1] for comp in struct}
+        count = max(by_number)
+        subs: list[int] = []
+        types: list[str] = []
+        for number in range(1, count + 1):
+            comp_ref = by_number.get(number)
+            subs.append(_sub_count(comp_ref, base) if comp_ref is not None else 0)
+            types.append((comp_ref[2] or "") if comp_ref is not None else "")
+        gaps = tuple(n for n in range(1, count + 1) if n not in by_number)
+        return Parts(datatype, count, tuple(subs), tuple(types), gaps)
+    if datatype in base:
+        return Parts(datatype, 1, (1,), (datatype,))
+    return None
+
+
+@dataclass(slots=True, frozen=True)
 class FieldSpec:
     """One field of a segment as hl7apy's reference data describes it."""
 
@@ -255,6 +317,7 @@ class FieldSpec:
     max_length: int | None
     # (component number, primitive datatype) pairs to check; (0, dt) means the whole field.
     formats: tuple[tuple[int, str], ...] = ()
+    parts: Parts | None = None  # components and sub-components the datatype defines
 
 
 @dataclass(slots=True, frozen=True)
@@ -268,6 +331,7 @@ class FieldCheck:
     components: tuple[tuple[int, str], ...]  # (component, primitive datatype)
     min_separators: int  # component separators needed before a component check applies
     codes: frozenset[str] | None  # allowed codes of an ID field's hl7apy table
+    parts: Parts | None = None  # components / sub-components defined (None: any, ``varies``)
 
 
 @dataclass(slots=True)
@@ -292,8 +356,8 @@ GAP = "gap"
 def _component_formats(struct: tuple | list | None, datatype: str) -> tuple[tuple[int, str], ...]:
     if datatype in PRIMITIVE_FORMATS:
         return ((0, datatype),)
-    if not struct:
-        return ()
+    if not isinstance(struct, tuple | list) or not struct:
+        return ()  # a leaf; hl7apy 2.7 writes the string 'varies' here (OBX-5, MFE-4 …)
     out: list[tuple[int, str]] = []
     for index, comp in enumerate(struct, start=1):
         comp_ref = comp[1]
@@ -323,6 +387,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     children = ref[1] if len(ref) > 1 else ()
     limits = base_max_lengths(version)
     codes = tables(version)
+    base = base_datatypes(version)
     specs: list[FieldSpec] = []
     for position, child in enumerate(children, start=1):
         fname, (fmin, fmax) = child[0], child[2]
@@ -346,6 +411,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 table,
                 max_length,
                 _component_formats(struct, datatype),
+                field_parts(fref, base),
             )
         )
     fields_ = tuple(specs)
@@ -363,7 +429,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         comps = tuple((comp, dt) for comp, dt in f.formats if comp > 0)
         table = codes.get(f.table or "") if f.datatype == "ID" else None
         max_length = f.max_length if f.max_length and f.datatype != "varies" else 0
-        if f.max == 1 or max_length or whole or comps or table:
+        if f.max == 1 or max_length or whole or comps or table or f.parts:
             checks[n] = FieldCheck(
                 f,
                 f.max == 1,
@@ -372,6 +438,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 comps,
                 min(comp for comp, _ in comps) - 1 if comps else 0,
                 frozenset(table) if table else None,
+                f.parts,
             )
     return SegmentSpec(
         id=seg_id,
