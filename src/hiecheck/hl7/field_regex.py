@@ -39,55 +39,109 @@ def _primitive(dt: str) -> str:
     return f'(?:{datatypes.PATTERNS[dt].pattern.replace(")?", ")?+")}|"")'
 
 
+_LONG_REPETITION = 1000  # characters of a repetition's expression worth writing only once
+
+
 def _reps(rep: str, single: bool) -> str:
-    """``rep`` for every repetition of the field (only one when it may not repeat)."""
-    return rep if single else f"{rep}(?:~{rep})*+"
+    """``rep`` for every repetition of the field (only one when it may not repeat).
+
+    ``rep(?:~rep)*+`` is the fastest; a long ``rep`` (composites of 2.7+) is written once,
+    each repetition starting after '~' or at the start of the field (right after its '|'), to
+    keep the expression small."""
+    if single:
+        return rep
+    if len(rep) > _LONG_REPETITION:
+        return f"(?:(?:~|(?<=\\|)){rep})*+"
+    return f"{rep}(?:~{rep})*+"
 
 
-def _subs(limit: int) -> str:
-    """Sub-components after the first: at most ``limit - 1`` of them (any number for 0)."""
-    if limit == 0:
-        return f"(?:&{_COMP_CHAR}*+)?+"
-    if limit == 1:
-        return ""
-    return f"(?:&{_SUB_CHAR}*+){{0,{limit - 1}}}+"
+_PLAIN_LIMIT = 199  # bound of a part with no limit of its own (stricter only: longer → the walk)
 
 
-def _component(limit: int, dt: str | None) -> str:
-    """One component with at most ``limit`` sub-components (0: any), the first one of format
-    ``dt`` when given. A pattern that stops early (a sub-component too many) stops before an
-    '&' that no other part of the expression can consume, so the segment is not accepted."""
-    if dt is None:
-        first = f"{_COMP_CHAR}*+" if limit == 0 else f"{_SUB_CHAR}*+"
-        return first + _subs(limit)
-    return f"{_primitive(dt)}?+{_subs(limit)}{_COMP_END}"
+def _atom(dt: str | None, limit: int) -> str:
+    """One primitive part (a component, or a sub-component): valid for its format ``dt``, or at
+    most ``limit`` characters. A part that stops early leaves a character that no other part of
+    the expression can consume, so the segment is not accepted. Parts without a limit of their
+    own get the common ``_PLAIN_LIMIT`` (only stricter), so that runs of them merge."""
+    if dt is not None:
+        return f"{_primitive(dt)}?+"  # hl7apy sets no length limit on the formatted types
+    return f"{_SUB_CHAR}{{0,{min(limit, _PLAIN_LIMIT) if limit else _PLAIN_LIMIT}}}+"
+
+
+# Sub-components typed DTM (TS.1 inside a component, CWE.16 in 2.7+ …) are rarely valued and the
+# DTM expression is long: the expression accepts them empty or null only (stricter: a valued one
+# sends the segment to the walk, which checks its format).
+_SUB_FORMAT = {"DTM": '(?:"")?+'}
+
+
+def _sequence(parts: list[str], sep: str) -> str:
+    """``parts[0]``, then each next part after ``sep``, nested so that matching stops at the
+    first part absent; consecutive equal parts are one possessive run ``(?:SEP P){0,k}+``.
+
+    Every part can match the empty string and none consumes a separator, so a run always
+    takes every part it can and a following part is never matched against the wrong text."""
+    runs: list[list] = []
+    for part in parts:
+        if runs and runs[-1][0] == part:
+            runs[-1][1] += 1
+        else:
+            runs.append([part, 1])
+    inner = ""
+    for i in range(len(runs) - 1, -1, -1):
+        part, count = runs[i]
+        more = f"(?:{sep}{part}){{0,{count - 1}}}+" if count > 1 else ""
+        inner = f"{part}{more}{inner}" if i == 0 else f"(?:{sep}{part}{more}{inner})?+"
+    return inner
+
+
+def _component(parts: Parts | None, comp: int, dt: str | None) -> str:
+    """Component ``comp`` with at most its sub-components, each within its length limit and
+    format; ``dt`` is the format of a primitive component (its text before any '&')."""
+    count = 0 if parts is None else parts.subcomponents[comp - 1]
+    if count == 0:  # any sub-components (``varies``)
+        if dt is None:
+            return f"{_COMP_CHAR}*+"
+        return f"{_primitive(dt)}?+(?:&{_COMP_CHAR}*+)?+{_COMP_END}"
+    assert parts is not None
+    limits = parts.limits[comp - 1] if parts.limits else ()
+    if count == 1:
+        return _atom(dt, limits[0][1] if limits else 0)
+    formats = {sub: fmt for c, sub, fmt in parts.sub_formats if c == comp}
+    atoms = [
+        _SUB_FORMAT.get(formats[sub], _atom(formats[sub], 0))
+        if sub in formats
+        else _atom(None, limits[sub - 1][1] if limits else 0)
+        for sub in range(1, count + 1)
+    ]
+    return _sequence(atoms, "&")
 
 
 def _components(parts: Parts | None, components: tuple[tuple[int, str], ...]) -> str:
     """One repetition: at most the components ``parts`` defines (any when None), each with at
-    most its sub-components, the listed components valid (text before any '&').
+    most its sub-components within their length limits and formats, the listed components valid
+    (text before any '&').
 
-    Components nest, ``C1(?:\\^C2(?:\\^C3…)?+)?+``: a component is reached only through the
-    previous ones, so a check never applies to another component, and matching stops at the
-    first component that is absent (the cost is the components written, not the ones defined).
-    After the last defined component nothing may follow: an extra '^' ends the match before the
-    end of the field, and the segment goes to the walk.
+    Components nest, ``C1(?:\\^C2(?:\\^C3…)?+)?+`` (see :func:`_sequence`), sub-components
+    likewise with '&': a part is reached only through the previous ones, so a check never
+    applies to another part, and matching stops at the first component that is absent (the cost
+    is the components written, not the ones defined). After the last defined component nothing
+    may follow: an extra '^' ends the match before the end of the field, and the segment goes
+    to the walk.
     """
     checked = dict(components)
     if parts is None:
         count = max(checked, default=1)
-        inner = f"(?:\\^{_COMP_CHAR}*+)*+"  # components after the last checked one: any
-        limits: tuple[int, ...] = (0,) * count
+        tail = f"(?:\\^{_COMP_CHAR}*+)*+"  # components after the last checked one: any
         gaps: tuple[int, ...] = ()
     else:
         count = parts.count
-        inner = ""
-        limits = parts.subcomponents
+        tail = ""
         gaps = parts.gaps
-    for comp in range(count, 0, -1):
-        text = _BLANK_PART if comp in gaps else _component(limits[comp - 1], checked.get(comp))
-        inner = f"{text}{inner}" if comp == 1 else f"(?:\\^{text}{inner})?+"
-    return inner
+    pieces = [
+        _BLANK_PART if comp in gaps else _component(parts, comp, checked.get(comp))
+        for comp in range(1, count + 1)
+    ]
+    return _sequence(pieces, "\\^") + tail
 
 
 def _codes(codes: frozenset[str]) -> str:

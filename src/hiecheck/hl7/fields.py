@@ -91,6 +91,9 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
 
 
 def _compile(version: str, seg_id: str) -> Compiled | None:
+    cached = _COMPILED.get(version, {})
+    if seg_id in cached:
+        return cached[seg_id]
     spec = _spec(version, seg_id)
     found = None if spec is None else (spec, clean_segment_pattern(spec), _Suffixes(spec))
     per_version = _COMPILED.setdefault(version, {})
@@ -242,9 +245,7 @@ def _check_field(
         elif value.count(comp_sep) >= check.min_separators:
             _check_components(message, seg, check, value, has_rep, out)
     parts = check.parts
-    if parts is not None and (
-        has_rep or value.count(comp_sep) >= parts.count or d.subcomponent in value or parts.gaps
-    ):
+    if parts is not None and (not parts.primitive or comp_sep in value or d.subcomponent in value):
         _check_parts(message, seg, n, parts, value, has_rep, out)
     if check.codes is not None:
         for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
@@ -273,7 +274,7 @@ def _undefined(
             f"field {n} is not defined"
         )
     else:
-        text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn)"
+        text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn or reserved)"
     out.append(
         segment_finding(
             message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n)
@@ -310,8 +311,11 @@ def _bad_format(
     dt: str,
     part: str,
     out: list[Finding],
+    sub: int | None = None,
 ) -> None:
     where = f"{seg.id}-{n}" if comp is None else f"{seg.id}-{n}.{comp}"
+    if sub is not None:
+        where += f".{sub}"
     out.append(
         segment_finding(
             message,
@@ -319,7 +323,7 @@ def _bad_format(
             "field.invalid-format",
             Severity.ERROR,
             f"{where} is not a valid {dt} (expected {datatypes.EXPECTED[dt]})",
-            seg.location(n, comp, r),
+            seg.location(n, comp, r, sub),
             part,
         )
     )
@@ -403,6 +407,8 @@ def _check_parts(
                         comps[g - 1],
                     )
                 )
+        if parts.limits:
+            _check_inner(message, seg, n, parts, comps, r, out)
         if sub_sep not in part:
             continue
         for c in range(min(count, ncomps)):
@@ -429,6 +435,71 @@ def _check_parts(
                         )
                     )
                     break
+
+
+def _check_inner(
+    message: Message,
+    seg: Segment,
+    n: int,
+    parts: Parts,
+    comps: list[str],
+    r: int,
+    out: list[Finding],
+) -> None:
+    """Lengths of a composite's primitive parts and formats of its sub-components (one
+    repetition, split into ``comps``), as hl7apy STRICT checks them on every primitive part."""
+    sub_sep = seg.delimiters.subcomponent
+    formats = parts.sub_formats
+    for c in range(min(parts.count, len(comps))):
+        text = comps[c]
+        limits = parts.limits[c]
+        if not text or not limits:
+            continue
+        if len(limits) == 1:  # a primitive component: its text up to any '&'
+            dt, limit = limits[0]
+            if limit and len(text) > limit:
+                first = text.split(sub_sep, 1)[0] if sub_sep in text else text
+                if len(first) > limit:
+                    _part_too_long(message, seg, n, c + 1, None, r, dt, limit, first, out)
+            continue
+        subs = text.split(sub_sep) if sub_sep in text else (text,)
+        for i in range(min(len(limits), len(subs))):
+            dt, limit = limits[i]
+            if limit and len(subs[i]) > limit:
+                _part_too_long(message, seg, n, c + 1, i + 1, r, dt, limit, subs[i], out)
+        if formats:
+            for comp, i, dt in formats:
+                if comp == c + 1 and i <= len(subs):
+                    value = subs[i - 1]
+                    if value and not _VALIDATORS[dt](value):
+                        _bad_format(message, seg, n, comp, r, dt, value, out, i)
+
+
+def _part_too_long(
+    message: Message,
+    seg: Segment,
+    n: int,
+    comp: int,
+    sub: int | None,
+    r: int,
+    datatype: str,
+    limit: int,
+    value: str,
+    out: list[Finding],
+) -> None:
+    where = f"{seg.id}-{n}.{comp}" if sub is None else f"{seg.id}-{n}.{comp}.{sub}"
+    out.append(
+        segment_finding(
+            message,
+            seg,
+            "field.too-long",
+            Severity.WARNING,
+            f"{where} ({datatype}) is {len(value)} characters, longer than the {limit} hl7apy "
+            f"allows for {datatype}",
+            seg.location(n, comp, r, sub),
+            value,
+        )
+    )
 
 
 def _label(name: str) -> str:

@@ -255,8 +255,14 @@ class Parts:
 
     A primitive datatype (ST, IS, NM …) has one component with one sub-component: hl7apy STRICT
     rejects any component or sub-component separator in it. A composite has ``count`` components
-    (numbers the version leaves out, e.g. XTN.1 in 2.6, are ``gaps``); each is primitive (one
-    sub-component) or itself composite (its own component count). ``0`` means unbounded.
+    (numbers the version leaves out or withdraws, cardinality (0, 0) in hl7apy, e.g. XTN.1 in
+    2.6 and XCN.7 in 2.8, are ``gaps``); each is primitive (one sub-component) or itself
+    composite (its own component count). ``0`` means unbounded (``varies``).
+
+    For a composite, ``limits`` holds per component its primitive parts (the component itself,
+    or its sub-components) as (datatype, maximum length hl7apy STRICT enforces: IS 20, ST 199 …;
+    0 none), and ``sub_formats`` the sub-components with a checked format, as (component,
+    sub-component, datatype).
     """
 
     datatype: str
@@ -264,6 +270,8 @@ class Parts:
     subcomponents: tuple[int, ...]  # per component 1..count: sub-components defined (0: any)
     component_types: tuple[str, ...]  # per component 1..count: its datatype ('' at a gap)
     gaps: tuple[int, ...] = ()  # component numbers below ``count`` not defined, in order
+    limits: tuple[tuple[tuple[str, int], ...], ...] = ()  # per component: (datatype, length)
+    sub_formats: tuple[tuple[int, int, str], ...] = ()  # (component, sub-component, datatype)
 
     @property
     def primitive(self) -> bool:
@@ -275,30 +283,66 @@ def _part_number(name: str) -> int:
     return int(name.rsplit("_", 1)[-1])
 
 
-def _sub_count(ref: tuple | list | None, base: frozenset[str]) -> int:
-    """Sub-components a component with reference ``ref`` may hold (0: any)."""
+def _withdrawn(child: tuple | list) -> bool:
+    """hl7apy marks withdrawn and reserved elements with cardinality (0, 0)."""
+    return tuple(child[2]) == (0, 0)
+
+
+def _sub_parts(
+    ref: tuple | list | None, base: frozenset[str], lengths: dict[str, int]
+) -> tuple[int, tuple[tuple[str, int], ...], tuple[tuple[int, str], ...]]:
+    """A component's sub-components: how many (0: any), their length limits, their formats."""
     if ref is None:
-        return 0
+        return 0, (), ()
     struct, datatype = ref[1], ref[2] or ""
     if isinstance(struct, tuple | list) and struct:
-        return max(_part_number(sub[0]) for sub in struct)
-    return 1 if datatype in base else 0
+        by_number = {_part_number(sub[0]): sub[1] for sub in struct}
+        count = max(by_number)
+        types = [(by_number[i][2] or "") if i in by_number else "" for i in range(1, count + 1)]
+        formats = tuple((i, dt) for i, dt in enumerate(types, start=1) if dt in PRIMITIVE_FORMATS)
+        return count, tuple((dt, lengths.get(dt, 0)) for dt in types), formats
+    if datatype in base:
+        return 1, ((datatype, lengths.get(datatype, 0)),), ()
+    return 0, (), ()
 
 
-def field_parts(ref: tuple | list, base: frozenset[str]) -> Parts | None:
+def field_parts(
+    ref: tuple | list, base: frozenset[str], lengths: dict[str, int] | None = None
+) -> Parts | None:
     """The :class:`Parts` of a field reference of hl7apy (None: ``varies``, no bound)."""
+    lengths = lengths or {}
     struct, datatype = ref[1], ref[2] or ""
     if isinstance(struct, tuple | list) and struct:
-        by_number = {_part_number(comp[0]): comp[1] for comp in struct}
+        by_number = {_part_number(comp[0]): comp for comp in struct}
         count = max(by_number)
         subs: list[int] = []
         types: list[str] = []
+        limits: list[tuple[tuple[str, int], ...]] = []
+        sub_formats: list[tuple[int, int, str]] = []
+        gaps: list[int] = []
         for number in range(1, count + 1):
-            comp_ref = by_number.get(number)
-            subs.append(_sub_count(comp_ref, base) if comp_ref is not None else 0)
-            types.append((comp_ref[2] or "") if comp_ref is not None else "")
-        gaps = tuple(n for n in range(1, count + 1) if n not in by_number)
-        return Parts(datatype, count, tuple(subs), tuple(types), gaps)
+            comp = by_number.get(number)
+            if comp is None or _withdrawn(comp):
+                gaps.append(number)
+                subs.append(0)
+                types.append("")
+                limits.append(())
+                continue
+            n_subs, sub_limits, formats = _sub_parts(comp[1], base, lengths)
+            subs.append(n_subs)
+            types.append(comp[1][2] or "")
+            limits.append(sub_limits)
+            if n_subs > 1:
+                sub_formats.extend((number, i, dt) for i, dt in formats)
+        return Parts(
+            datatype,
+            count,
+            tuple(subs),
+            tuple(types),
+            tuple(gaps),
+            tuple(limits),
+            tuple(sub_formats),
+        )
     if datatype in base:
         return Parts(datatype, 1, (1,), (datatype,))
     return None
@@ -411,7 +455,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 table,
                 max_length,
                 _component_formats(struct, datatype),
-                field_parts(fref, base),
+                field_parts(fref, base, limits),
             )
         )
     fields_ = tuple(specs)
@@ -420,7 +464,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     checks: list[FieldCheck | str | None] = [None] * (count + 1)
     for n in range(1, count + 1):
         f = by_number.get(n)
-        if f is None:
+        if f is None or f.max == 0:  # left out, or withdrawn / reserved: cardinality (0, 0)
             checks[n] = GAP
             continue
         if seg_id == "MSH" and n <= 2:
