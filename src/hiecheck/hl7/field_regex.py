@@ -200,8 +200,14 @@ def suffix_pattern(spec: SegmentSpec, first: int) -> re.Pattern[str]:
     """Fields ``first``, ``first + 1`` … of ``spec``, each optional and without the required
     check: ``match`` from the '|' that starts field ``first`` goes as far as the fields pass
     their own checks (fields past the defined ones must be empty), so where it stops is the
-    field to check in Python."""
+    first field to check in Python."""
     inner = f"(?:\\|{_EMPTY_ONLY})*+"
     for n in range(spec.field_count, first - 1, -1):
         inner = f"(?:\\|{_field(spec.checks[n], False)}{inner})?+"
     return re.compile(inner)
+
+
+def field_pattern(spec: SegmentSpec, number: int) -> re.Pattern[str]:
+    """Field ``number`` alone (all its repetitions): ``fullmatch`` when it has no finding of
+    its own (the required check aside)."""
+    return re.compile(_field(spec.checks[number], False))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from hiecheck.hl7 import datatypes, reference
-from hiecheck.hl7.field_regex import clean_segment_pattern, suffix_pattern
+from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
 from hiecheck.hl7.findings import Finding, Severity, segment_finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
@@ -23,26 +23,35 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {
 _SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
 
 
-class _Suffixes:
-    """A segment's expressions "fields k, k+1 … each optional", compiled on first use (only
-    for segments that fail the whole expression, and only the ``k`` they fail at)."""
+class _Walker:
+    """What the walk of a segment the whole expression rejected uses, compiled on first use
+    (most segment types never walk): the expression of all fields, each optional, that stops at
+    the first field that fails; and one expression per field for the fields after it."""
 
-    __slots__ = ("by_first", "spec")
+    __slots__ = ("_fields", "_first", "spec")
 
     def __init__(self, spec: SegmentSpec) -> None:
         self.spec = spec
-        self.by_first: dict[int, Callable[[str, int], re.Match[str]]] = {}
+        self._first: Callable[[str, int], re.Match[str]] | None = None
+        self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
 
-    def get(self, first: int) -> Callable[[str, int], re.Match[str]]:
-        found = self.by_first.get(first)
+    def first(self) -> Callable[[str, int], re.Match[str]]:
+        found = self._first
         if found is None:
-            found = self.by_first[first] = suffix_pattern(self.spec, first).match  # type: ignore[assignment]
+            first = 3 if self.spec.id == "MSH" else 1
+            found = self._first = suffix_pattern(self.spec, first).match  # type: ignore[assignment]
         return found  # type: ignore[return-value]
 
+    def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
+        found = self._fields.get(number)
+        if found is None:
+            found = self._fields[number] = field_pattern(self.spec, number).fullmatch
+        return found
 
-Compiled = tuple[SegmentSpec, re.Pattern[str], _Suffixes]
-# version -> segment id -> (spec, expression accepting a segment with no finding, per-field
-# expressions for the walk) or None.
+
+Compiled = tuple[SegmentSpec, re.Pattern[str], _Walker]
+# version -> segment id -> (spec, expression accepting a segment with no finding, what the
+# walk of a rejected segment uses) or None.
 _COMPILED: dict[str, dict[str, Compiled | None]] = {}
 _EMPTY: dict[Delimiters, str] = {}
 _DEFAULT_EMPTY = "^~& "  # what a field of only separators and spaces strips to nothing
@@ -80,11 +89,11 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
             found = _compile(version, seg.id)
         if found is None:
             continue
-        spec, clean, suffixes = found
+        spec, clean, walker = found
         if default and seg.text:
             if clean.fullmatch(seg.text, 3):
                 continue  # no field finding possible: skip the walk
-            _check_segment(message, seg, spec, out, suffixes)
+            _check_segment(message, seg, spec, out, walker)
         else:
             _check_segment(message, seg, spec, out)
     return out
@@ -95,7 +104,7 @@ def _compile(version: str, seg_id: str) -> Compiled | None:
     if seg_id in cached:
         return cached[seg_id]
     spec = _spec(version, seg_id)
-    found = None if spec is None else (spec, clean_segment_pattern(spec), _Suffixes(spec))
+    found = None if spec is None else (spec, clean_segment_pattern(spec), _Walker(spec))
     per_version = _COMPILED.setdefault(version, {})
     if len(per_version) < 4096:
         per_version[seg_id] = found
@@ -107,12 +116,12 @@ def _check_segment(
     seg: Segment,
     spec: SegmentSpec,
     out: list[Finding],
-    suffixes: _Suffixes | None = None,
+    walker: _Walker | None = None,
 ) -> None:
     """Every field finding of one segment, in field order (required fields first).
 
-    With ``suffixes`` (default delimiters only) the compiled expressions find the fields that
-    fail and only those are checked in Python; without, every field is (the reference walk).
+    With ``walker`` (default delimiters only) compiled expressions find the fields that fail
+    and only those are checked in Python; without, every field is (the reference walk).
     """
     fields = seg.fields
     count = len(fields)
@@ -138,8 +147,8 @@ def _check_segment(
                     seg.location(n),
                 )
             )
-    if suffixes is not None:
-        _check_failing_fields(message, seg, spec, suffixes, empty_chars, out)
+    if walker is not None:
+        _check_failing_fields(message, seg, spec, walker, empty_chars, out)
         return
     defined = spec.field_count
     if count - 1 > defined:
@@ -158,39 +167,41 @@ def _check_failing_fields(
     message: Message,
     seg: Segment,
     spec: SegmentSpec,
-    suffixes: _Suffixes,
+    walker: _Walker,
     empty_chars: str,
     out: list[Finding],
 ) -> None:
-    """The non-required findings of a segment the whole expression rejected, checking only the
-    fields that fail: the expression of the fields from ``k`` on (each optional) matches as far
-    as the fields pass; the field where it stops is checked in Python, then matching resumes
-    after it. Findings come in the reference walk's order (fields past the defined ones first).
-    """
+    """The non-required findings of a segment the whole expression rejected, checking in Python
+    only the fields that fail: the expression of all fields (each optional) matches as far as
+    they pass, the field where it stops is checked, and each valued field after it is checked
+    when its own expression rejects it. Findings come in the reference walk's order (fields
+    past the defined ones first)."""
     text = seg.text
+    msh = seg.id == "MSH"
+    pos = text.find("|", 4) if msh else 3  # the '|' that starts the first checked field
+    if pos < 0 or pos >= len(text):
+        return
+    stop = walker.first()(text, pos).end()
+    if stop == len(text):
+        return
     fields = seg.fields
     defined = spec.field_count
     checks = spec.checks
-    k = 3 if seg.id == "MSH" else 1  # MSH-1 and MSH-2 are not checked
-    pos = text.find("|", 4) if k == 3 else 3  # the '|' that starts field k
     beyond: list[Finding] = []
     mark = len(out)
-    end = len(text)
-    while 0 <= pos < end:
-        stop = suffixes.get(k)(text, pos).end()
-        if stop == end:
-            break
-        n = k + text.count("|", pos + 1, stop + 1)  # the field the match stopped in
-        value = fields[n]
-        if n > defined:
+    n = (3 if msh else 1) + text.count("|", pos + 1, stop + 1)  # the field it stopped in
+    for m in range(n, len(fields)):
+        value = fields[m]
+        if not value:
+            continue
+        if m > defined:
             if value.strip(empty_chars):
-                _undefined(message, seg, n, spec, beyond)
-        else:
-            check = checks[n]
-            if check is not None and value:
-                _check_field(message, seg, n, check, value, spec, empty_chars, out)
-        pos = text.find("|", stop + 1 if text[stop] == "|" else stop)
-        k = n + 1
+                _undefined(message, seg, m, spec, beyond)
+            continue
+        check = checks[m]
+        if check is None or (m > n and check is not GAP and walker.field(m)(value)):
+            continue
+        _check_field(message, seg, m, check, value, spec, empty_chars, out)
     if beyond:
         out[mark:mark] = beyond
 
