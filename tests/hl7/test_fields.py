@@ -109,3 +109,111 @@ def test_primitive_formats(datatype: str, good: list[str], bad: list[str]) -> No
     assert all(datatypes.is_valid(datatype, v) for v in good)
     assert not any(datatypes.is_valid(datatype, v) for v in bad if v)
     assert datatypes.is_valid(datatype, '""')
+
+
+# ------------------------------------------------------------------------------------------
+# Components and sub-components past the datatype's definition (hl7apy STRICT rejects them)
+
+
+def _parts_findings(make_message, version: str, pid: str, nine: str = "ADT^A01^ADT_A01"):  # type: ignore[no-untyped-def]
+    msh = MSH.format(v=version).replace("ADT^A01^ADT_A01", nine)
+    found = check_fields(make_message([msh, EVN, pid, PV1]))
+    return [f for f in found if f.rule.startswith(("field.component", "field.subcomponent"))]
+
+
+def test_msh_9_3_is_not_defined_in_2_3(make_message) -> None:  # type: ignore[no-untyped-def]
+    """HL7 2.3 MSH-9 is CM_MSG <message type>^<trigger event>; 2.3.1 added the structure."""
+    found = _parts_findings(make_message, "2.3", "PID|1||1^^^H^MR||DOE^JANE")
+    assert [(f.rule, f.severity, f.location, f.value) for f in found] == [
+        ("field.component-not-in-version", Severity.WARNING, "MSH[1]-9.3", "ADT_A01")
+    ]
+    assert found[0].message == "MSH-9.3 is not defined in HL7 2.3 (CM_MSG has 2 components)"
+    for version in ("2.3.1", "2.4", "2.5.1", "2.6", "2.8"):
+        assert _parts_findings(make_message, version, "PID|1||1^^^H^MR||DOE^JANE") == []
+
+
+def test_too_many_components_per_repetition(make_message) -> None:  # type: ignore[no-untyped-def]
+    """CX has 10 components in 2.5.1: an 11th valued one is reported, in each repetition."""
+    pid = "PID|1||1^^^H^MR^^^^^^EXTRA~2^^^H^MR~3^^^H^MR^^^^^^^^ALSO||DOE^JANE"
+    found = _parts_findings(make_message, "2.5.1", pid)
+    assert [(f.location, f.value) for f in found] == [
+        ("PID[1]-3.11", "EXTRA"), ("PID[1]-3(3).13", "ALSO")
+    ]
+    assert found[0].message == "PID-3.11 is not defined in HL7 2.5.1 (CX has 10 components)"
+    assert "EXTRA" not in found[0].message and "ALSO" not in found[1].message  # PHI: value only
+    # Ten components, and unvalued ones past the tenth (empty, spaces), are fine.
+    assert _parts_findings(make_message, "2.5.1", "PID|1||1^^^H^MR^^^^^X^^ ^||DOE") == []
+
+
+def test_primitive_field_has_one_component(make_message) -> None:  # type: ignore[no-untyped-def]
+    """PID-8 is IS: 'F^X' has a second component; 'F^' carries nothing past the first."""
+    found = _parts_findings(make_message, "2.5.1", "PID|1||1||DOE|||F^X")
+    assert [(f.location, f.message) for f in found] == [
+        ("PID[1]-8.2", "PID-8.2 is not defined in HL7 2.5.1 (IS has 1 component)")
+    ]
+    assert _parts_findings(make_message, "2.5.1", "PID|1||1||DOE|||F^") == []
+
+
+def test_sub_components_past_the_definition(make_message) -> None:  # type: ignore[no-untyped-def]
+    """CX.4 is HD (3 sub-components); XPN.2 is ST (one)."""
+    found = _parts_findings(make_message, "2.5.1", "PID|1||1^^^H&1.2&ISO&X^MR||DOE^JA&NE")
+    assert [(f.rule, f.location, f.value) for f in found] == [
+        ("field.subcomponent-not-in-version", "PID[1]-3.4.4", "X"),
+        ("field.subcomponent-not-in-version", "PID[1]-5.2.2", "NE"),
+    ]
+    assert found[0].message == "PID-3.4.4 is not defined in HL7 2.5.1 (HD has 3 sub-components)"
+    assert found[1].message == "PID-5.2.2 is not defined in HL7 2.5.1 (ST has 1 sub-component)"
+    assert _parts_findings(make_message, "2.5.1", "PID|1||1^^^H&1.2&ISO&^MR||DOE^JANE& ") == []
+
+
+def test_escape_sequences_are_not_separators(make_message) -> None:  # type: ignore[no-untyped-def]
+    """\\S\\ and \\T\\ stand for '^' and '&' in text: PID-8 (IS) stays one component."""
+    assert _parts_findings(make_message, "2.5.1", "PID|1||1||DOE|||F\\S\\X\\T\\Y") == []
+
+
+def test_withdrawn_components_and_fields(make_message) -> None:  # type: ignore[no-untyped-def]
+    """hl7apy leaves XTN.1 out of 2.6 and marks withdrawn parts (0, 0) from 2.7 on (XCN.7,
+    PID-12): valued, they are not defined in the version."""
+    found = _parts_findings(make_message, "2.6", "PID|1||1||DOE" + "|" * 8 + "(207)555-1234^PRN")
+    assert [(f.location, f.message) for f in found] == [
+        ("PID[1]-13.1", "PID-13.1 is not defined in HL7 2.6 (withdrawn from XTN)")
+    ]
+    assert _parts_findings(make_message, "2.6", "PID|1||1||DOE" + "|" * 8 + "^PRN^PH") == []
+    pv1 = "PV1|1|I|||||123^WELBY^MARCUS^^^^MD"
+    evn = "EVN||20240105123000"  # EVN-1 is withdrawn in 2.8 as well
+    msg = make_message([MSH.format(v="2.8"), evn, "PID|1||1||DOE|||||||X", pv1])
+    found = check_fields(msg)
+    assert [(f.rule, f.location) for f in found] == [
+        ("field.not-in-version", "PID[1]-12"),
+        ("field.component-not-in-version", "PV1[1]-7.7"),
+    ]
+    assert found[0].message == "PID-12 is not defined in HL7 2.8 (withdrawn or reserved)"
+
+
+def test_component_lengths_and_sub_component_formats(make_message) -> None:  # type: ignore[no-untyped-def]
+    """hl7apy STRICT limits every primitive part (IS 20) and checks NM sub-components."""
+    msh = MSH.format(v="2.5.1").replace("|HIN|", "|" + "R" * 21 + "|")
+    found = check_fields(make_message([msh, EVN, "PID|1||1||DOE", PV1]))
+    assert [(f.rule, f.severity, f.location) for f in found] == [
+        ("field.too-long", Severity.WARNING, "MSH[1]-5.1")
+    ]
+    assert found[0].message == (
+        "MSH-5.1 (IS) is 21 characters, longer than the 20 hl7apy allows for IS"
+    )
+    obr = "OBR|1||F1|4548-4^A1c^LN" + "|" * 19 + "20141006092900+0700"  # OBR-23.1 is MO
+    oru = MSH.format(v="2.5.1").replace("ADT^A01^ADT_A01", "ORU^R01^ORU_R01")
+    found = check_fields(make_message([oru, "PID|1||1||DOE", obr]))
+    assert [(f.rule, f.location) for f in found] == [("field.invalid-format", "OBR[1]-23.1.1")]
+    assert found[0].message.startswith("OBR-23.1.1 is not a valid NM")
+
+
+def test_components_with_custom_delimiters(make_message) -> None:  # type: ignore[no-untyped-def]
+    """The walk splits on the message's own delimiters (MSH-1 and MSH-2)."""
+    msh = "MSH#!~\\@#APP#FAC#HIN#HIE#20240105123000##ADT!A01!ADT_A01#1#P#2.3"
+    msg = make_message([msh, "EVN#A01#20240105123000", "PID#1##1!!!H@1@2@3!MR##DOE!JA^NE", PV1])
+    found = check_fields(msg)
+    assert [(f.rule, f.location, f.value) for f in found] == [
+        ("field.component-not-in-version", "MSH[1]-9.3", "ADT_A01"),
+        ("field.subcomponent-not-in-version", "PID[1]-3.4.4", "3"),
+    ]
+    # '^' is text with these delimiters: PID-5.2 is 'JA^NE', one component.

@@ -21,14 +21,16 @@ from __future__ import annotations
 import re
 
 from hiecheck.hl7 import datatypes
-from hiecheck.hl7.reference import GAP, FieldCheck, SegmentSpec
+from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 
 _END = r"(?![^|])"  # at the end of the field
 _EMPTY_ONLY = r"[\^~& ]*"  # what FIELD.strip("^~& ") reduces to nothing
 _REQUIRED = r"(?=[^|]*[^|\^~& ])"  # some character that is not a separator or a space
-_REP_CHAR = r"[^|~]"
+_REP_END = r"(?![^|~])"  # at the end of a repetition
 _COMP_CHAR = r"[^|\^~]"
+_SUB_CHAR = r"[^|\^~&]"
 _COMP_END = r"(?![^|\^~])"  # at the end of a component
+_BLANK_PART = r"[ &]*+"  # a component the walk reads as not valued (spaces, '&')
 
 
 def _primitive(dt: str) -> str:
@@ -37,44 +39,117 @@ def _primitive(dt: str) -> str:
     return f'(?:{datatypes.PATTERNS[dt].pattern.replace(")?", ")?+")}|"")'
 
 
+_LONG_REPETITION = 1000  # characters of a repetition's expression worth writing only once
+
+
 def _reps(rep: str, single: bool) -> str:
-    """``rep`` for every repetition of the field (only one when it may not repeat)."""
-    return rep if single else f"{rep}(?:~{rep})*+"
+    """``rep`` for every repetition of the field (only one when it may not repeat).
+
+    ``rep(?:~rep)*+`` is the fastest; a long ``rep`` (composites of 2.7+) is written once,
+    each repetition starting after '~' or at the start of the field (right after its '|'), to
+    keep the expression small."""
+    if single:
+        return rep
+    if len(rep) > _LONG_REPETITION:
+        return f"(?:(?:~|(?<=\\|)){rep})*+"
+    return f"{rep}(?:~{rep})*+"
 
 
-def _components(components: tuple[tuple[int, str], ...]) -> str:
-    """One repetition whose listed components are valid (text before any '&').
+_PLAIN_LIMIT = 199  # bound of a part with no limit of its own (stricter only: longer → the walk)
 
-    Runs of unchecked components are matched possessively (``(?:\\^X){0,k}+``): they take every
-    component they can, so a check can never slide onto another component by backtracking.
-    """
-    checked = dict(components)
-    plain = f"{_COMP_CHAR}*+"
-    inner = f"(?:\\^{_REP_CHAR}*+)?+"  # components after the last checked one
-    comp = max(checked)
-    while comp >= 1:
-        dt = checked.get(comp)
-        if dt is not None:
-            text = f"{_primitive(dt)}?+(?:&{_COMP_CHAR}*+)?+{_COMP_END}"
-            inner = f"{text}{inner}" if comp == 1 else f"(?:\\^{text}{inner})?+"
-            comp -= 1
-            continue
-        low = comp
-        while low > 1 and (low - 1) not in checked:
-            low -= 1
-        if low == 1:
-            inner = f"{plain}(?:\\^{plain}){{0,{comp - 1}}}+{inner}"
+
+def _atom(dt: str | None, limit: int) -> str:
+    """One primitive part (a component, or a sub-component): valid for its format ``dt``, or at
+    most ``limit`` characters. A part that stops early leaves a character that no other part of
+    the expression can consume, so the segment is not accepted. Parts without a limit of their
+    own get the common ``_PLAIN_LIMIT`` (only stricter), so that runs of them merge."""
+    if dt is not None:
+        return f"{_primitive(dt)}?+"  # hl7apy sets no length limit on the formatted types
+    return f"{_SUB_CHAR}{{0,{min(limit, _PLAIN_LIMIT) if limit else _PLAIN_LIMIT}}}+"
+
+
+# Sub-components typed DTM (TS.1 inside a component, CWE.16 in 2.7+ …) are rarely valued and the
+# DTM expression is long: the expression accepts them empty or null only (stricter: a valued one
+# sends the segment to the walk, which checks its format).
+_SUB_FORMAT = {"DTM": '(?:"")?+'}
+
+
+def _sequence(parts: list[str], sep: str) -> str:
+    """``parts[0]``, then each next part after ``sep``, nested so that matching stops at the
+    first part absent; consecutive equal parts are one possessive run ``(?:SEP P){0,k}+``.
+
+    Every part can match the empty string and none consumes a separator, so a run always
+    takes every part it can and a following part is never matched against the wrong text."""
+    runs: list[list] = []
+    for part in parts:
+        if runs and runs[-1][0] == part:
+            runs[-1][1] += 1
         else:
-            inner = f"(?:\\^{plain}){{0,{comp - low + 1}}}+{inner}"
-        comp = low - 1
+            runs.append([part, 1])
+    inner = ""
+    for i in range(len(runs) - 1, -1, -1):
+        part, count = runs[i]
+        more = f"(?:{sep}{part}){{0,{count - 1}}}+" if count > 1 else ""
+        inner = f"{part}{more}{inner}" if i == 0 else f"(?:{sep}{part}{more}{inner})?+"
     return inner
 
 
+def _component(parts: Parts | None, comp: int, dt: str | None) -> str:
+    """Component ``comp`` with at most its sub-components, each within its length limit and
+    format; ``dt`` is the format of a primitive component (its text before any '&')."""
+    count = 0 if parts is None else parts.subcomponents[comp - 1]
+    if count == 0:  # any sub-components (``varies``)
+        if dt is None:
+            return f"{_COMP_CHAR}*+"
+        return f"{_primitive(dt)}?+(?:&{_COMP_CHAR}*+)?+{_COMP_END}"
+    assert parts is not None
+    limits = parts.limits[comp - 1] if parts.limits else ()
+    if count == 1:
+        return _atom(dt, limits[0][1] if limits else 0)
+    formats = {sub: fmt for c, sub, fmt in parts.sub_formats if c == comp}
+    atoms = [
+        _SUB_FORMAT.get(formats[sub], _atom(formats[sub], 0))
+        if sub in formats
+        else _atom(None, limits[sub - 1][1] if limits else 0)
+        for sub in range(1, count + 1)
+    ]
+    return _sequence(atoms, "&")
+
+
+def _components(parts: Parts | None, components: tuple[tuple[int, str], ...]) -> str:
+    """One repetition: at most the components ``parts`` defines (any when None), each with at
+    most its sub-components within their length limits and formats, the listed components valid
+    (text before any '&').
+
+    Components nest, ``C1(?:\\^C2(?:\\^C3…)?+)?+`` (see :func:`_sequence`), sub-components
+    likewise with '&': a part is reached only through the previous ones, so a check never
+    applies to another part, and matching stops at the first component that is absent (the cost
+    is the components written, not the ones defined). After the last defined component nothing
+    may follow: an extra '^' ends the match before the end of the field, and the segment goes
+    to the walk.
+    """
+    checked = dict(components)
+    if parts is None:
+        count = max(checked, default=1)
+        tail = f"(?:\\^{_COMP_CHAR}*+)*+"  # components after the last checked one: any
+        gaps: tuple[int, ...] = ()
+    else:
+        count = parts.count
+        tail = ""
+        gaps = parts.gaps
+    pieces = [
+        _BLANK_PART if comp in gaps else _component(parts, comp, checked.get(comp))
+        for comp in range(1, count + 1)
+    ]
+    return _sequence(pieces, "\\^") + tail
+
+
 def _codes(codes: frozenset[str]) -> str:
-    usable = sorted((c for c in codes if not set(c) & set("|^~")), key=lambda c: (-len(c), c))
+    """An ID field's value: one of the codes or empty, nothing after it (an ID is primitive)."""
+    usable = sorted((c for c in codes if not set(c) & set("|^~&")), key=lambda c: (-len(c), c))
     alternation = "|".join(re.escape(c) for c in usable)
     first = f'(?:{alternation}|"")?' if usable else '(?:"")?'
-    return f"{first}{_COMP_END}(?:\\^{_REP_CHAR}*+)?+"
+    return f"{first}{_REP_END}"
 
 
 def _field(check: FieldCheck | str | None, required: bool) -> str:
@@ -85,15 +160,18 @@ def _field(check: FieldCheck | str | None, required: bool) -> str:
     if not isinstance(check, FieldCheck):
         return head + "[^|]*"
     single = check.single
+    parts = check.parts
     shapes: list[str] = []  # whole-field shapes, each exactly the field when it passes
-    if check.whole is not None:
-        shapes.append(_reps(f"{_primitive(check.whole)}?+(?![^|~])", single))
-    elif check.components:
-        shapes.append(_reps(_components(check.components), single))
+    if check.whole is not None:  # a primitive format never matches '^' or '&'
+        shapes.append(_reps(f"{_primitive(check.whole)}?+{_REP_END}", single))
+    elif check.components or (parts is not None and not parts.primitive):
+        shapes.append(_reps(_components(parts, check.components), single))
     if check.codes is not None:
         shapes.append(_reps(_codes(check.codes), single))
-    char = _REP_CHAR if single else "[^|]"
+    char = "[^|~]" if single else "[^|]"
     limit = f"{{0,{check.max_length}}}" if check.max_length else "*"
+    if not shapes and parts is not None:  # primitive: no '^', no '&'; the limit in one class
+        return f"{head}{_SUB_CHAR if single else '[^|^&]'}{limit}+"
     if not shapes:
         return f"{head}{char}{limit}"
     lookaheads = [f"(?={shape}{_END})" for shape in shapes[1:]]
@@ -116,3 +194,20 @@ def clean_segment_pattern(spec: SegmentSpec) -> re.Pattern[str]:
         body = f"\\|{_field(spec.checks[n], n in required)}{inner}"
         inner = f"(?:{body})" if n <= last_required else f"(?:{body})?+"
     return re.compile(f"\\|[^|]*{inner}" if msh else inner)
+
+
+def suffix_pattern(spec: SegmentSpec, first: int) -> re.Pattern[str]:
+    """Fields ``first``, ``first + 1`` … of ``spec``, each optional and without the required
+    check: ``match`` from the '|' that starts field ``first`` goes as far as the fields pass
+    their own checks (fields past the defined ones must be empty), so where it stops is the
+    first field to check in Python."""
+    inner = f"(?:\\|{_EMPTY_ONLY})*+"
+    for n in range(spec.field_count, first - 1, -1):
+        inner = f"(?:\\|{_field(spec.checks[n], False)}{inner})?+"
+    return re.compile(inner)
+
+
+def field_pattern(spec: SegmentSpec, number: int) -> re.Pattern[str]:
+    """Field ``number`` alone (all its repetitions): ``fullmatch`` when it has no finding of
+    its own (the required check aside)."""
+    return re.compile(_field(spec.checks[number], False))

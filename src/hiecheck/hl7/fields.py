@@ -1,4 +1,5 @@
-"""Field-level checks from the version's reference data: required, repetitions, length, format.
+"""Field-level checks from the version's reference data: required, repetitions, length, format,
+components and sub-components the datatype does not define.
 
 Per segment the checks are precompiled once (:func:`hiecheck.hl7.reference.segment_spec`), so a
 message costs a few list walks per segment. Patient values never enter a finding's ``message``;
@@ -11,18 +12,49 @@ import re
 from collections.abc import Callable
 
 from hiecheck.hl7 import datatypes, reference
-from hiecheck.hl7.field_regex import clean_segment_pattern
+from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
 from hiecheck.hl7.findings import Finding, Severity, segment_finding
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
-from hiecheck.hl7.reference import GAP, FieldCheck, SegmentSpec
+from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
     name: datatypes.validator(name) for name in datatypes.PATTERNS
 }
 _SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
-# version -> segment id -> (spec, expression accepting a segment with no finding) or None.
-_COMPILED: dict[str, dict[str, tuple[SegmentSpec, re.Pattern[str]] | None]] = {}
+
+
+class _Walker:
+    """What the walk of a segment the whole expression rejected uses, compiled on first use
+    (most segment types never walk): the expression of all fields, each optional, that stops at
+    the first field that fails; and one expression per field for the fields after it."""
+
+    __slots__ = ("_fields", "_first", "spec")
+
+    def __init__(self, spec: SegmentSpec) -> None:
+        self.spec = spec
+        self._first: Callable[[str, int], re.Match[str]] | None = None
+        self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
+
+    def first(self) -> Callable[[str, int], re.Match[str]]:
+        found = self._first
+        if found is None:
+            first = 3 if self.spec.id == "MSH" else 1
+            found = self._first = suffix_pattern(self.spec, first).match  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
+
+    def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
+        found = self._fields.get(number)
+        if found is None:
+            found = self._fields[number] = field_pattern(self.spec, number).fullmatch
+        return found
+
+
+Compiled = tuple[SegmentSpec, re.Pattern[str], _Walker]
+# version -> segment id -> (spec, expression accepting a segment with no finding, what the
+# walk of a rejected segment uses) or None.
+_COMPILED: dict[str, dict[str, Compiled | None]] = {}
 _EMPTY: dict[Delimiters, str] = {}
+_DEFAULT_EMPTY = "^~& "  # what a field of only separators and spaces strips to nothing
 
 
 def _spec(version: str, seg_id: str) -> SegmentSpec | None:
@@ -57,30 +89,49 @@ def check_fields(message: Message, version: str | None = None) -> list[Finding]:
             found = _compile(version, seg.id)
         if found is None:
             continue
-        spec, clean = found
-        if default and seg.text and clean.fullmatch(seg.text, 3):
-            continue  # no field finding possible: skip the walk
-        _check_segment(message, seg, spec, out)
+        spec, clean, walker = found
+        if default and seg.text:
+            if clean.fullmatch(seg.text, 3):
+                continue  # no field finding possible: skip the walk
+            _check_segment(message, seg, spec, out, walker)
+        else:
+            _check_segment(message, seg, spec, out)
     return out
 
 
-def _compile(version: str, seg_id: str) -> tuple[SegmentSpec, re.Pattern[str]] | None:
+def _compile(version: str, seg_id: str) -> Compiled | None:
+    cached = _COMPILED.get(version, {})
+    if seg_id in cached:
+        return cached[seg_id]
     spec = _spec(version, seg_id)
-    found = None if spec is None else (spec, clean_segment_pattern(spec))
+    found = None if spec is None else (spec, clean_segment_pattern(spec), _Walker(spec))
     per_version = _COMPILED.setdefault(version, {})
     if len(per_version) < 4096:
         per_version[seg_id] = found
     return found
 
 
-def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[Finding]) -> None:
+def _check_segment(
+    message: Message,
+    seg: Segment,
+    spec: SegmentSpec,
+    out: list[Finding],
+    walker: _Walker | None = None,
+) -> None:
+    """Every field finding of one segment, in field order (required fields first).
+
+    With ``walker`` (default delimiters only) compiled expressions find the fields that fail
+    and only those are checked in Python; without, every field is (the reference walk).
+    """
     fields = seg.fields
     count = len(fields)
     d = seg.delimiters
-    rep = d.repetition
-    empty_chars = _EMPTY.get(d)
-    if empty_chars is None:
-        empty_chars = _EMPTY[d] = d.component + d.repetition + d.subcomponent + " "
+    if d is DEFAULT_DELIMITERS:
+        empty_chars = _DEFAULT_EMPTY
+    else:
+        empty_chars = _EMPTY.get(d)
+        if empty_chars is None:
+            empty_chars = _EMPTY[d] = d.component + d.repetition + d.subcomponent + " "
     for f in spec.required:
         n = f.number
         value = fields[n] if n < count else ""
@@ -96,8 +147,10 @@ def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[
                     seg.location(n),
                 )
             )
+    if walker is not None:
+        _check_failing_fields(message, seg, spec, walker, empty_chars, out)
+        return
     defined = spec.field_count
-    comp_sep = d.component
     if count - 1 > defined:
         for n in range(defined + 1, count):
             if fields[n].strip(empty_chars):
@@ -106,59 +159,121 @@ def _check_segment(message: Message, seg: Segment, spec: SegmentSpec, out: list[
         if n >= count:
             break
         value = fields[n]
+        if value:
+            _check_field(message, seg, n, check, value, spec, empty_chars, out)
+
+
+def _check_failing_fields(
+    message: Message,
+    seg: Segment,
+    spec: SegmentSpec,
+    walker: _Walker,
+    empty_chars: str,
+    out: list[Finding],
+) -> None:
+    """The non-required findings of a segment the whole expression rejected, checking in Python
+    only the fields that fail: the expression of all fields (each optional) matches as far as
+    they pass, the field where it stops is checked, and each valued field after it is checked
+    when its own expression rejects it. Findings come in the reference walk's order (fields
+    past the defined ones first)."""
+    text = seg.text
+    msh = seg.id == "MSH"
+    pos = text.find("|", 4) if msh else 3  # the '|' that starts the first checked field
+    if pos < 0 or pos >= len(text):
+        return
+    stop = walker.first()(text, pos).end()
+    if stop == len(text):
+        return
+    fields = seg.fields
+    defined = spec.field_count
+    checks = spec.checks
+    beyond: list[Finding] = []
+    mark = len(out)
+    n = (3 if msh else 1) + text.count("|", pos + 1, stop + 1)  # the field it stopped in
+    for m in range(n, len(fields)):
+        value = fields[m]
         if not value:
             continue
-        if check is GAP:
+        if m > defined:
             if value.strip(empty_chars):
-                _undefined(message, seg, n, spec, out)
+                _undefined(message, seg, m, spec, beyond)
             continue
-        has_rep = rep in value
-        if has_rep and check.single:
-            out.append(
-                segment_finding(
-                    message,
-                    seg,
-                    "field.too-many-repetitions",
-                    Severity.ERROR,
-                    f"{seg.id}-{n} ({_label(check.spec.name)}) may not repeat in HL7 "
-                    f"{message.version} but has {value.count(rep) + 1} repetitions",
-                    seg.location(n),
-                    value,
-                )
+        check = checks[m]
+        if check is None or (m > n and check is not GAP and walker.field(m)(value)):
+            continue
+        _check_field(message, seg, m, check, value, spec, empty_chars, out)
+    if beyond:
+        out[mark:mark] = beyond
+
+
+def _check_field(
+    message: Message,
+    seg: Segment,
+    n: int,
+    check: FieldCheck | str,
+    value: str,
+    spec: SegmentSpec,
+    empty_chars: str,
+    out: list[Finding],
+) -> None:
+    """The findings of one valued field (a GAP: valued at all)."""
+    if check is GAP or not isinstance(check, FieldCheck):
+        if value.strip(empty_chars):
+            _undefined(message, seg, n, spec, out)
+        return
+    d = seg.delimiters
+    rep = d.repetition
+    comp_sep = d.component
+    has_rep = rep in value
+    if has_rep and check.single:
+        out.append(
+            segment_finding(
+                message,
+                seg,
+                "field.too-many-repetitions",
+                Severity.ERROR,
+                f"{seg.id}-{n} ({_label(check.spec.name)}) may not repeat in HL7 "
+                f"{message.version} but has {value.count(rep) + 1} repetitions",
+                seg.location(n),
+                value,
             )
-        if check.max_length and len(value) > check.max_length:
-            _too_long(message, seg, check, value, rep, out)
-        if check.whole is not None:
-            valid = _VALIDATORS[check.whole]
-            for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
-                if part and not valid(part):
-                    _bad_format(message, seg, n, None, r, check.whole, part, out)
-        elif check.components:
-            if comp_sep not in value and not has_rep:
-                # One component: only a check on component 1 applies (TS/DTM fields mostly).
-                comp, dt = check.components[0]
-                if comp == 1:
-                    text = value.split(d.subcomponent, 1)[0]
-                    if text and not _VALIDATORS[dt](text):
-                        _bad_format(message, seg, n, 1, 1, dt, text, out)
-            elif value.count(comp_sep) >= check.min_separators:
-                _check_components(message, seg, check, value, has_rep, out)
-        if check.codes is not None:
-            for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
-                code = part.split(comp_sep, 1)[0] if comp_sep in part else part
-                if code and code != HL7_NULL and code not in check.codes:
-                    out.append(
-                        segment_finding(
-                            message,
-                            seg,
-                            "field.not-in-table",
-                            Severity.WARNING,
-                            f"{seg.id}-{n} code is not in HL7 table {check.spec.table} of version "
-                            f"{message.version}",
-                            seg.location(n, repetition=r),
-                            code,
-                        )
+        )
+    if check.max_length and len(value) > check.max_length:
+        _too_long(message, seg, check, value, rep, out)
+    if check.whole is not None:
+        valid = _VALIDATORS[check.whole]
+        for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
+            if part and not valid(part):
+                _bad_format(message, seg, n, None, r, check.whole, part, out)
+    elif check.components:
+        if comp_sep not in value and not has_rep:
+            # One component: only a check on component 1 applies (TS/DTM fields mostly).
+            comp, dt = check.components[0]
+            if comp == 1:
+                text = value.split(d.subcomponent, 1)[0]
+                if text and not _VALIDATORS[dt](text):
+                    _bad_format(message, seg, n, 1, 1, dt, text, out)
+        elif value.count(comp_sep) >= check.min_separators:
+            _check_components(message, seg, check, value, has_rep, out)
+    parts = check.parts
+    if parts is not None and (not parts.primitive or comp_sep in value or d.subcomponent in value):
+        _check_parts(message, seg, n, parts, value, has_rep, out)
+    if check.codes is not None:
+        for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
+            code = part.split(comp_sep, 1)[0] if comp_sep in part else part
+            if code and code != HL7_NULL and code not in check.codes:
+                out.append(
+                    segment_finding(
+                        message,
+                        seg,
+                        "field.not-in-table",
+                        Severity.WARNING,
+                        f"{seg.id}-{n} code is not in HL7 table {check.spec.table} of version "
+                        f"{message.version}",
+                        seg.location(n, repetition=r),
+                        code,
                     )
+                )
 
 
 def _undefined(
@@ -170,7 +285,7 @@ def _undefined(
             f"field {n} is not defined"
         )
     else:
-        text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn)"
+        text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn or reserved)"
     out.append(
         segment_finding(
             message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n)
@@ -207,8 +322,11 @@ def _bad_format(
     dt: str,
     part: str,
     out: list[Finding],
+    sub: int | None = None,
 ) -> None:
     where = f"{seg.id}-{n}" if comp is None else f"{seg.id}-{n}.{comp}"
+    if sub is not None:
+        where += f".{sub}"
     out.append(
         segment_finding(
             message,
@@ -216,7 +334,7 @@ def _bad_format(
             "field.invalid-format",
             Severity.ERROR,
             f"{where} is not a valid {dt} (expected {datatypes.EXPECTED[dt]})",
-            seg.location(n, comp, r),
+            seg.location(n, comp, r, sub),
             part,
         )
     )
@@ -240,6 +358,160 @@ def _check_components(
                 _bad_format(message, seg, n, comp, r, dt, text, out)
 
 
+def _check_parts(
+    message: Message,
+    seg: Segment,
+    n: int,
+    parts: Parts,
+    value: str,
+    has_rep: bool,
+    out: list[Finding],
+) -> None:
+    """Components and sub-components beyond what the datatype defines, per repetition.
+
+    A part counts when it holds anything but spaces (and, for a component, sub-component
+    separators): ``ST^`` or ``A&`` carry nothing past the definition. One finding per repetition
+    for its components (the first undefined one valued) and one per component for its
+    sub-components. Escape sequences (``\\S\\``) are text, never separators.
+    """
+    d = seg.delimiters
+    comp_sep, sub_sep = d.component, d.subcomponent
+    blank = sub_sep + " "
+    count = parts.count
+    version = message.version
+    for r, part in enumerate(value.split(d.repetition) if has_rep else (value,), start=1):
+        comps = part.split(comp_sep)
+        ncomps = len(comps)
+        for c in range(count, ncomps):
+            if comps[c].strip(blank):
+                plural = "s" if count > 1 else ""
+                text = (
+                    f"{seg.id}-{n}.{c + 1} is not defined in HL7 {version} "
+                    f"({parts.datatype} has {count} component{plural})"
+                )
+                out.append(
+                    segment_finding(
+                        message,
+                        seg,
+                        "field.component-not-in-version",
+                        Severity.WARNING,
+                        text,
+                        seg.location(n, c + 1, r),
+                        comps[c],
+                    )
+                )
+                break
+        for g in parts.gaps:
+            if g <= ncomps and comps[g - 1].strip(blank):
+                text = (
+                    f"{seg.id}-{n}.{g} is not defined in HL7 {version} "
+                    f"(withdrawn from {parts.datatype})"
+                )
+                out.append(
+                    segment_finding(
+                        message,
+                        seg,
+                        "field.component-not-in-version",
+                        Severity.WARNING,
+                        text,
+                        seg.location(n, g, r),
+                        comps[g - 1],
+                    )
+                )
+        if parts.limits:
+            _check_inner(message, seg, n, parts, comps, r, out)
+        if sub_sep not in part:
+            continue
+        for c in range(min(count, ncomps)):
+            limit = parts.subcomponents[c]
+            if not limit or sub_sep not in comps[c]:
+                continue
+            subs = comps[c].split(sub_sep)
+            for i in range(limit, len(subs)):
+                if subs[i].strip(" "):
+                    plural = "s" if limit > 1 else ""
+                    text = (
+                        f"{seg.id}-{n}.{c + 1}.{i + 1} is not defined in HL7 {version} "
+                        f"({parts.component_types[c]} has {limit} sub-component{plural})"
+                    )
+                    out.append(
+                        segment_finding(
+                            message,
+                            seg,
+                            "field.subcomponent-not-in-version",
+                            Severity.WARNING,
+                            text,
+                            seg.location(n, c + 1, r, i + 1),
+                            subs[i],
+                        )
+                    )
+                    break
+
+
+def _check_inner(
+    message: Message,
+    seg: Segment,
+    n: int,
+    parts: Parts,
+    comps: list[str],
+    r: int,
+    out: list[Finding],
+) -> None:
+    """Lengths of a composite's primitive parts and formats of its sub-components (one
+    repetition, split into ``comps``), as hl7apy STRICT checks them on every primitive part."""
+    sub_sep = seg.delimiters.subcomponent
+    formats = parts.sub_formats
+    for c in range(min(parts.count, len(comps))):
+        text = comps[c]
+        limits = parts.limits[c]
+        if not text or not limits:
+            continue
+        if len(limits) == 1:  # a primitive component: its text up to any '&'
+            dt, limit = limits[0]
+            if limit and len(text) > limit:
+                first = text.split(sub_sep, 1)[0] if sub_sep in text else text
+                if len(first) > limit:
+                    _part_too_long(message, seg, n, c + 1, None, r, dt, limit, first, out)
+            continue
+        subs = text.split(sub_sep) if sub_sep in text else (text,)
+        for i in range(min(len(limits), len(subs))):
+            dt, limit = limits[i]
+            if limit and len(subs[i]) > limit:
+                _part_too_long(message, seg, n, c + 1, i + 1, r, dt, limit, subs[i], out)
+        if formats:
+            for comp, i, dt in formats:
+                if comp == c + 1 and i <= len(subs):
+                    value = subs[i - 1]
+                    if value and not _VALIDATORS[dt](value):
+                        _bad_format(message, seg, n, comp, r, dt, value, out, i)
+
+
+def _part_too_long(
+    message: Message,
+    seg: Segment,
+    n: int,
+    comp: int,
+    sub: int | None,
+    r: int,
+    datatype: str,
+    limit: int,
+    value: str,
+    out: list[Finding],
+) -> None:
+    where = f"{seg.id}-{n}.{comp}" if sub is None else f"{seg.id}-{n}.{comp}.{sub}"
+    out.append(
+        segment_finding(
+            message,
+            seg,
+            "field.too-long",
+            Severity.WARNING,
+            f"{where} ({datatype}) is {len(value)} characters, longer than the {limit} hl7apy "
+            f"allows for {datatype}",
+            seg.location(n, comp, r, sub),
+            value,
+        )
+    )
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").lower()
-

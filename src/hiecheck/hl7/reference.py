@@ -72,6 +72,12 @@ def tables(version: str) -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def base_datatypes(version: str) -> frozenset[str]:
+    """hl7apy's primitive (base) datatypes of a version: ST, ID, NM, DTM …"""
+    return frozenset(library(version).get_base_datatypes())
+
+
+@cache
 def base_max_lengths(version: str) -> dict[str, int]:
     """Maximum lengths hl7apy's STRICT level enforces per primitive datatype (e.g. ST 199)."""
     lib = library(version)
@@ -243,6 +249,106 @@ TIMESTAMP_TYPES = frozenset({"TS", "DTM"})
 
 
 @dataclass(slots=True, frozen=True)
+class Parts:
+    """The components of a field's datatype and the sub-components of each, as hl7apy defines
+    them in one version: what a value may hold before a part is "not defined in the version".
+
+    A primitive datatype (ST, IS, NM …) has one component with one sub-component: hl7apy STRICT
+    rejects any component or sub-component separator in it. A composite has ``count`` components
+    (numbers the version leaves out or withdraws, cardinality (0, 0) in hl7apy, e.g. XTN.1 in
+    2.6 and XCN.7 in 2.8, are ``gaps``); each is primitive (one sub-component) or itself
+    composite (its own component count). ``0`` means unbounded (``varies``).
+
+    For a composite, ``limits`` holds per component its primitive parts (the component itself,
+    or its sub-components) as (datatype, maximum length hl7apy STRICT enforces: IS 20, ST 199 …;
+    0 none), and ``sub_formats`` the sub-components with a checked format, as (component,
+    sub-component, datatype).
+    """
+
+    datatype: str
+    count: int  # highest component number defined (1 for a primitive datatype)
+    subcomponents: tuple[int, ...]  # per component 1..count: sub-components defined (0: any)
+    component_types: tuple[str, ...]  # per component 1..count: its datatype ('' at a gap)
+    gaps: tuple[int, ...] = ()  # component numbers below ``count`` not defined, in order
+    limits: tuple[tuple[tuple[str, int], ...], ...] = ()  # per component: (datatype, length)
+    sub_formats: tuple[tuple[int, int, str], ...] = ()  # (component, sub-component, datatype)
+
+    @property
+    def primitive(self) -> bool:
+        """One component of one sub-component: no separator may appear in a valued part."""
+        return self.count == 1 and self.subcomponents == (1,) and not self.gaps
+
+
+def _part_number(name: str) -> int:
+    return int(name.rsplit("_", 1)[-1])
+
+
+def _withdrawn(child: tuple | list) -> bool:
+    """hl7apy marks withdrawn and reserved elements with cardinality (0, 0)."""
+    return tuple(child[2]) == (0, 0)
+
+
+def _sub_parts(
+    ref: tuple | list | None, base: frozenset[str], lengths: dict[str, int]
+) -> tuple[int, tuple[tuple[str, int], ...], tuple[tuple[int, str], ...]]:
+    """A component's sub-components: how many (0: any), their length limits, their formats."""
+    if ref is None:
+        return 0, (), ()
+    struct, datatype = ref[1], ref[2] or ""
+    if isinstance(struct, tuple | list) and struct:
+        by_number = {_part_number(sub[0]): sub[1] for sub in struct}
+        count = max(by_number)
+        types = [(by_number[i][2] or "") if i in by_number else "" for i in range(1, count + 1)]
+        formats = tuple((i, dt) for i, dt in enumerate(types, start=1) if dt in PRIMITIVE_FORMATS)
+        return count, tuple((dt, lengths.get(dt, 0)) for dt in types), formats
+    if datatype in base:
+        return 1, ((datatype, lengths.get(datatype, 0)),), ()
+    return 0, (), ()
+
+
+def field_parts(
+    ref: tuple | list, base: frozenset[str], lengths: dict[str, int] | None = None
+) -> Parts | None:
+    """The :class:`Parts` of a field reference of hl7apy (None: ``varies``, no bound)."""
+    lengths = lengths or {}
+    struct, datatype = ref[1], ref[2] or ""
+    if isinstance(struct, tuple | list) and struct:
+        by_number = {_part_number(comp[0]): comp for comp in struct}
+        count = max(by_number)
+        subs: list[int] = []
+        types: list[str] = []
+        limits: list[tuple[tuple[str, int], ...]] = []
+        sub_formats: list[tuple[int, int, str]] = []
+        gaps: list[int] = []
+        for number in range(1, count + 1):
+            comp = by_number.get(number)
+            if comp is None or _withdrawn(comp):
+                gaps.append(number)
+                subs.append(0)
+                types.append("")
+                limits.append(())
+                continue
+            n_subs, sub_limits, formats = _sub_parts(comp[1], base, lengths)
+            subs.append(n_subs)
+            types.append(comp[1][2] or "")
+            limits.append(sub_limits)
+            if n_subs > 1:
+                sub_formats.extend((number, i, dt) for i, dt in formats)
+        return Parts(
+            datatype,
+            count,
+            tuple(subs),
+            tuple(types),
+            tuple(gaps),
+            tuple(limits),
+            tuple(sub_formats),
+        )
+    if datatype in base:
+        return Parts(datatype, 1, (1,), (datatype,))
+    return None
+
+
+@dataclass(slots=True, frozen=True)
 class FieldSpec:
     """One field of a segment as hl7apy's reference data describes it."""
 
@@ -255,6 +361,7 @@ class FieldSpec:
     max_length: int | None
     # (component number, primitive datatype) pairs to check; (0, dt) means the whole field.
     formats: tuple[tuple[int, str], ...] = ()
+    parts: Parts | None = None  # components and sub-components the datatype defines
 
 
 @dataclass(slots=True, frozen=True)
@@ -268,6 +375,7 @@ class FieldCheck:
     components: tuple[tuple[int, str], ...]  # (component, primitive datatype)
     min_separators: int  # component separators needed before a component check applies
     codes: frozenset[str] | None  # allowed codes of an ID field's hl7apy table
+    parts: Parts | None = None  # components / sub-components defined (None: any, ``varies``)
 
 
 @dataclass(slots=True)
@@ -292,8 +400,8 @@ GAP = "gap"
 def _component_formats(struct: tuple | list | None, datatype: str) -> tuple[tuple[int, str], ...]:
     if datatype in PRIMITIVE_FORMATS:
         return ((0, datatype),)
-    if not struct:
-        return ()
+    if not isinstance(struct, tuple | list) or not struct:
+        return ()  # a leaf; hl7apy 2.7 writes the string 'varies' here (OBX-5, MFE-4 …)
     out: list[tuple[int, str]] = []
     for index, comp in enumerate(struct, start=1):
         comp_ref = comp[1]
@@ -323,6 +431,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     children = ref[1] if len(ref) > 1 else ()
     limits = base_max_lengths(version)
     codes = tables(version)
+    base = base_datatypes(version)
     specs: list[FieldSpec] = []
     for position, child in enumerate(children, start=1):
         fname, (fmin, fmax) = child[0], child[2]
@@ -346,6 +455,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 table,
                 max_length,
                 _component_formats(struct, datatype),
+                field_parts(fref, base, limits),
             )
         )
     fields_ = tuple(specs)
@@ -354,7 +464,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     checks: list[FieldCheck | str | None] = [None] * (count + 1)
     for n in range(1, count + 1):
         f = by_number.get(n)
-        if f is None:
+        if f is None or f.max == 0:  # left out, or withdrawn / reserved: cardinality (0, 0)
             checks[n] = GAP
             continue
         if seg_id == "MSH" and n <= 2:
@@ -363,7 +473,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         comps = tuple((comp, dt) for comp, dt in f.formats if comp > 0)
         table = codes.get(f.table or "") if f.datatype == "ID" else None
         max_length = f.max_length if f.max_length and f.datatype != "varies" else 0
-        if f.max == 1 or max_length or whole or comps or table:
+        if f.max == 1 or max_length or whole or comps or table or f.parts:
             checks[n] = FieldCheck(
                 f,
                 f.max == 1,
@@ -372,6 +482,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 comps,
                 min(comp for comp, _ in comps) - 1 if comps else 0,
                 frozenset(table) if table else None,
+                f.parts,
             )
     return SegmentSpec(
         id=seg_id,

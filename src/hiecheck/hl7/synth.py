@@ -100,7 +100,9 @@ def segment_text(seg_id: str, version: str, rng: random.Random, fill: float = 0.
         return seg_id
     values = [""] * spec.field_count
     for f in spec.fields:
-        if f.datatype in ("WD", "varies") or (f.datatype.startswith("CM") and f.min == 0):
+        if f.max == 0 or f.datatype in ("WD", "varies") or (
+            f.datatype.startswith("CM") and f.min == 0
+        ):
             continue
         if f.min > 0 or rng.random() < fill:
             values[f.number - 1] = _value(f, version, rng)
