@@ -355,3 +355,29 @@ def test_raw_messages_travel_to_workers_unchanged() -> None:
         RawMessage("a.hl7", 3, [(7, "MSH|^~\\&|A")]),
     ):
         assert validate._unpack_raw(validate._pack_raw(raw)) == raw
+
+
+def test_remembered_field_findings_equal_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A faulty field value seen before is not checked again: its findings, rebuilt for the new
+    message (file, line, message number), equal a fresh check's."""
+    from hiecheck.hl7 import fields
+
+    rng = random.Random(21)
+    messages = []
+    for number, lines in enumerate(synth.feed_batch(300, seed=12), 1):
+        lines = [_mutate(line, rng) if rng.random() < 0.1 and i else line
+                 for i, line in enumerate(lines)]
+        numbered = list(enumerate(lines, number * 50))
+        messages.append(tokenize(RawMessage("feed.hl7", number, numbered)))
+    fields._FIELD_FINDINGS.clear()
+    remembered = [check_fields(m) for m in messages]
+    assert len(fields._FIELD_FINDINGS) > 0
+    assert sum(len(found) for found in remembered) > 50
+
+    def forget(*args: object) -> None:
+        fields._FIELD_FINDINGS.clear()
+        original(*args)
+
+    original = fields._check_field_remembered
+    monkeypatch.setattr(fields, "_check_field_remembered", forget)
+    assert [check_fields(m) for m in messages] == remembered

@@ -201,9 +201,44 @@ def _check_failing_fields(
         check = checks[m]
         if check is None or (m > n and check is not GAP and walker.field(m)(value)):
             continue
-        _check_field(message, seg, m, check, value, spec, empty_chars, out)
+        _check_field_remembered(message, seg, m, check, value, spec, empty_chars, out)
     if beyond:
         out[mark:mark] = beyond
+
+
+# (spec, field, value, occurrence, version) -> the findings of that field as (rule, severity,
+# text, location, value). A sender repeats the same faulty value message after message (MSH-9.3
+# in a v2.3 feed, a coded PID-16): it is checked once. Bounded; cleared when full. Default
+# delimiters only (the walker runs only then).
+_FIELD_FINDINGS: dict[
+    tuple[int, int, str, int, str], list[tuple[str, Severity, str, str, str | None]]
+] = {}
+_FIELD_FINDINGS_MAX = 1 << 14
+
+
+def _check_field_remembered(
+    message: Message,
+    seg: Segment,
+    n: int,
+    check: FieldCheck | str,
+    value: str,
+    spec: SegmentSpec,
+    empty_chars: str,
+    out: list[Finding],
+) -> None:
+    """:func:`_check_field`, its outcome kept per field value (the value stays in memory only)."""
+    key = (id(spec), n, value, seg.occurrence, message.version)
+    found = _FIELD_FINDINGS.get(key)
+    if found is None:
+        fresh: list[Finding] = []
+        _check_field(message, seg, n, check, value, spec, empty_chars, fresh)
+        found = [(f.rule, f.severity, f.message, f.location, f.value) for f in fresh]
+        if len(_FIELD_FINDINGS) >= _FIELD_FINDINGS_MAX:
+            _FIELD_FINDINGS.clear()
+        _FIELD_FINDINGS[key] = found
+    for rule, severity, text, location, shown in found:
+        out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
+                           location, shown))
 
 
 def _check_field(
