@@ -23,10 +23,15 @@ from hiecheck.hl7.reader import expand_paths
 from hiecheck.hl7.report import UNREADABLE_RULES
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
-from hiecheck.hl7.validate import MessageResult, SourceEnd, default_checks, validate_paths
+from hiecheck.hl7.validate import (
+    MessageResult,
+    SourceEnd,
+    default_checks,
+    message_code,
+    validate_paths,
+)
 
 _LOCATION = re.compile(r"^([A-Z][A-Z0-9]{2})\[\d+\](?:-(\d+)(?:\(\d+\))?(?:\.(\d+))?)?")
-_CODE = re.compile(r"[A-Za-z0-9]+")
 NO_EVENT_TIME_RULE = "timing.no-event-time"
 
 
@@ -44,12 +49,6 @@ def field_pattern(location: str) -> str:
 def _field_of(pattern: str) -> str:
     """``OBX-3.1`` → ``OBX-3``."""
     return pattern.split(".", 1)[0]
-
-
-def message_code(message_type: str) -> str:
-    """MSH-9.1 from the raw MSH-9 text (``ADT^A04^ADT_A01`` → ``ADT``)."""
-    m = _CODE.match(message_type.strip())
-    return m.group(0).upper() if m else ""
 
 
 @dataclass

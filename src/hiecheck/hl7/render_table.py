@@ -17,7 +17,7 @@ from hiecheck.counted import counted_median
 from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.report import Tally
-from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
+from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart, message_code
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -73,7 +73,7 @@ class TableWriter:
                 if counts is None:
                     counts = self.groups[gid] = Counter()
                 counts[verdict.status] += 1
-            code = event.message_type[:3] or "(none)"
+            code = message_code(event.message_type) or "(no type)"
             self.types[code] += 1
             if event.latency is not None:
                 self.latencies.setdefault(code, Counter())[event.latency] += 1

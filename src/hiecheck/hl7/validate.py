@@ -12,6 +12,7 @@ Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,14 @@ class MessageResult:
 
 
 Event = SourceStart | MessageResult | SourceEnd
+
+_CODE = re.compile(r"[A-Za-z0-9]+")
+
+
+def message_code(message_type: str) -> str:
+    """MSH-9.1 from a result's raw MSH-9 text (``ADT^A04^ADT_A01`` → ``ADT``; '' when none)."""
+    m = _CODE.match(message_type.strip())
+    return m.group(0).upper() if m else ""
 
 
 @dataclass(slots=True)
@@ -384,6 +393,7 @@ __all__ = [
     "SourceEnd",
     "SourceStart",
     "default_checks",
+    "message_code",
     "validate_message",
     "validate_paths",
 ]
