@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import STDIN_NAME
+from hiecheck.hl7.reader import STDIN_NAME, expand_paths
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -43,12 +43,14 @@ def output_stream(path: Path | None) -> Iterator[TextIO]:
 
 
 def byte_progress(
-    sources: list[str], quiet: bool, stack: ExitStack, label: str
+    paths: list[str], quiet: bool, stack: ExitStack, label: str
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
-    or stderr is not a terminal. The bar closes with ``stack``."""
+    or stderr is not a terminal. ``paths`` are what the command reads (files, folders, globs,
+    ``-``); they are expanded only when a bar is shown. The bar closes with ``stack``."""
     if quiet or not sys.stderr.isatty():
         return None
+    sources = expand_paths(paths)
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 

@@ -17,7 +17,6 @@ from hiecheck.errors import InputError
 from hiecheck.evidence.assess import MessageEvidence, role_titles
 from hiecheck.evidence.collect import collect
 from hiecheck.evidence.profile import load_evidence_profile
-from hiecheck.hl7.reader import expand_paths
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.evaluate import evaluate
 from hiecheck.programs.organization import load_organization
@@ -174,7 +173,7 @@ def check(
     if paths:
         profile = load_evidence_profile(profiles, when)
         with ExitStack() as stack:
-            advance = byte_progress(expand_paths(paths), quiet, stack, "reading messages")
+            advance = byte_progress(paths, quiet, stack, "reading messages")
             collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance)
         evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
         summary = collected.summary()
