@@ -24,7 +24,7 @@ from hiecheck.p4p.ohh import score_ohh
 from hiecheck.p4p.pcmh import score_pcmh
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
 
-PROFILES = Path(__file__).resolve().parents[1] / "profiles"
+PROFILES = Path(__file__).resolve().parents[1] / "src" / "hiecheck" / "profiles"
 PCMH_MEASURES = [f"measure_{i:02d}" for i in range(8)]
 
 

@@ -46,7 +46,7 @@ def _norm(text: str) -> str:
 
 def _all_citations() -> list[tuple[str, str, str]]:
     found = []
-    for path in sorted((ROOT / "profiles").rglob("*.toml")):
+    for path in sorted((ROOT / "src" / "hiecheck" / "profiles").rglob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         found += list(_citations(data, str(path.relative_to(ROOT))))
     return found

@@ -61,14 +61,14 @@ def org_text(role: str, hie: str = REALTIME_ADT, name: str = "Test Org") -> str:
 @pytest.fixture(scope="session")
 def profiles() -> ProfileSet:
     """The checkout's program profiles in force on AS_OF."""
-    return load_profiles(ROOT / "profiles", AS_OF)
+    return load_profiles(ROOT / "src" / "hiecheck" / "profiles", AS_OF)
 
 
 @pytest.fixture(scope="session")
 def collected() -> Callable[..., Collected]:
     """Tally message paths (cached per tuple of paths)."""
     cache: dict[tuple[str, ...], Collected] = {}
-    profile = load_evidence_profile(ROOT / "profiles")
+    profile = load_evidence_profile(ROOT / "src" / "hiecheck" / "profiles")
 
     def run(*paths: Path | str, jobs: int = 1) -> Collected:
         key = (*map(str, paths), str(jobs))

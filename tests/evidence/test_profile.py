@@ -20,7 +20,7 @@ def test_realtime_rule_is_data_with_citation(kit: SimpleNamespace) -> None:
     """Seed 003, Primary Care Plus / Tier II: "Tier II: HL7 data interface supporting real-time
     Admission Discharge Transfer (ADT) messages ..." — 'real-time' is undefined there: the
     profile names its reading."""
-    profile = load_evidence_profile(kit.ROOT / "profiles")
+    profile = load_evidence_profile(kit.ROOT / "src" / "hiecheck" / "profiles")
     rt = profile.realtime
     assert rt.max_latency_minutes == 60 and rt.min_share_within == 0.5
     assert rt.citation.source == "003_954d39c802c8d7be.txt"
@@ -33,7 +33,7 @@ def test_changing_the_limit_changes_the_verdict(
 ) -> None:
     """Raising the limit to three days makes the two-day-late set real-time: no code change."""
     folder = tmp_path / "profiles"
-    shutil.copytree(kit.ROOT / "profiles", folder)
+    shutil.copytree(kit.ROOT / "src" / "hiecheck" / "profiles", folder)
     path = folder / "evidence" / "evidence.toml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
@@ -48,7 +48,7 @@ def test_changing_the_limit_changes_the_verdict(
 
 def test_bad_profile_key_is_input_error(kit: SimpleNamespace, tmp_path: Path) -> None:
     folder = tmp_path / "profiles"
-    shutil.copytree(kit.ROOT / "profiles", folder)
+    shutil.copytree(kit.ROOT / "src" / "hiecheck" / "profiles", folder)
     path = folder / "evidence" / "evidence.toml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("min_measured = 1", "min_measured = 1\nspeed = 2"),
@@ -62,8 +62,10 @@ def test_bad_profile_key_is_input_error(kit: SimpleNamespace, tmp_path: Path) ->
 def test_requirement_set_covers_every_content_group(kit: SimpleNamespace) -> None:
     from hiecheck.hl7.requirements import load_requirements
 
-    profile = load_evidence_profile(kit.ROOT / "profiles")
-    compiled = load_requirements(profile.requirement_set, kit.ROOT / "profiles")
+    profile = load_evidence_profile(kit.ROOT / "src" / "hiecheck" / "profiles")
+    compiled = load_requirements(
+        profile.requirement_set, kit.ROOT / "src" / "hiecheck" / "profiles"
+    )
     assert compiled is not None
     assert {"ADT", "ORU"} <= compiled.message_types
     assert set(profile.groups) <= {g.id for g in compiled.groups}

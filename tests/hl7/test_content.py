@@ -219,7 +219,7 @@ def test_is_numeric() -> None:
 
 def _copy_profiles(project_root: Path, tmp_path: Path) -> Path:
     target = tmp_path / "profiles"
-    shutil.copytree(project_root / "profiles", target)
+    shutil.copytree(project_root / "src" / "hiecheck" / "profiles", target)
     return target
 
 
@@ -244,7 +244,7 @@ def test_unknown_value_set_and_group_are_input_errors(project_root: Path, tmp_pa
     groups.write_text(groups.read_text().replace('"administrative_sex_0001"', '"nope"'))
     with pytest.raises(InputError, match="unknown value set 'nope'"):
         load_requirements("hie-adt", profiles)
-    shutil.copy(project_root / "profiles/messages/content_groups.toml", groups)
+    shutil.copy(project_root / "src/hiecheck/profiles/messages/content_groups.toml", groups)
     req = profiles / "messages" / "requirements" / "hie-adt.toml"
     req.write_text(req.read_text().replace('id = "encounter"', 'id = "visits"'))
     with pytest.raises(InputError, match="unknown content group 'visits'"):

@@ -11,7 +11,7 @@ from hiecheck.p4p.models import Counts, PcmhPracticeInput
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "profiles"
+PROFILES = ROOT / "src" / "hiecheck" / "profiles"
 DATA = Path(__file__).resolve().parent / "data"
 
 

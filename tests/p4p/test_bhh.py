@@ -10,7 +10,7 @@ from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.models import BhhProviderInput, Counts
 from hiecheck.p4p.profile import BhhProfile, select_profile
 
-PROFILES = Path(__file__).resolve().parents[2] / "profiles"
+PROFILES = Path(__file__).resolve().parents[2] / "src" / "hiecheck" / "profiles"
 
 
 def bhh(

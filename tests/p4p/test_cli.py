@@ -112,7 +112,7 @@ def test_profiles_option_selects_a_temp_folder(cli, data_dir: Path, tmp_path: Pa
     root = Path(__file__).resolve().parents[2]
     folder = tmp_path / "profiles" / "p4p"
     folder.mkdir(parents=True)
-    text = (root / "profiles" / "p4p" / "bhh.toml").read_text(encoding="utf-8")
+    text = (root / "src" / "hiecheck" / "profiles" / "p4p" / "bhh.toml").read_text(encoding="utf-8")
     (folder / "bhh.toml").write_text(
         text.replace('threshold_percent = "75"', 'threshold_percent = "85"'), encoding="utf-8"
     )

@@ -13,7 +13,7 @@ from hiecheck.errors import InputError
 from hiecheck.p4p.profile import OhhProfile, load_program_profiles, select_profile
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "profiles"
+PROFILES = ROOT / "src" / "hiecheck" / "profiles"
 
 
 def _copy_profiles(tmp_path: Path) -> Path:

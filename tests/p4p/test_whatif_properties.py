@@ -60,7 +60,7 @@ def test_members_to_mean_rate_reaches_and_is_minimal(items: list[Counts], target
         assert _mean(measures, best) < target
 
 
-PROFILES = Path(__file__).resolve().parents[2] / "profiles"
+PROFILES = Path(__file__).resolve().parents[2] / "src" / "hiecheck" / "profiles"
 SIZES = st.tuples(
     st.integers(30, 120), st.integers(0, 120), st.integers(30, 120), st.integers(0, 120)
 )

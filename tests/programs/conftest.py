@@ -21,7 +21,7 @@ AS_OF = date(2025, 6, 1)
 @pytest.fixture(scope="session")
 def profiles() -> ProfileSet:
     """The checkout's program profiles in force on AS_OF."""
-    return load_profiles(ROOT / "profiles", AS_OF)
+    return load_profiles(ROOT / "src" / "hiecheck" / "profiles", AS_OF)
 
 
 @pytest.fixture

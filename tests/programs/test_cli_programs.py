@@ -127,7 +127,7 @@ def test_check_markdown_is_plain_and_names_contacts(cli: Cli) -> None:
 
 def test_check_profiles_option_and_no_version_in_force(cli: Cli, tmp_path: Path) -> None:
     profiles = tmp_path / "profiles"
-    shutil.copytree(ROOT / "profiles", profiles)
+    shutil.copytree(ROOT / "src" / "hiecheck" / "profiles", profiles)
     org = tmp_path / "cct.toml"
     org.write_text(CCT_OK, encoding="utf-8")
     ok = cli("check", str(org), "--profiles", str(profiles), "--as-of", "2025-01-01")

@@ -98,7 +98,7 @@ def test_every_profile_declares_readings_where_the_seed_is_silent(profiles: Prof
 def tmp_profiles(tmp_path: Path) -> Path:
     """A copy of the checkout's profiles folder to modify."""
     target = tmp_path / "profiles"
-    shutil.copytree(ROOT / "profiles", target)
+    shutil.copytree(ROOT / "src" / "hiecheck" / "profiles", target)
     return target
 
 

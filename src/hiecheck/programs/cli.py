@@ -45,7 +45,7 @@ AS_OF_HELP = (
     "Date the rules apply on (YYYY-MM-DD); picks the profile version in force. Default: today."
 )
 PROFILES_HELP = (
-    "Profiles folder (holding programs/*.toml). Default: $HIECHECK_PROFILES or the checkout's."
+    "Profiles folder (holding programs/*.toml). Default: $HIECHECK_PROFILES or the bundled ones."
 )
 
 
