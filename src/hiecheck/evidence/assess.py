@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 
+from hiecheck.duration import duration
 from hiecheck.evidence.collect import Collected, GroupTally
-from hiecheck.evidence.summary import LatencySummary
 from hiecheck.programs.declarations import declared_status, interface_name
 from hiecheck.programs.evidence_protocol import RequirementEvidence
+from hiecheck.programs.lines import Line
+from hiecheck.programs.messages_summary import LatencySummary
 from hiecheck.programs.models import (
     CONTENT_GROUP_LABELS,
     InterfaceRequirement,
@@ -24,6 +26,7 @@ from hiecheck.programs.models import (
 )
 from hiecheck.programs.organization import Organization
 from hiecheck.programs.profile_loader import ProfileSet
+from hiecheck.programs.statuses import Declared, Proof
 
 _SHORT = re.compile(r"\(([^)]+)\)\s*$")
 
@@ -37,23 +40,6 @@ def role_titles(profiles: ProfileSet) -> dict[str, str]:
         for role in loaded.profile.roles:
             out[role.id] = f"{short} {role.tier.name}" if role.tier else role.name
     return out
-
-
-def duration(seconds: float) -> str:
-    """``125`` → ``2 min 5 s``; ``172920`` → ``2 d 0 h 2 min``."""
-    s = round(seconds)
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    d, rest = divmod(s, 86400)
-    h, rest = divmod(rest, 3600)
-    m, sec = divmod(rest, 60)
-    if d:
-        return f"{sign}{d} d {h} h {m} min"
-    if h:
-        return f"{sign}{h} h {m} min"
-    if m:
-        return f"{sign}{m} min" + (f" {sec} s" if sec else "")
-    return f"{sign}{sec} s"
 
 
 def _limit(minutes: float) -> str:
@@ -88,7 +74,7 @@ class MessageEvidence:
     def _interface(self, req: InterfaceRequirement, role: Role) -> RequirementEvidence:
         c = self.collected
         profile = c.profile
-        needed = f"needed for {self.titles.get(role.id, role.name)}"
+        needed = self.titles.get(role.id, role.name)
         declared, _ = declared_status(req, self.org)
         name = interface_name(req)
         codes = profile.codes(req.interface)
@@ -100,20 +86,22 @@ class MessageEvidence:
         if n == 0:
             why = f"none of the {c.messages} messages read are {kinds} messages"
             return RequirementEvidence(
-                status="unmet",
-                detail=(f"declared {name}, but {why}" if declared == "attested" else why),
-                lines=[
-                    f"no {kinds} messages among {c.messages} messages: {name} not shown — {needed}"
-                ],
+                status=Proof.UNMET,
+                detail=(f"declared {name}, but {why}" if declared == Declared.ATTESTED else why),
+                lines=[Line(f"no {kinds} messages among {c.messages} messages: {name} not shown",
+                            needed)],
                 fixes=[
-                    f"Send {kinds} messages from your system to HealthInfoNet and include samples "
-                    f"of them for hiecheck — {needed}"
+                    Line(
+                        f"Send {kinds} messages from your system to HealthInfoNet and include "
+                        "samples of them for hiecheck",
+                        needed,
+                    )
                 ],
                 counts=counts,
             )
-        lines: list[str] = []
+        lines: list[Line] = []
         problems: list[str] = []
-        fixes: list[str] = []
+        fixes: list[Line] = []
         proof: list[str] = []
         if req.realtime:
             for code in present:
@@ -122,11 +110,11 @@ class MessageEvidence:
                 counts[f"{code}_within_realtime_limit"] = lat.within_limit
                 shown, line, fix = self._realtime(code, lat)
                 if shown:
-                    lines.append(line)
+                    lines.append(Line(line))
                 else:
                     problems.append(line)
-                    lines.append(f"{line} — {needed}")
-                    fixes.append(f"{fix} — {needed}")
+                    lines.append(Line(line, needed))
+                    fixes.append(Line(fix, needed))
             if not problems:
                 proof.append("sent in real time")
         for gid in req.content_groups:
@@ -136,18 +124,18 @@ class MessageEvidence:
             counts[f"{gid}_applicable"] = tally.applicable
             ok, line = self._group(gid, tally, present, n, kinds)
             if ok:
-                lines.append(line)
+                lines.append(Line(line))
                 proof.append(label)
             else:
                 problems.append(line)
-                lines.append(f"{line} — {needed}")
-                fixes.append(f"{profile.groups[gid].fix} — {needed}")
+                lines.append(Line(line, needed))
+                fixes.append(Line(profile.groups[gid].fix, needed))
         if problems:
-            head = f"declared {name}, but the" if declared == "attested" else "the"
+            head = f"declared {name}, but the" if declared == Declared.ATTESTED else "the"
             types = "/".join(present)
             detail = f"{head} {n} {types} messages do not show it: " + "; ".join(problems)
             return RequirementEvidence(
-                status="unmet",
+                status=Proof.UNMET,
                 detail=detail,
                 lines=lines,
                 fixes=fixes,
@@ -156,13 +144,13 @@ class MessageEvidence:
             )
         what = ", ".join(proof) if proof else "present"
         detail = f"shown by {n} {'/'.join(present)} messages: {what}"
-        if declared == "unmet":
+        if declared == Declared.UNMET:
             detail += (
                 " (your organization file does not declare this; update [hie].interfaces to "
                 "match what your messages show)"
             )
         return RequirementEvidence(
-            status="met",
+            status=Proof.MET,
             detail=detail,
             lines=lines,
             counts=counts,

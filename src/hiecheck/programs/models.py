@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
+from hiecheck.programs.statuses import Participation
 
 ContentGroup = Literal[
     "demographics",
@@ -36,7 +37,6 @@ CONTENT_GROUP_LABELS: dict[str, str] = {
 
 InterfaceKind = Literal["adt", "oru"]
 RequiredInterface = Literal["adt", "oru", "adt_or_oru"]
-Participation = Literal["required", "optional", "not_available", "not_required"]
 EnrollmentKeyName = Literal["tier_sought", "contract", "home_provider", "role"]
 KeyValue = bool | int | str
 

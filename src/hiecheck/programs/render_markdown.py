@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from hiecheck.evidence.summary import MessagesSummary
+from hiecheck.duration import duration
+from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.report import Report, RequirementResult, RoleReport
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     fix_checklist,
     general_notes,
@@ -21,12 +23,6 @@ STATUS_WORDS = {
     "not_applicable": "not needed",
     "applies": "applies",
     "within_reach": "within reach",
-}
-PARTICIPATION_WORDS = {
-    "required": "required",
-    "optional": "optional",
-    "not_available": "not available",
-    "not_required": "not required",
 }
 GLOSSARY = [
     ("HIE", "Health Information Exchange: Maine's statewide exchange, run by HealthInfoNet."),
@@ -127,7 +123,7 @@ def _messages(summary: MessagesSummary) -> list[str]:
             out.append(
                 f"- {code}: {lat.within_limit} of {lat.measured} messages with a measurable delay "
                 f"were created within {lat.limit_minutes:g} minutes of the event "
-                f"(median {lat.median_seconds / 60:.0f} min): **{verdict}**."
+                f"(median {duration(lat.median_seconds)}): **{verdict}**."
             )
         else:
             out.append(

@@ -13,7 +13,7 @@ from hiecheck.programs.models import (
     Role,
 )
 from hiecheck.programs.profile_loader import ProfileSet
-from hiecheck.programs.render_table import PARTICIPATION_WORDS
+from hiecheck.programs.report_digest import PARTICIPATION_WORDS
 from hiecheck.programs.text_layout import Printer
 
 

@@ -13,23 +13,18 @@ from rich.console import Console
 from hiecheck.programs.render_summary import render_summary
 from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     general_notes,
     grouped_readings,
     is_problem,
-    problem_text,
     role_steps,
     shared_contacts,
     short_title,
 )
+from hiecheck.programs.statuses import Status
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
-PARTICIPATION_WORDS = {
-    "required": "required",
-    "optional": "optional",
-    "not_available": "not available",
-    "not_required": "not required",
-}
 BULLET_INDENT = 6
 
 
@@ -58,8 +53,8 @@ def _requirement(out: Printer, req: RequirementResult, pad: int) -> None:
     _bullet(out, evidence_detail(req))
     for line in req.evidence:
         if req.source == "evidence":
-            status = "unmet" if is_problem(line) else "met"
-            _bullet(out, problem_text(line), out.marks.mark(status), status)
+            status = Status.UNMET if is_problem(line) else Status.MET
+            _bullet(out, line.text, out.marks.mark(status), status)
         else:
             _bullet(out, line)
     if req.needed_for:
