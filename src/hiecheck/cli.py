@@ -50,7 +50,8 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        typer.echo(f"hiecheck: error: {exc.one_line()}", err=True)
+        for line in exc.lines():  # every problem found, one line each
+            typer.echo(f"hiecheck: error: {line}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         typer.echo("hiecheck: interrupted", err=True)

@@ -18,12 +18,7 @@ from hiecheck.programs.declarations import declared_status, interface_name
 from hiecheck.programs.evidence_protocol import RequirementEvidence
 from hiecheck.programs.lines import Line
 from hiecheck.programs.messages_summary import LatencySummary
-from hiecheck.programs.models import (
-    CONTENT_GROUP_LABELS,
-    InterfaceRequirement,
-    Requirement,
-    Role,
-)
+from hiecheck.programs.models import InterfaceRequirement, Requirement, Role
 from hiecheck.programs.organization import Organization
 from hiecheck.programs.profile_loader import ProfileSet
 from hiecheck.programs.statuses import Declared, Proof
@@ -75,7 +70,7 @@ class MessageEvidence:
         c = self.collected
         profile = c.profile
         needed = self.titles.get(role.id, role.name)
-        declared, _ = declared_status(req, self.org)
+        declared, _ = declared_status(req, self.org, profile.content)
         name = interface_name(req)
         codes = profile.codes(req.interface)
         kinds = " or ".join(codes)
@@ -118,7 +113,7 @@ class MessageEvidence:
             if not problems:
                 proof.append("sent in real time")
         for gid in req.content_groups:
-            label = CONTENT_GROUP_LABELS[gid]
+            label = profile.content.labels[gid]
             tally = c.group(present, gid)
             counts[f"{gid}_proven"] = tally.proven
             counts[f"{gid}_applicable"] = tally.applicable
@@ -210,7 +205,7 @@ class MessageEvidence:
     ) -> tuple[bool, str]:
         c = self.collected
         rule = c.profile.groups[gid]
-        label = CONTENT_GROUP_LABELS[gid]
+        label = c.profile.content.labels[gid]
         where = "/".join(code for code in present if (code, gid) in c.groups) or kinds
         if g.applicable == 0:
             return False, (

@@ -12,14 +12,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hiecheck.check import load_organization, load_rules, message_paths, run_check
 from hiecheck.cli_support import byte_progress, output_stream, parse_date
 from hiecheck.errors import InputError
-from hiecheck.evidence.assess import MessageEvidence, role_titles
-from hiecheck.evidence.collect import collect
-from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.hl7.reader import expand_paths
 from hiecheck.paths import profiles_dir
-from hiecheck.programs.evaluate import evaluate
-from hiecheck.programs.organization import load_organization
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
@@ -105,14 +102,6 @@ def programs(
     raise typer.Exit(0)
 
 
-def _shown_path(path: Path) -> str:
-    """A path for reports: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
-
-
 def check(
     org_file: Annotated[Path, typer.Argument(metavar="ORG.toml", help="The organization file.")],
     messages: Annotated[
@@ -162,23 +151,12 @@ def check(
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
     """
-    when = parse_date(as_of)
-    loaded_profiles = _profiles(profiles, when)
-    org = load_organization(org_file)
-    paths = list(messages or [])
-    if not paths and org.messages_dir is not None:
-        paths = [_shown_path(org.messages_dir)]
-    evidence = None
-    summary = None
-    if paths:
-        profile = load_evidence_profile(profiles, when)
-        with ExitStack() as stack:
-            advance = byte_progress(paths, quiet, stack, "reading messages")
-            collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance)
-        evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
-        summary = collected.summary()
-    report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
-    report.messages = summary
+    rules = load_rules(profiles, parse_date(as_of))
+    org = load_organization(org_file, rules)
+    paths = message_paths(org, messages or [])
+    with ExitStack() as stack:
+        advance = byte_progress(lambda: expand_paths(paths), quiet, stack, "reading messages")
+        report = run_check(org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance)
     with output_stream(output) as handle:
         if fmt is CheckFormat.json:
             handle.write(report.model_dump_json(indent=2) + "\n")

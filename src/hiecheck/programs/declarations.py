@@ -5,8 +5,8 @@ Nothing becomes ``met`` from declarations: ``met`` is reserved for evidence.
 
 from __future__ import annotations
 
+from hiecheck.programs.content_groups import ContentGroups
 from hiecheck.programs.models import (
-    CONTENT_GROUP_LABELS,
     ClinicalPortalRequirement,
     HieParticipationRequirement,
     InterfaceRequirement,
@@ -27,13 +27,9 @@ def interface_name(req: InterfaceRequirement) -> str:
     return ("real-time " if req.realtime else "") + _KIND_NAMES[req.interface]
 
 
-def content_list(groups: list[str] | set[str]) -> str:
-    """Plain-language list of content groups, in the vocabulary's order."""
-    ordered = [CONTENT_GROUP_LABELS[g] for g in CONTENT_GROUP_LABELS if g in groups]
-    return ", ".join(ordered)
-
-
-def _interfaces(req: InterfaceRequirement, org: Organization) -> Declaration:
+def _interfaces(
+    req: InterfaceRequirement, org: Organization, content: ContentGroups
+) -> Declaration:
     kinds = {"adt": {"adt"}, "oru": {"oru"}, "adt_or_oru": {"adt", "oru"}}[req.interface]
     of_kind: list[InterfaceDecl] = [i for i in org.hie.interfaces if i.kind in kinds]
     usable = [i for i in of_kind if i.realtime or not req.realtime]
@@ -49,22 +45,23 @@ def _interfaces(req: InterfaceRequirement, org: Organization) -> Declaration:
     missing = [g for g in req.content_groups if g not in carried]
     if missing:
         return Declared.UNMET, (
-            f"the declared {name} interface(s) do not list {content_list(missing)} "
+            f"the declared {name} interface(s) do not list {content.words(missing)} "
             "in content = [...]"
         )
     if req.content_groups:
-        return Declared.ATTESTED, f"declared: {name} carrying {content_list(req.content_groups)}"
+        return Declared.ATTESTED, f"declared: {name} carrying {content.words(req.content_groups)}"
     return Declared.ATTESTED, f"declared: {name} interface"
 
 
-def declared_status(req: Requirement, org: Organization) -> Declaration:
-    """The status of ``req`` from the organization file alone, with a one-line detail."""
+def declared_status(req: Requirement, org: Organization, content: ContentGroups) -> Declaration:
+    """The status of ``req`` from the organization file alone, with a one-line detail
+    (``content`` names the content groups)."""
     if isinstance(req, HieParticipationRequirement):
         if org.hie.participant:
             return Declared.ATTESTED, "declared: [hie] participant = true"
         return Declared.UNMET, "not declared: [hie] participant is false or missing"
     if isinstance(req, InterfaceRequirement):
-        return _interfaces(req, org)
+        return _interfaces(req, org, content)
     if isinstance(req, ClinicalPortalRequirement):
         if org.hie.clinical_portal_access:
             return Declared.ATTESTED, "declared: [hie] clinical_portal_access = true"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hiecheck.errors import ExitCode
+from hiecheck.programs.content_groups import ContentGroups
 from hiecheck.programs.declarations import declared_status
 from hiecheck.programs.evidence_protocol import EvidenceSource
 from hiecheck.programs.lines import Line
@@ -90,15 +91,22 @@ def _fill(text: str, profile: ProgramProfile) -> str:
 # ----------------------------------------------------------------------------- requirements
 
 
-def _assess_role(
-    role: Role, loaded: LoadedOrganization, evidence: EvidenceSource | None
-) -> Assessed:
+@dataclass(frozen=True)
+class _Inputs:
+    """What every role is judged on: the organization, the evidence, the content vocabulary."""
+
+    loaded: LoadedOrganization
+    evidence: EvidenceSource | None
+    content: ContentGroups
+
+
+def _assess_role(role: Role, given: _Inputs) -> Assessed:
     """Every requirement of ``role``: declared status, replaced by evidence where it answers."""
     out: Assessed = {}
     for req in role.requirements:
-        found = evidence.assess(req, role) if evidence is not None else None
+        found = given.evidence.assess(req, role) if given.evidence is not None else None
         if found is None:
-            status, detail = declared_status(req, loaded.org)
+            status, detail = declared_status(req, given.loaded.org, given.content)
             out[req.id] = _Assessed(Standing(status), detail, ())
         else:
             out[req.id] = _Assessed(
@@ -173,15 +181,13 @@ class _Rung:
         return self.role.tier.level
 
 
-def _ladder(
-    enr: ResolvedEnrollment, loaded: LoadedOrganization, evidence: EvidenceSource | None
-) -> dict[int, _Rung]:
+def _ladder(enr: ResolvedEnrollment, given: _Inputs) -> dict[int, _Rung]:
     """Every tier of the program, assessed, by level."""
     rungs: dict[int, _Rung] = {}
     for role in enr.profile.roles:
         if role.tier is None:
             continue
-        assessed = _assess_role(role, loaded, evidence)
+        assessed = _assess_role(role, given)
         path, status = _best_path(role, assessed)
         rungs[role.tier.level] = _Rung(role, path, status, assessed)
     return dict(sorted(rungs.items()))
@@ -204,13 +210,11 @@ def _next_tier_gap(
     return _missing(rung.role, requires, rung.assessed), checklist, steps
 
 
-def _tier(
-    enr: ResolvedEnrollment, loaded: LoadedOrganization, evidence: EvidenceSource | None
-) -> tuple[TierResult, list[Line]]:
+def _tier(enr: ResolvedEnrollment, given: _Inputs) -> tuple[TierResult, list[Line]]:
     """The PCPlus tier ladder of the program, and next steps toward the next tier."""
     tier = enr.role.tier
     assert tier is not None
-    rungs = _ladder(enr, loaded, evidence)
+    rungs = _ladder(enr, given)
     holding = [level for level, rung in rungs.items() if rung.status != Standing.UNMET]
     reached = max(holding) if holding else min(rungs)
     top = rungs[reached]
@@ -457,17 +461,13 @@ def _contacts(profile: ProgramProfile) -> list[ContactResult]:
     ]
 
 
-def _role_report(
-    enr: ResolvedEnrollment,
-    loaded: LoadedOrganization,
-    evidence: EvidenceSource | None,
-) -> RoleReport:
+def _role_report(enr: ResolvedEnrollment, given: _Inputs) -> RoleReport:
     role, profile = enr.role, enr.profile
-    assessed = _assess_role(role, loaded, evidence)
+    assessed = _assess_role(role, given)
     best, condition = _best_path(role, assessed)
     state = _RoleState(enr, assessed, best, condition)
 
-    tier, tier_steps = _tier(enr, loaded, evidence) if role.tier is not None else (None, [])
+    tier, tier_steps = _tier(enr, given) if role.tier is not None else (None, [])
     incentives: list[IncentiveResult] = []
     incentive_steps: list[Line] = []
     for inc in role.incentives:
@@ -476,7 +476,7 @@ def _role_report(
         incentive_steps += steps
     requirements = _requirements(state)
     status = _role_status(state)
-    findings, conflict_steps = _conflicts(state, loaded)
+    findings, conflict_steps = _conflicts(state, given.loaded)
     if findings:
         status = Status.UNMET
     attested = any(r.status == Status.ATTESTED for r in requirements) or (
@@ -499,7 +499,11 @@ def _role_report(
         incentives=incentives,
         findings=findings,
         next_steps=_next_steps(
-            state, conflict_steps, tier_steps + incentive_steps, attested, evidence is not None
+            state,
+            conflict_steps,
+            tier_steps + incentive_steps,
+            attested,
+            given.evidence is not None,
         ),
         contacts=_contacts(profile),
         readings=_readings(enr),
@@ -529,7 +533,8 @@ def evaluate(
     """
     if profiles.as_of != as_of:
         profiles = profiles.at(as_of)
-    roles = [_role_report(enr, org, evidence) for enr in resolve_enrollments(org, profiles)]
+    given = _Inputs(org, evidence, profiles.content)
+    roles = [_role_report(enr, given) for enr in resolve_enrollments(org, profiles)]
     statuses = [Standing(r.status) for r in roles if r.status != Status.NOT_APPLICABLE]
     result = weakest(statuses)
     if any(f.severity == "error" for r in roles for f in r.findings):

@@ -14,26 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
+from hiecheck.programs.content_groups import ContentGroupId
 from hiecheck.programs.statuses import Participation
-
-ContentGroup = Literal[
-    "demographics",
-    "encounter",
-    "diagnosis_coding",
-    "procedure_coding",
-    "vital_signs",
-    "lab_results",
-]
-"""Content an HL7 interface carries, as named in the seed (demographics, encounter/visit, ...)."""
-
-CONTENT_GROUP_LABELS: dict[str, str] = {
-    "demographics": "all patient demographics",
-    "encounter": "encounter/visit information",
-    "diagnosis_coding": "diagnosis coding",
-    "procedure_coding": "procedure coding",
-    "vital_signs": "vital signs",
-    "lab_results": "laboratory test results",
-}
 
 InterfaceKind = Literal["adt", "oru"]
 RequiredInterface = Literal["adt", "oru", "adt_or_oru"]
@@ -91,7 +73,7 @@ class InterfaceRequirement(_RequirementBase):
     kind: Literal["interface"]
     interface: RequiredInterface
     realtime: bool
-    content_groups: list[ContentGroup] = Field(default_factory=list)
+    content_groups: list[ContentGroupId] = Field(default_factory=list)
 
 
 class ClinicalPortalRequirement(_RequirementBase):

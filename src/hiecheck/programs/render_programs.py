@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from hiecheck.programs.declarations import content_list, interface_name
+from hiecheck.programs.content_groups import ContentGroups
+from hiecheck.programs.declarations import interface_name
 from hiecheck.programs.models import (
     ClinicalPortalRequirement,
     InterfaceRequirement,
@@ -17,11 +18,11 @@ from hiecheck.programs.report_digest import PARTICIPATION_WORDS
 from hiecheck.programs.text_layout import Printer
 
 
-def requirement_summary(req: Requirement) -> str:
+def requirement_summary(req: Requirement, content: ContentGroups) -> str:
     """Short text of what a requirement asks for."""
     if isinstance(req, InterfaceRequirement):
         text = f"{interface_name(req)} interface"
-        return text + (f" ({content_list(req.content_groups)})" if req.content_groups else "")
+        return text + (f" ({content.words(req.content_groups)})" if req.content_groups else "")
     if isinstance(req, ClinicalPortalRequirement):
         return "access-only Clinical Portal" if req.access_only else "Clinical Portal"
     if req.kind == "hie_participation":
@@ -29,9 +30,10 @@ def requirement_summary(req: Requirement) -> str:
     return req.kind.replace("_", " ")
 
 
-def _needs(role: Role) -> list[str]:
+def _needs(role: Role, content: ContentGroups) -> list[str]:
     return [
-        " + ".join(requirement_summary(role.requirement(r)) for r in p.requires) for p in role.paths
+        " + ".join(requirement_summary(role.requirement(r), content) for r in p.requires)
+        for p in role.paths
     ]
 
 
@@ -50,7 +52,7 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
             out.line(
                 f"HIE participation {participation}", indent=2, prefix=role.id.ljust(width + 2)
             )
-            for n, needs in enumerate(_needs(role)):
+            for n, needs in enumerate(_needs(role, profiles.content)):
                 label = "needs: " if n == 0 else "   or: "
                 out.line(needs, indent=width + 4, prefix=label, style="dim")
             for inc in role.incentives:
