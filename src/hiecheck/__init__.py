@@ -1,3 +1,8 @@
 """hiecheck: where an organization stands in Medicaid value-based programs and the statewide HIE."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("hiecheck")  # declared once, in pyproject.toml
+except PackageNotFoundError:  # imported from a source tree or zip that was never installed
+    __version__ = "0+unknown"
