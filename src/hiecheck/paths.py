@@ -23,7 +23,7 @@ def bundled_profiles() -> Traversable:
     return resources.files("hiecheck") / "profiles"
 
 
-def profiles_dir(override: Path | None = None) -> Traversable:
+def profiles_dir(override: Traversable | None = None) -> Traversable:
     """The profiles folder: an explicit override, ``$HIECHECK_PROFILES``, or the bundled one."""
     env = os.environ.get(PROFILES_ENV)
     path: Traversable = override or (Path(env) if env else bundled_profiles())

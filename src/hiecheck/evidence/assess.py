@@ -228,10 +228,10 @@ class MessageEvidence:
         for pattern, k in sorted(g.invalid.items(), key=lambda kv: (-kv[1], kv[0])):
             what = rule.invalid.get(pattern, "not in the expected code set")
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
-        absent = g.applicable - g.present
-        if not parts or (absent and rule.min_share > 0):
+        not_valued = g.applicable - g.present
+        if not parts or (not_valued and rule.min_share > 0):
             parts.append(
-                f"{rule.key_field} not valued in {absent} of {g.applicable} {where} messages"
+                f"{rule.key_field} not valued in {not_valued} of {g.applicable} {where} messages"
             )
         if g.proven:
             parts.append(f"complete in {g.proven}/{g.applicable}")

@@ -279,7 +279,7 @@ class RequirementSources:
     requirement_set: RequirementSetFile
 
 
-def messages_dir(profiles: Path | None = None) -> Traversable:
+def messages_dir(profiles: Traversable | None = None) -> Traversable:
     """``profiles/messages`` (honours ``--profiles`` and ``$HIECHECK_PROFILES``)."""
     return profiles_dir(profiles) / MESSAGES_DIR
 
@@ -288,7 +288,9 @@ def _set_id(req: RequirementSetFile) -> str:
     return req.id
 
 
-def requirement_set_versions(profiles: Path | None = None) -> Versions[RequirementSetFile]:
+def requirement_set_versions(
+    profiles: Traversable | None = None,
+) -> Versions[RequirementSetFile]:
     """Every version of every requirement set in ``profiles/messages/requirements/``."""
     return load_versions(
         messages_dir(profiles) / REQUIREMENTS_DIR,
@@ -298,18 +300,18 @@ def requirement_set_versions(profiles: Path | None = None) -> Versions[Requireme
     )
 
 
-def available_requirement_sets(profiles: Path | None = None) -> list[str]:
+def available_requirement_sets(profiles: Traversable | None = None) -> list[str]:
     """Ids of the requirement sets found in ``profiles/messages/requirements/``."""
     folder = messages_dir(profiles) / REQUIREMENTS_DIR
     return requirement_set_versions(profiles).ids() if folder.is_dir() else []
 
 
-def load_value_sets(profiles: Path | None = None) -> ValueSetsFile:
+def load_value_sets(profiles: Traversable | None = None) -> ValueSetsFile:
     """Load ``value_sets.toml``."""
     return load_model(messages_dir(profiles) / VALUE_SETS_FILE, ValueSetsFile)
 
 
-def load_groups(profiles: Path | None = None) -> GroupsFile:
+def load_groups(profiles: Traversable | None = None) -> GroupsFile:
     """Load ``content_groups.toml`` and check its value-set names."""
     path = messages_dir(profiles) / GROUPS_FILE
     groups = load_model(path, GroupsFile)
@@ -339,7 +341,7 @@ def _known(names: dict[str, ValueSet], name: str, path: Traversable, where: str)
 
 
 def load_sources(
-    set_id: str, profiles: Path | None = None, as_of: date | None = None
+    set_id: str, profiles: Traversable | None = None, as_of: date | None = None
 ) -> RequirementSources:
     """Load and cross-check the version of a requirement set in force on ``as_of`` (default:
     today); unknown ids and dates no version covers raise InputError."""
@@ -451,7 +453,8 @@ def load_requirements(
     ``none`` means no content checks (None)."""
     if set_id == NO_REQUIREMENTS:
         return None
-    return _load_cached(set_id, profiles_dir(profiles), as_of or date.today())
+    folder = profiles_dir(profiles)  # a Path or zipfile.Path: both hash, Traversable says not
+    return _load_cached(set_id, folder, as_of or date.today())  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=16)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hiecheck.errors import InputError, raise_all
 from hiecheck.programs.content_groups import CONTEXT_KEY, ContentGroups, DeclaredContentGroup
-from hiecheck.programs.models import InterfaceKind, KeyValue, ProgramProfile, Role
+from hiecheck.programs.models import EnrollmentKey, InterfaceKind, KeyValue, ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, describe_versions
 from hiecheck.tomlfile import read_toml, validate_data
 
@@ -126,7 +126,7 @@ def _fmt(value: KeyValue) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def _same(a: KeyValue, b: KeyValue) -> bool:
+def _same(a: KeyValue | None, b: KeyValue) -> bool:
     return type(a) is type(b) and a == b
 
 
@@ -197,8 +197,10 @@ def resolve_enrollments(
 def _resolve_one(
     source: str, where: str, index: int, enr: Enrollment, profile: ProgramProfile
 ) -> ResolvedEnrollment:
-    allowed = {k.key: k for k in profile.enrollment_keys}
-    given = enr.model_dump(exclude={"program", "incentives_sought"}, exclude_none=True)
+    allowed: dict[str, EnrollmentKey] = {k.key: k for k in profile.enrollment_keys}
+    given: dict[str, KeyValue] = enr.model_dump(
+        exclude={"program", "incentives_sought"}, exclude_none=True
+    )
     keys: dict[str, KeyValue] = {}
     defaulted: list[str] = []
     for key, value in given.items():
