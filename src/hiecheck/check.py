@@ -26,7 +26,7 @@ from hiecheck.hl7.requirements import load_sources
 from hiecheck.paths import profiles_dir
 from hiecheck.programs import organization as _organization
 from hiecheck.programs.evaluate import evaluate
-from hiecheck.programs.organization import LoadedOrganization, Organization
+from hiecheck.programs.organization import LoadedOrganization, Organization, resolve_enrollments
 from hiecheck.programs.organization_file import organization_toml
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.report import Report
@@ -125,6 +125,9 @@ def run_check(
     paths = message_paths(org, messages)
     if not paths:
         return evaluate(org, rules.programs, rules.as_of, strict=strict)
+    # The organization's own mistakes (a program not in force on the date …) come before the
+    # messages are read, and before any internal profile could be named.
+    resolve_enrollments(org, rules.programs)
     collected = collect(
         paths, rules.evidence, profiles=rules.profiles, jobs=jobs, on_bytes=on_bytes
     )

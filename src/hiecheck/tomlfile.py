@@ -10,21 +10,27 @@ import re
 import tomllib
 from collections.abc import Mapping
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from hiecheck.errors import InputError, InputErrors
+from hiecheck.limits import TOML_MAX_BYTES, read_bounded
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def read_toml(path: Traversable) -> dict[str, Any]:
-    """Parse a TOML file; unreadable or malformed files raise InputError naming line and column."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file: {exc.strerror or exc}") from None
+    """Parse a TOML file; unreadable, oversized (``TOML_MAX_BYTES``) or malformed files raise
+    InputError naming line and column."""
+    if isinstance(path, Path):  # a file of the user's (or a profiles folder): bounded
+        raw = read_bounded(path, TOML_MAX_BYTES, "a TOML file")
+    else:  # a profile inside the installed package (e.g. a zip): hiecheck's own, small
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read file: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

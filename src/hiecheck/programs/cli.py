@@ -13,9 +13,11 @@ import typer
 from rich.console import Console
 
 from hiecheck.check import load_organization, load_rules, message_paths, run_check
-from hiecheck.cli_support import byte_progress, output_stream, parse_date
+from hiecheck.cli_support import byte_progress, parse_date
+from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import expand_paths
+from hiecheck.hl7.reader import HL7_SUFFIXES, expand_paths
+from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.render_markdown import render_markdown
@@ -51,7 +53,22 @@ def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
 
 
 def _console() -> Console:
-    return Console(highlight=False, markup=False)
+    return make_console()
+
+
+def _read_by_folders(name: str) -> bool:
+    """Whether reading a messages folder picks up a file of this name (hl7.reader's rule)."""
+    return not name.startswith(".") and Path(name).suffix.lower() in HL7_SUFFIXES
+
+
+def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
+    """What `check` reads, refused as its --output: the organization file and the messages."""
+    if output is None:  # stdout: only a redirection onto the organization file is checked
+        return Reads.of(files=[org_file])
+    folders = [p for p in paths if Path(p).is_dir()]
+    others = [p for p in paths if p not in folders]  # files and glob patterns
+    files = expand_paths(others) if others else []
+    return Reads.of(files=[org_file, *files], folders=folders, reads_name=_read_by_folders)
 
 
 def programs(
@@ -154,21 +171,20 @@ def check(
     rules = load_rules(profiles, parse_date(as_of))
     org = load_organization(org_file, rules)
     paths = message_paths(org, messages or [])
-    with ExitStack() as stack:
-        advance = byte_progress(lambda: expand_paths(paths), quiet, stack, "reading messages")
-        report = run_check(org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance)
-    with output_stream(output) as handle:
+    escape: Escape = "json" if fmt is CheckFormat.json else "text"
+    with report_output(output, _reads(org_file, paths, output), escape) as handle:
+        with ExitStack() as stack:
+            advance = byte_progress(lambda: expand_paths(paths), quiet, stack, "reading messages")
+            report = run_check(
+                org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance
+            )
         if fmt is CheckFormat.json:
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
         else:
-            console = (
-                Console(file=handle, highlight=False, markup=False, width=120)
-                if output is not None
-                else _console()
-            )
-            render_table(report, console, explain=explain)
+            width = 120 if output is not None else None
+            render_table(report, make_console(handle, width=width), explain=explain)
     raise typer.Exit(report.exit_code)
 
 
