@@ -11,6 +11,7 @@ updated).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from hiecheck.duration import duration
 from hiecheck.evidence.collect import Collected, GroupTally
@@ -46,6 +47,35 @@ def _examples(refs: list[str], total: int) -> str:
     return f" ({', '.join(refs)}{more})" if refs else ""
 
 
+@dataclass
+class _Found:
+    """What the messages show about one interface requirement, gathered line by line."""
+
+    needed: str  # the role the gaps are needed for (``PCPlus Tier II``)
+    counts: dict[str, int]
+    lines: list[Line] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    fixes: list[Line] = field(default_factory=list)
+    proof: list[str] = field(default_factory=list)
+
+    def shown(self, line: str, proof: str | None = None) -> None:
+        self.lines.append(Line(line))
+        if proof is not None:
+            self.proof.append(proof)
+
+    def missing(self, line: str, fix: str, *, problem: bool = True) -> None:
+        if problem:
+            self.problems.append(line)
+        self.lines.append(Line(line, self.needed))
+        self.fixes.append(Line(fix, self.needed))
+
+    def evidence(self, status: Proof, detail: str, messages: list[str]) -> RequirementEvidence:
+        return RequirementEvidence(
+            status=status, detail=detail, lines=self.lines, fixes=self.fixes, counts=self.counts,
+            messages=messages,
+        )
+
+
 class MessageEvidence:
     """Evidence from an organization's own HL7 messages (an EvidenceSource)."""
 
@@ -68,89 +98,74 @@ class MessageEvidence:
 
     def _interface(self, req: InterfaceRequirement, role: Role) -> RequirementEvidence:
         c = self.collected
-        profile = c.profile
-        needed = self.titles.get(role.id, role.name)
-        declared, _ = declared_status(req, self.org, profile.content)
-        name = interface_name(req)
-        codes = profile.codes(req.interface)
-        kinds = " or ".join(codes)
+        codes = c.profile.codes(req.interface)
         present = [code for code in codes if code in c.types]
-        n = c.count(present)
-        counts = {"messages_read": c.messages}
-        counts.update({f"{code}_messages": c.count([code]) for code in codes})
-        if n == 0:
-            why = f"none of the {c.messages} messages read are {kinds} messages"
-            return RequirementEvidence(
-                status=Proof.UNMET,
-                detail=(f"declared {name}, but {why}" if declared == Declared.ATTESTED else why),
-                lines=[Line(f"no {kinds} messages among {c.messages} messages: {name} not shown",
-                            needed)],
-                fixes=[
-                    Line(
-                        f"Send {kinds} messages from your system to HealthInfoNet and include "
-                        "samples of them for hiecheck",
-                        needed,
-                    )
-                ],
-                counts=counts,
-            )
-        lines: list[Line] = []
-        problems: list[str] = []
-        fixes: list[Line] = []
-        proof: list[str] = []
+        found = _Found(self.titles.get(role.id, role.name), {"messages_read": c.messages})
+        found.counts.update({f"{code}_messages": c.count([code]) for code in codes})
+        declared, _ = declared_status(req, self.org, c.profile.content)
+        name = interface_name(req)
+        if not present:
+            return self._no_messages(name, " or ".join(codes), declared, found)
         if req.realtime:
-            for code in present:
-                lat = c.latency(code)
-                counts[f"{code}_latency_measured"] = lat.measured
-                counts[f"{code}_within_realtime_limit"] = lat.within_limit
-                shown, line, fix = self._realtime(code, lat)
-                if shown:
-                    lines.append(Line(line))
-                else:
-                    problems.append(line)
-                    lines.append(Line(line, needed))
-                    fixes.append(Line(fix, needed))
-            if not problems:
-                proof.append("sent in real time")
+            self._realtime_lines(present, found)
         for gid in req.content_groups:
-            label = profile.content.labels[gid]
-            tally = c.group(present, gid)
-            counts[f"{gid}_proven"] = tally.proven
-            counts[f"{gid}_applicable"] = tally.applicable
-            ok, line = self._group(gid, tally, present, n, kinds)
-            if ok:
-                lines.append(Line(line))
-                proof.append(label)
-            else:
-                problems.append(line)
-                lines.append(Line(line, needed))
-                fixes.append(Line(profile.groups[gid].fix, needed))
-        if problems:
+            self._group_lines(gid, present, " or ".join(codes), found)
+        n = c.count(present)
+        types = "/".join(present)
+        if found.problems:
             head = f"declared {name}, but the" if declared == Declared.ATTESTED else "the"
-            types = "/".join(present)
-            detail = f"{head} {n} {types} messages do not show it: " + "; ".join(problems)
-            return RequirementEvidence(
-                status=Proof.UNMET,
-                detail=detail,
-                lines=lines,
-                fixes=fixes,
-                counts=counts,
-                messages=self._examples(present),
-            )
-        what = ", ".join(proof) if proof else "present"
-        detail = f"shown by {n} {'/'.join(present)} messages: {what}"
+            detail = f"{head} {n} {types} messages do not show it: " + "; ".join(found.problems)
+            return found.evidence(Proof.UNMET, detail, self._examples(present))
+        detail = f"shown by {n} {types} messages: {', '.join(found.proof) or 'present'}"
         if declared == Declared.UNMET:
             detail += (
                 " (your organization file does not declare this; update [hie].interfaces to "
                 "match what your messages show)"
             )
-        return RequirementEvidence(
-            status=Proof.MET,
-            detail=detail,
-            lines=lines,
-            counts=counts,
-            messages=self._examples(present),
+        return found.evidence(Proof.MET, detail, self._examples(present))
+
+    def _no_messages(
+        self, name: str, kinds: str, declared: Declared, found: _Found
+    ) -> RequirementEvidence:
+        """None of the messages is of the interface's type."""
+        total = self.collected.messages
+        why = f"none of the {total} messages read are {kinds} messages"
+        found.missing(
+            f"no {kinds} messages among {total} messages: {name} not shown",
+            f"Send {kinds} messages from your system to HealthInfoNet and include samples of "
+            "them for hiecheck",
+            problem=False,
         )
+        detail = f"declared {name}, but {why}" if declared == Declared.ATTESTED else why
+        return found.evidence(Proof.UNMET, detail, [])
+
+    def _realtime_lines(self, present: list[str], found: _Found) -> None:
+        """Whether each message type present is sent in real time."""
+        shown_all = True
+        for code in present:
+            lat = self.collected.latency(code)
+            found.counts[f"{code}_latency_measured"] = lat.measured
+            found.counts[f"{code}_within_realtime_limit"] = lat.within_limit
+            shown, line, fix = self._realtime(code, lat)
+            if shown:
+                found.shown(line)
+            else:
+                found.missing(line, fix)
+                shown_all = False
+        if shown_all:
+            found.proof.append("sent in real time")
+
+    def _group_lines(self, gid: str, present: list[str], kinds: str, found: _Found) -> None:
+        """Whether the messages present carry one content group."""
+        c = self.collected
+        tally = c.group(present, gid)
+        found.counts[f"{gid}_proven"] = tally.proven
+        found.counts[f"{gid}_applicable"] = tally.applicable
+        ok, line = self._group(gid, tally, present, c.count(present), kinds)
+        if ok:
+            found.shown(line, proof=c.profile.content.labels[gid])
+        else:
+            found.missing(line, c.profile.groups[gid].fix)
 
     def _examples(self, codes: list[str]) -> list[str]:
         out: list[str] = []

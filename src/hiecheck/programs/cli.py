@@ -19,6 +19,7 @@ from hiecheck.errors import InputError
 from hiecheck.hl7.reader import HL7_SUFFIXES, expand_paths
 from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
+from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
@@ -71,6 +72,29 @@ def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
     return Reads.of(files=[org_file, *files], folders=folders, reads_name=_read_by_folders)
 
 
+def _selected(
+    loaded: ProfileSet, wanted: str | None
+) -> tuple[list[ProgramProfile], list[Role] | None]:
+    """The programs to show and, for one program or role, its roles; an unknown id is bad
+    input listing the known ones."""
+    selected = [lp.profile for lp in loaded.in_force.values()]
+    if wanted is None:
+        return selected, None
+    program = loaded.program(wanted)
+    if program is not None:
+        return [program], list(program.roles)
+    found = loaded.find_role(wanted)
+    if found is not None:
+        return [found[0]], [found[1]]
+    known = [r.id for p in selected for r in p.roles]
+    versions = f" in force on {loaded.as_of}" if wanted in loaded.known_programs() else ""
+    raise InputError(
+        "programs",
+        f"no program or role {wanted!r}{versions}",
+        expected=" | ".join(sorted(loaded.in_force) + known),
+    )
+
+
 def programs(
     id: Annotated[
         str | None,
@@ -85,23 +109,7 @@ def programs(
     """List programs and roles, or explain one program or role: conditions, sources, contacts."""
     when = parse_date(as_of)
     loaded = _profiles(profiles, when)
-    selected = [lp.profile for lp in loaded.in_force.values()]
-    roles = None
-    if id is not None:
-        program = loaded.program(id)
-        found = loaded.find_role(id)
-        if program is not None:
-            selected, roles = [program], list(program.roles)
-        elif found is not None:
-            selected, roles = [found[0]], [found[1]]
-        else:
-            known = [r.id for p in selected for r in p.roles]
-            versions = "" if id not in loaded.known_programs() else " in force on " + str(when)
-            raise InputError(
-                "programs",
-                f"no program or role {id!r}{versions}",
-                expected=" | ".join(sorted(loaded.in_force) + known),
-            )
+    selected, roles = _selected(loaded, id)
     if fmt is ListFormat.json:
         data = [p.model_dump(mode="json") for p in sorted(selected, key=lambda p: p.program)]
         if roles is not None:

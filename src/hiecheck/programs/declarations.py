@@ -53,25 +53,29 @@ def _interfaces(
     return Declared.ATTESTED, f"declared: {name} interface"
 
 
+def _flag(req: Requirement, org: Organization) -> tuple[bool, str, str] | None:
+    """For a requirement the file answers with one flag: the flag, and the key and the words
+    when it is false."""
+    if isinstance(req, HieParticipationRequirement):
+        return org.hie.participant, "[hie] participant", "not declared: "
+    if isinstance(req, ClinicalPortalRequirement):
+        return org.hie.clinical_portal_access, "[hie] clinical_portal_access", "not declared: "
+    if isinstance(req, LetterOfDirectionRequirement):
+        return org.hie.letter_of_direction, "[hie] letter_of_direction", "not declared: "
+    if isinstance(req, TribalHealthFacilityRequirement):
+        return org.facility.tribal_health_facility, "[facility] tribal_health_facility", ""
+    return None
+
+
 def declared_status(req: Requirement, org: Organization, content: ContentGroups) -> Declaration:
     """The status of ``req`` from the organization file alone, with a one-line detail
     (``content`` names the content groups)."""
-    if isinstance(req, HieParticipationRequirement):
-        if org.hie.participant:
-            return Declared.ATTESTED, "declared: [hie] participant = true"
-        return Declared.UNMET, "not declared: [hie] participant is false or missing"
     if isinstance(req, InterfaceRequirement):
         return _interfaces(req, org, content)
-    if isinstance(req, ClinicalPortalRequirement):
-        if org.hie.clinical_portal_access:
-            return Declared.ATTESTED, "declared: [hie] clinical_portal_access = true"
-        return Declared.UNMET, "not declared: [hie] clinical_portal_access is false or missing"
-    if isinstance(req, LetterOfDirectionRequirement):
-        if org.hie.letter_of_direction:
-            return Declared.ATTESTED, "declared: [hie] letter_of_direction = true"
-        return Declared.UNMET, "not declared: [hie] letter_of_direction is false or missing"
-    if isinstance(req, TribalHealthFacilityRequirement):
-        if org.facility.tribal_health_facility:
-            return Declared.ATTESTED, "declared: [facility] tribal_health_facility = true"
-        return Declared.UNMET, "[facility] tribal_health_facility is false or missing"
-    raise TypeError(f"unknown requirement kind {type(req).__name__}")
+    flag = _flag(req, org)
+    if flag is None:
+        raise TypeError(f"unknown requirement kind {type(req).__name__}")
+    value, key, unset = flag
+    if value:
+        return Declared.ATTESTED, f"declared: {key} = true"
+    return Declared.UNMET, f"{unset}{key} is false or missing"

@@ -164,14 +164,12 @@ class Role(_Strict):
         ids = [r.id for r in self.requirements]
         if len(ids) != len(set(ids)):
             raise ValueError(f"role {self.id}: duplicate requirement id")
-        for path in self.paths:
-            for rid in path.requires:
-                if rid not in ids:
-                    raise ValueError(f"role {self.id}: path {path.id} names unknown {rid!r}")
-        for inc in self.incentives:
-            for rid in inc.requires:
-                if rid not in ids:
-                    raise ValueError(f"role {self.id}: incentive {inc.id} names unknown {rid!r}")
+        named = [(f"path {p.id}", p.requires) for p in self.paths]
+        named += [(f"incentive {i.id}", i.requires) for i in self.incentives]
+        for what, requires in named:
+            unknown = next((rid for rid in requires if rid not in ids), None)
+            if unknown is not None:
+                raise ValueError(f"role {self.id}: {what} names unknown {unknown!r}")
         if self.participation == "required" and not self.paths:
             raise ValueError(f"role {self.id}: participation is required but no paths are given")
         return self

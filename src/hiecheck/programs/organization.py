@@ -194,61 +194,83 @@ def resolve_enrollments(
     return resolved
 
 
-def _resolve_one(
-    source: str, where: str, index: int, enr: Enrollment, profile: ProgramProfile
-) -> ResolvedEnrollment:
-    allowed: dict[str, EnrollmentKey] = {k.key: k for k in profile.enrollment_keys}
+@dataclass(frozen=True)
+class _Where:
+    """One enrollment of one file, for error lines."""
+
+    source: str
+    at: str  # enrollment[N]
+    program: str
+
+    def error(self, key: str | None, problem: str, expected: str) -> InputError:
+        location = f"{self.at}.{key}" if key else self.at
+        return InputError(self.source, problem, location=location, expected=expected)
+
+
+def _given_keys(
+    where: _Where, enr: Enrollment, allowed: dict[str, EnrollmentKey]
+) -> dict[str, KeyValue]:
+    """The selector keys the enrollment sets, each allowed for its program and valid."""
     given: dict[str, KeyValue] = enr.model_dump(
         exclude={"program", "incentives_sought"}, exclude_none=True
     )
-    keys: dict[str, KeyValue] = {}
-    defaulted: list[str] = []
     for key, value in given.items():
         spec = allowed.get(key)
         if spec is None:
             owners = " | ".join(allowed) or "none"
-            raise InputError(
-                source,
-                f"{key} does not apply to program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=f"keys of {enr.program} enrollments: {owners}",
+            raise where.error(
+                key, f"{key} does not apply to program {where.program!r}",
+                f"keys of {where.program} enrollments: {owners}",
             )
         if not any(_same(value, v) for v in spec.values):
-            raise InputError(
-                source,
-                f"invalid {key} {_fmt(value)} for program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=" | ".join(_fmt(v) for v in spec.values),
+            raise where.error(
+                key, f"invalid {key} {_fmt(value)} for program {where.program!r}",
+                " | ".join(_fmt(v) for v in spec.values),
             )
-        keys[key] = value
+    return given
+
+
+def _with_defaults(
+    where: _Where, given: dict[str, KeyValue], allowed: dict[str, EnrollmentKey]
+) -> tuple[dict[str, KeyValue], list[str]]:
+    """Every selector key: the given ones, then the profile's defaults (and which were used)."""
+    keys = dict(given)
+    defaulted: list[str] = []
     for key, spec in allowed.items():
         if key in keys:
             continue
         if spec.required or spec.default is None:
-            raise InputError(
-                source,
-                f"missing {key} for program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=" | ".join(_fmt(v) for v in spec.values),
+            raise where.error(
+                key, f"missing {key} for program {where.program!r}",
+                " | ".join(_fmt(v) for v in spec.values),
             )
         keys[key] = spec.default
         defaulted.append(key)
+    return keys, defaulted
+
+
+def _role_of(where: _Where, profile: ProgramProfile, keys: dict[str, KeyValue]) -> Role:
     roles = [r for r in profile.roles if all(_same(keys.get(k), v) for k, v in r.match.items())]
     if len(roles) != 1:
-        raise InputError(
-            source,
-            f"these keys select {len(roles)} roles of program {enr.program!r}",
-            location=where,
-            expected="keys that select exactly one role",
+        raise where.error(
+            None, f"these keys select {len(roles)} roles of program {where.program!r}",
+            "keys that select exactly one role",
         )
-    role = roles[0]
+    return roles[0]
+
+
+def _resolve_one(
+    source: str, at: str, index: int, enr: Enrollment, profile: ProgramProfile
+) -> ResolvedEnrollment:
+    where = _Where(source, at, enr.program)
+    allowed: dict[str, EnrollmentKey] = {k.key: k for k in profile.enrollment_keys}
+    keys, defaulted = _with_defaults(where, _given_keys(where, enr, allowed), allowed)
+    role = _role_of(where, profile, keys)
     incentive_ids = [i.id for i in role.incentives]
     for n, wanted in enumerate(enr.incentives_sought, start=1):
         if wanted not in incentive_ids:
-            raise InputError(
-                source,
-                f"unknown incentive {wanted!r} for role {role.id}",
-                location=f"{where}.incentives_sought[{n}]",
-                expected=" | ".join(incentive_ids) or "no incentives exist for this role",
+            raise where.error(
+                f"incentives_sought[{n}]", f"unknown incentive {wanted!r} for role {role.id}",
+                " | ".join(incentive_ids) or "no incentives exist for this role",
             )
     return ResolvedEnrollment(index, enr, profile, role, keys, tuple(defaulted))

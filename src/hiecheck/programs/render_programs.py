@@ -67,9 +67,8 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
         out.line(f"{contact.name} <{contact.email}>", prefix="HIE questions: ", hang=2)
 
 
-def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
-    """Everything a profile says about one role."""
-    out = Printer(console)
+def _role_header(out: Printer, profile: ProgramProfile, role: Role) -> None:
+    """Program, initiative, participation condition, the enrollment that selects the role, tier."""
     out.heading(f"{role.name} [{role.id}]")
     out.line(
         f"{profile.name} (version {profile.version}, effective {profile.period})",
@@ -96,6 +95,10 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
             f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})",
             hang=2,
         )
+
+
+def _role_rules(out: Printer, role: Role) -> None:
+    """Requirements, paths and incentives."""
     if role.requirements:
         out.line("Requirements:", style="bold")
         for req in role.requirements:
@@ -120,6 +123,10 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
             indent=2,
             prefix="- ",
         )
+
+
+def _role_sources(out: Printer, profile: ProgramProfile, role: Role) -> None:
+    """Quoted sources, readings and contacts."""
     out.line("Sources:", style="bold")
     initiative = [profile.initiative.citation] if profile.initiative is not None else []
     for cite in [*role.citations, *initiative]:
@@ -138,3 +145,11 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
         prefix_style="bold",
         hang=2,
     )
+
+
+def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
+    """Everything a profile says about one role."""
+    out = Printer(console)
+    _role_header(out, profile, role)
+    _role_rules(out, role)
+    _role_sources(out, profile, role)
