@@ -22,7 +22,6 @@ from typing import Any
 from hiecheck.evidence.assess import MessageEvidence, role_titles
 from hiecheck.evidence.collect import collect
 from hiecheck.evidence.profile import EvidenceProfile, load_evidence_profile
-from hiecheck.hl7.requirements import load_sources
 from hiecheck.paths import profiles_dir
 from hiecheck.programs import organization as _organization
 from hiecheck.programs.evaluate import evaluate
@@ -60,10 +59,9 @@ class Rules:
 
     @cached_property
     def evidence(self) -> EvidenceProfile:
-        """The evidence profile in force, its requirement set checked to be in force too."""
-        profile = load_evidence_profile(self.profiles, self.as_of)
-        load_sources(profile.requirement_set, self.profiles, self.as_of)
-        return profile
+        """The evidence profile in force (the requirement set it runs is loaded by the message
+        step; tests/pipeline/test_profile_dates.py keeps their dates together)."""
+        return load_evidence_profile(self.profiles, self.as_of, self.programs.content)
 
 
 def load_rules(profiles: Path | None = None, as_of: date | None = None) -> Rules:

@@ -13,7 +13,7 @@ import typer
 # typer vendors click; its exceptions are what the parser raises without standalone mode.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from hiecheck import __version__
+import hiecheck
 from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
@@ -35,7 +35,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hiecheck {__version__}")
+        typer.echo(f"hiecheck {hiecheck.__version__}")
         raise typer.Exit()
 
 

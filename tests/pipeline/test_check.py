@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hiecheck.check import (
     Report,
@@ -107,3 +109,10 @@ def test_rules_load_once_and_travel_to_workers(rules: Rules) -> None:
     with ProcessPoolExecutor(max_workers=1) as pool:
         there = next(pool.map(_check_in_worker, [(rules, EXAMPLE)]))
     assert there == here
+
+
+@given(name=st.text(min_size=1), contract=st.sampled_from(["insured", "uninsured"]))
+def test_any_name_survives_the_toml_writer(name: str, contract: str) -> None:
+    data = {"name": name, "enrollment": [{"program": "ohh", "contract": contract}]}
+    org = organization_from_data(data, "form").org
+    assert organization_from_data(tomllib.loads(organization_toml(org)), "form").org == org

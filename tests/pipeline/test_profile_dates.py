@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hiecheck.check import load_organization, load_rules, run_check
+from hiecheck.hl7.requirements import load_sources
 from hiecheck.paths import bundled_profiles
 from hiecheck.programs.profile_loader import load_profiles
 
@@ -42,7 +43,8 @@ def _period(path: Path) -> tuple[date, date | None]:
 def test_every_program_date_works_with_messages(day: date) -> None:
     rules = load_rules(None, day)
     assert rules.programs.in_force, day
-    assert rules.evidence.in_force(day)  # and its requirement set (checked by Rules.evidence)
+    assert rules.evidence.in_force(day)
+    load_sources(rules.evidence.requirement_set, None, day)  # its requirement set: in force
     for name in MESSAGE_FILES:
         start, end = _period(PROFILES / "messages" / name)
         assert start <= day and (end is None or day <= end), (name, day)

@@ -125,22 +125,27 @@ def _evidence_id(_: EvidenceFile) -> str:
     return EVIDENCE_ID
 
 
-def load_evidence_versions(root: Traversable) -> Versions[EvidenceFile]:
+def load_evidence_versions(
+    root: Traversable, content: ContentGroups | None = None
+) -> Versions[EvidenceFile]:
     """Every evidence profile version under ``root/evidence``, validated (content groups against
-    ``root/messages/content_groups.toml``) and checked for overlaps."""
+    ``content``, default ``root/messages/content_groups.toml``) and checked for overlaps."""
     return load_versions(
         root / EVIDENCE_DIR,
         EvidenceFile,
         kind="evidence",
         id_of=_evidence_id,
-        context={CONTEXT_KEY: load_content_groups(root)},
+        context={CONTEXT_KEY: content or load_content_groups(root)},
     )
 
 
-def evidence_in_force(root: Traversable, as_of: date | None = None) -> EvidenceProfile:
+def evidence_in_force(
+    root: Traversable, as_of: date | None = None, content: ContentGroups | None = None
+) -> EvidenceProfile:
     """The evidence profile in force on ``as_of`` (default: today); none is bad input naming the
-    versions there are."""
-    versions = load_evidence_versions(root)
+    versions there are. ``content``: the content groups already loaded from ``root``."""
+    content = content or load_content_groups(root)
+    versions = load_evidence_versions(root, content)
     day = as_of or date.today()
     found = versions.pick(EVIDENCE_ID, day)
     if found is None:
@@ -151,7 +156,7 @@ def evidence_in_force(root: Traversable, as_of: date | None = None) -> EvidenceP
             location="effective_from" if len(known) == 1 else None,
             expected="a date in " + ", ".join(v.profile.period for v in known),
         )
-    return _joined(found, load_content_groups(root))
+    return _joined(found, content)
 
 
 def _joined(found: Version[EvidenceFile], content: ContentGroups) -> EvidenceProfile:
@@ -160,9 +165,11 @@ def _joined(found: Version[EvidenceFile], content: ContentGroups) -> EvidencePro
 
 
 def load_evidence_profile(
-    profiles: Path | None = None, as_of: date | None = None
+    profiles: Path | None = None,
+    as_of: date | None = None,
+    content: ContentGroups | None = None,
 ) -> EvidenceProfile:
     """Load and validate the evidence profile in force on ``as_of`` (default: today) from
     ``--profiles`` / ``$HIECHECK_PROFILES`` / the bundled ones; a date outside every version's
-    range is bad input."""
-    return evidence_in_force(profiles_dir(profiles), as_of)
+    range is bad input. ``content``: the content groups already loaded from there."""
+    return evidence_in_force(profiles_dir(profiles), as_of, content)

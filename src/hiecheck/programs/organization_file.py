@@ -6,11 +6,25 @@ Only what differs from the defaults is written, in the order the README document
 
 from __future__ import annotations
 
-import json
-
 from hiecheck.programs.organization import Enrollment, InterfaceDecl, Organization
 
 TomlValue = str | int | bool | list[str]
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r"}
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def _value(value: TomlValue) -> str:
@@ -19,8 +33,7 @@ def _value(value: TomlValue) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        # A JSON string is a valid TOML basic string (same escapes: \" \\ \n \t \uXXXX).
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     return "[" + ", ".join(_value(item) for item in value) + "]"
 
 
