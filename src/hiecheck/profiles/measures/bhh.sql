@@ -1,0 +1,91 @@
+-- BHH: members assigned to the BHH organization with >= min_fills antipsychotic fills in the
+-- period (denominator); those with >= 1 HbA1c or blood glucose test in the period (numerator).
+-- One row per assigned member and organization; the engine counts populations from `status`.
+WITH p AS (SELECT * FROM params),
+assigned AS (
+    SELECT m.provider_id, m.member_id, arg_min(m.ref, m.row_no) AS member_ref
+    FROM members AS m, p
+    WHERE coalesce(m.assigned_from, p.period_start) <= p.period_end
+      AND coalesce(m.assigned_to, p.period_end) >= p.period_start
+    GROUP BY m.provider_id, m.member_id
+),
+-- Drug names are few: match each distinct name once, not each claim row.
+drug_names AS (SELECT DISTINCT drug_name FROM fills WHERE drug_name IS NOT NULL),
+named AS (
+    SELECT d.drug_name, min(n.label) AS medication
+    FROM drug_names AS d
+    JOIN vs_name AS n ON n.value_set = 'antipsychotic' AND regexp_matches(d.drug_name, n.pattern, 'i')
+    GROUP BY d.drug_name
+),
+antipsychotic_fills AS (
+    SELECT f.member_id, f.fill_date, f.row_no, f.ref,
+           coalesce(nm.medication, 'RxNorm ' || rx.code, 'NDC ' || ndc.code) AS medication
+    FROM fills AS f
+    CROSS JOIN p
+    LEFT JOIN named AS nm ON nm.drug_name = f.drug_name
+    LEFT JOIN vs_code AS rx ON rx.value_set = 'antipsychotic' AND rx.system = 'RXNORM' AND rx.code = f.rxnorm
+    LEFT JOIN vs_code AS ndc ON ndc.value_set = 'antipsychotic' AND ndc.system = 'NDC' AND ndc.code = f.ndc
+    WHERE f.fill_date BETWEEN p.period_start AND p.period_end
+      AND (nm.medication IS NOT NULL OR rx.code IS NOT NULL OR ndc.code IS NOT NULL)
+),
+dispensings AS (  -- one per member, day and medication (reading one-fill-per-day-and-drug)
+    SELECT member_id, fill_date, medication, min(row_no) AS row_no, arg_min(ref, row_no) AS ref
+    FROM antipsychotic_fills
+    GROUP BY member_id, fill_date, medication
+),
+fill_summary AS (
+    SELECT member_id,
+           count(*) AS fills,
+           list(ref ORDER BY fill_date, row_no)[1] AS first_ref,
+           list(ref ORDER BY fill_date, row_no)[2] AS second_ref,
+           list(fill_date ORDER BY fill_date, row_no)[1] AS first_date,
+           list(fill_date ORDER BY fill_date, row_no)[2] AS second_date,
+           list(medication ORDER BY fill_date, row_no)[1] AS first_medication,
+           list(medication ORDER BY fill_date, row_no)[2] AS second_medication
+    FROM dispensings
+    GROUP BY member_id
+),
+tests AS (
+    SELECT l.member_id, l.service_date, l.row_no, l.ref,
+           coalesce(lc.value_set, cc.value_set) AS test_set,
+           coalesce('LOINC ' || lc.code, 'CPT ' || cc.code) AS test_code
+    FROM labs AS l
+    CROSS JOIN p
+    LEFT JOIN vs_code AS lc
+        ON lc.system = 'LOINC' AND lc.value_set IN ('hba1c_test', 'glucose_test') AND lc.code = l.loinc
+    LEFT JOIN vs_code AS cc
+        ON cc.system = 'CPT' AND cc.value_set IN ('hba1c_test', 'glucose_test') AND cc.code = l.cpt
+    WHERE l.service_date BETWEEN p.period_start AND p.period_end
+      AND (lc.code IS NOT NULL OR cc.code IS NOT NULL)
+),
+first_test AS (
+    SELECT member_id,
+           arg_min(ref, (service_date, row_no)) AS ref,
+           arg_min(test_set, (service_date, row_no)) AS test_set,
+           arg_min(test_code, (service_date, row_no)) AS test_code,
+           min(service_date) AS service_date
+    FROM tests
+    GROUP BY member_id
+)
+SELECT a.provider_id,
+       a.member_id,
+       a.member_ref,
+       CASE WHEN coalesce(fs.fills, 0) < p.min_fills THEN 'fewer-than-two-fills'
+            WHEN t.member_id IS NULL THEN 'not-screened'
+            ELSE 'screened' END AS status,
+       coalesce(fs.fills, 0) AS antipsychotic_fills,
+       fs.first_ref AS ref_first_fill,
+       fs.second_ref AS ref_second_fill,
+       CASE WHEN coalesce(fs.fills, 0) >= p.min_fills THEN t.ref END AS ref_test,
+       CASE WHEN coalesce(fs.fills, 0) >= p.min_fills THEN t.test_set END AS test_value_set,
+       fs.first_date AS value_first_fill_date,
+       fs.first_medication AS value_first_fill_medication,
+       fs.second_date AS value_second_fill_date,
+       fs.second_medication AS value_second_fill_medication,
+       CASE WHEN coalesce(fs.fills, 0) >= p.min_fills THEN t.service_date END AS value_test_date,
+       CASE WHEN coalesce(fs.fills, 0) >= p.min_fills THEN t.test_code END AS value_test_code
+FROM assigned AS a
+CROSS JOIN p
+LEFT JOIN fill_summary AS fs ON fs.member_id = a.member_id
+LEFT JOIN first_test AS t ON t.member_id = a.member_id
+ORDER BY a.provider_id, a.member_id
