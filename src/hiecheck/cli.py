@@ -10,6 +10,7 @@ import typer
 from hiecheck import __version__
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
+from hiecheck.measures import cli as measures_cli
 from hiecheck.p4p import cli as p4p_cli
 from hiecheck.programs import cli as programs_cli
 
@@ -43,6 +44,7 @@ def _root(
 programs_cli.register(app)
 hl7_cli.register(app)
 p4p_cli.register(app)
+measures_cli.register(app)
 
 
 def main() -> None:
