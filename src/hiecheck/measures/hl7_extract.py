@@ -179,9 +179,9 @@ def hl7_labs(con: duckdb.DuckDBPyConnection) -> int:
     """Add every extracted OBX with a LOINC code to ``labs`` (BHH tests from ORU files)."""
     before = con.execute("SELECT count(*) FROM labs").fetchone()
     con.execute(
-        "INSERT INTO labs (member_id, service_date, loinc, cpt, claim_id, file, row_no, ref, source) "
-        "SELECT m.patient_key, coalesce(o.obs_date, m.msg_date), o.loinc, NULL, NULL, "
-        "split_part(o.ref, ':line ', 1), o.msg_id, o.ref, 'hl7' "
+        "INSERT INTO labs_rows (member_id, service_date, loinc, cpt, file, row_no, source, ref_text) "
+        "SELECT m.patient_key, coalesce(o.obs_date, m.msg_date), o.loinc, NULL, "
+        "split_part(o.ref, ':line ', 1), o.msg_id, 'hl7', o.ref "
         "FROM hl7_obs AS o JOIN hl7_messages AS m USING (msg_id) "
         "WHERE m.patient_key <> '' AND coalesce(o.obs_date, m.msg_date) IS NOT NULL"
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from hiecheck.errors import InputError
-from hiecheck.measures.schema import EXPECTED, TABLES, Column, InputTable, TableSpec
+from hiecheck.measures.schema import EXPECTED, TABLES, Column, ColumnKind, InputTable, TableSpec
 
 MAX_PROBLEMS = 20
 
@@ -91,40 +92,55 @@ def _check_header(names: list[str], spec: TableSpec, required: set[str], source:
                          expected="at least one of " + ", ".join(spec.one_of))
 
 
+# How each kind of column is read into the staging table: dates and day counts are parsed by the
+# reader itself (a cell it cannot convert is a reject with its line), the rest as text.
+_STAGE_TYPE: dict[ColumnKind, str] = {"date": "DATE", "days": "DOUBLE"}
+_CAST_VALUE = re.compile(r'Could not convert string "([^"]*)"')
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
                required: set[str], source: str) -> tuple[list[str], str]:
-    """Read the CSV as text into a staging table; returns its columns and the row expression."""
+    """Read the CSV into the staging table; returns its columns and the row-number expression."""
     names = _header(path, source)
     _check_header(names, spec, required, source, "row 1")
-    columns = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    kinds = {c.name: c.kind for c in spec.columns}
+    columns = "{" + ", ".join(
+        f"{_sql_str(n)}: '{_STAGE_TYPE.get(kinds[n], 'VARCHAR')}'" for n in names) + "}"
+    kept = [n for n in names if kinds[n] != "ignored"]
     con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM read_csv({_sql_str(str(path))}, "
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(kept) or '*'} "
+            f"FROM read_csv({_sql_str(str(path))}, "
             f"header = true, auto_detect = false, columns = {columns}, delim = ',', quote = '\"', "
-            "escape = '\"', strict_mode = true, store_rejects = true, ignore_errors = true, "
-            "skip = 0)"
+            "escape = '\"', strict_mode = true, store_rejects = true, ignore_errors = true)"
         )
     except duckdb.Error as exc:
         raise InputError(source, f"cannot read CSV: {str(exc).splitlines()[0]}") from None
     rejects = con.execute(
-        "SELECT line, error_type, coalesce(column_name, ''), error_message FROM reject_errors "
-        "ORDER BY line LIMIT ?", [MAX_PROBLEMS + 1]
+        "SELECT line, error_type, coalesce(column_name, ''), coalesce(error_message, '') "
+        "FROM reject_errors ORDER BY line LIMIT ?", [MAX_PROBLEMS + 1]
     ).fetchall()
     if rejects:
         total = con.execute("SELECT count(*) FROM reject_errors").fetchone()
-        problems = [_reject_problem(source, len(names), *r) for r in rejects[:MAX_PROBLEMS]]
+        problems = [_reject_problem(source, len(names), kinds, *r) for r in rejects[:MAX_PROBLEMS]]
         raise InputProblems(problems, int(total[0]) if total else len(problems))
     # rowid follows the file's order; +2: the header is row 1.
-    return names, "(rowid + 2)"
+    return kept, "(rowid + 2)"
 
 
-def _reject_problem(source: str, width: int, line: int, kind: str, column: str,
-                    message: str) -> InputError:
+def _reject_problem(source: str, width: int, kinds: dict[str, ColumnKind], line: int,
+                    kind: str, column: str, message: str) -> InputError:
     where = f"row {line}"
     if kind in ("TOO MANY COLUMNS", "TOO FEW COLUMNS"):
         return InputError(source, f"{kind.lower()} for a {width}-column file", location=where,
                           expected=f"{width} cells")
+    if kind == "CAST" and column in kinds:
+        found = _CAST_VALUE.search(message)
+        value = f" {found[1][:40]!r}" if found else ""
+        noun = "is not a date" if kinds[column] == "date" else "is not a number"
+        return InputError(source, f"{column}{value} {noun}", location=f"{where}, column {column}",
+                          expected=EXPECTED[kinds[column]])
     if kind == "INVALID ENCODING" or "unicode" in message.lower():
         return InputError(source, "not UTF-8 text", location=where)
     detail = message.splitlines()[0] if message else kind.lower()
@@ -134,97 +150,146 @@ def _reject_problem(source: str, width: int, line: int, kind: str, column: str,
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
                    required: set[str], source: str) -> tuple[list[str], str]:
+    """Read a Parquet file into the staging table with the same column types as a CSV's; a cell
+    that does not convert stays in ``bad_<column>`` for the checks."""
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})").fetchall()
     except duckdb.Error as exc:
         raise InputError(source, f"cannot read Parquet: {str(exc).splitlines()[0]}") from None
-    names = [str(row[0]).lower() for row in described]
-    originals = [str(row[0]) for row in described]
+    originals = {str(row[0]).lower(): str(row[0]) for row in described}
+    names = list(originals)
     _check_header(names, spec, required, source, "schema")
-    casts = ", ".join(
-        f'CAST("{o}" AS VARCHAR) AS {n}' for o, n in zip(originals, names, strict=True))
+    kinds = {c.name: c.kind for c in spec.columns}
+    selects = []
+    names = [n for n in names if kinds[n] != "ignored"]
+    for name in names:
+        text = f'CAST("{originals[name]}" AS VARCHAR)'
+        stage = _STAGE_TYPE.get(kinds[name])
+        if stage is None:
+            selects.append(f"{text} AS {name}")
+        else:
+            selects.append(f"TRY_CAST({text} AS {stage}) AS {name}")
+            selects.append(f"CASE WHEN {text} IS NOT NULL AND TRY_CAST({text} AS {stage}) IS NULL "
+                           f"THEN {text} END AS bad_{name}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {casts}, file_row_number "
+        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(selects)}, file_row_number "
         f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true) "
         "ORDER BY file_row_number"
     )
     return names, "(file_row_number + 1)"
 
 
-def _cell(column: str) -> str:
-    return f"nullif(trim({column}), '')"
+class _Cells:
+    """SQL for the staged cells: text is trimmed only in the columns that need it (trimming
+    every cell of a million rows costs more than the measure)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: TableSpec, names: list[str]) -> None:
+        self.spec = spec
+        self.names = names
+        self.kinds = {c.name: c.kind for c in spec.columns}
+        # Keys and codes are trimmed when some cell needs it; free text is used as written.
+        text = [n for n in names if self.kinds[n] not in (*_STAGE_TYPE, "text", "ignored")]
+        self.trim: set[str] = set()
+        self.parquet = False
+        if text:
+            probe = ", ".join(
+                f"bool_or(starts_with({n}, ' ') OR ends_with({n}, ' ') OR {n} = '')"
+                for n in text)
+            found = con.execute(f"SELECT {probe} FROM staged").fetchone() or ()
+            self.trim = {n for n, needed in zip(text, found, strict=True) if needed}
+        described = {str(r[0]) for r in con.execute("DESCRIBE staged").fetchall()}
+        self.parquet = any(d.startswith("bad_") for d in described)
+
+    def cell(self, name: str) -> str:
+        return f"nullif(trim({name}), '')" if name in self.trim else name
+
+    def typed(self, col: Column) -> str:
+        """The typed value of a staged cell (NULL when blank)."""
+        cell = self.cell(col.name)
+        match col.kind:
+            case "days":
+                return f"CAST({cell} AS INTEGER)"
+            case "code" | "loinc":
+                return f"upper({cell})"
+            case "ndc":
+                return f"replace(replace({cell}, '-', ''), ' ', '')"
+            case _:
+                return cell
+
+    def bad(self, col: Column) -> str | None:
+        """SQL true when a non-blank cell is malformed (None: any value will do)."""
+        cell = self.cell(col.name)
+        unparsed = f"bad_{col.name} IS NOT NULL" if self.parquet else "false"
+        match col.kind:
+            case "ident":
+                return f"NOT regexp_full_match({cell}, '[A-Za-z0-9_.\\-]+')"
+            case "date":
+                return unparsed
+            case "days":
+                return f"{unparsed} OR {cell} < 1 OR {cell} <> floor({cell}) OR {cell} > 99999"
+            case "loinc":
+                return f"NOT regexp_full_match({cell}, '[0-9]{{1,7}}-[0-9]')"
+            case "code":
+                return f"NOT regexp_full_match(upper({cell}), '[0-9A-Z]{{5}}')"
+            case "ndc":
+                return f"NOT regexp_full_match({self.typed(col)}, '[0-9]{{10,11}}')"
+            case "digits":
+                return f"NOT regexp_full_match({cell}, '[0-9]+')"
+            case _:
+                return None
+
+    def shown(self, col: Column) -> str:
+        """SQL for the cell as the user wrote it (quoted, cut to 40 characters)."""
+        raw = f"coalesce(bad_{col.name}, CAST({col.name} AS VARCHAR))" if (
+            self.parquet and col.kind in _STAGE_TYPE) else f"CAST({col.name} AS VARCHAR)"
+        return f" || left({raw}, 40) || "
+
+    def checks(self, required: set[str], row: str) -> list[tuple[str, str, str, str]]:
+        """(condition, column, problem SQL, expected) for every check of the staged file."""
+        q = _sql_str
+        out = []
+        for col in (c for c in self.spec.columns if c.name in self.names):
+            expected = EXPECTED[col.kind]
+            if col.required or col.name in required:
+                out.append((f"{self.cell(col.name)} IS NULL", col.name,
+                            q(col.name + " is empty"), expected))
+            bad = self.bad(col)
+            if bad is not None:
+                noun = {"date": " is not a date", "days": " is not a number of days ≥ 1"}.get(
+                    col.kind, " is not well formed")
+                out.append((f"({self.cell(col.name)} IS NOT NULL AND ({bad}))"
+                            if not (self.parquet and col.kind in _STAGE_TYPE)
+                            else f"({bad})", col.name,
+                            f"{q(col.name + ' ')} || {self.shown(col)} || {q(noun)}", expected))
+        one_of = [c for c in self.spec.one_of if c in self.names]
+        if one_of:
+            out.append(("(" + " AND ".join(f"{self.cell(c)} IS NULL" for c in one_of) + ")",
+                        one_of[0], q("row has no " + " or ".join(one_of)),
+                        "a value in at least one of " + ", ".join(one_of)))
+        if "assigned_from" in self.names and "assigned_to" in self.names:
+            out.append(("(assigned_to < assigned_from)", "assigned_to",
+                        q("assigned_to is before assigned_from"), "assigned_from ≤ assigned_to"))
+        return out
 
 
-def _typed(col: Column) -> str:
-    """SQL turning a staged text cell into its typed value (NULL when blank)."""
-    cell = _cell(col.name)
-    match col.kind:
-        case "date":
-            return f"try_strptime({cell}, ['%Y-%m-%d', '%Y%m%d'])::DATE"
-        case "days":
-            return f"TRY_CAST({cell} AS INTEGER)"
-        case "code" | "loinc":
-            return f"upper({cell})"
-        case "ndc":
-            return f"regexp_replace({cell}, '[- ]', '', 'g')"
-        case _:
-            return cell
-
-
-def _bad(col: Column) -> str | None:
-    """SQL that is true when a non-blank cell is malformed (None: any text will do)."""
-    cell = _cell(col.name)
-    match col.kind:
-        case "ident":
-            return f"NOT regexp_full_match({cell}, '[A-Za-z0-9_.\\-]+')"
-        case "date":
-            return f"{_typed(col)} IS NULL"
-        case "days":
-            return f"NOT regexp_full_match({cell}, '\\+?[0-9]{{1,5}}') OR {_typed(col)} < 1"
-        case "loinc":
-            return f"NOT regexp_full_match({cell}, '[0-9]{{1,7}}-[0-9]')"
-        case "code":
-            return f"NOT regexp_full_match(upper({cell}), '[0-9A-Z]{{5}}')"
-        case "ndc":
-            return f"NOT regexp_full_match({_typed(col)}, '[0-9]{{10,11}}')"
-        case "digits":
-            return f"NOT regexp_full_match({cell}, '[0-9]+')"
-        case _:
-            return None
-
-
-def _problem_queries(spec: TableSpec, names: list[str], required: set[str], row: str) -> list[str]:
-    """One SELECT per check, each giving (row, column, problem, expected) for failing rows."""
-    q = _sql_str
-    out = []
-    present = [c for c in spec.columns if c.name in names]
-    for col in present:
-        expected = q(EXPECTED[col.kind])
-        if col.required or col.name in required:
-            out.append(f"SELECT {row}, {q(col.name)}, {q(col.name + ' is empty')}, {expected} "
-                       f"FROM staged WHERE {_cell(col.name)} IS NULL")
-        bad = _bad(col)
-        if bad is not None:
-            noun = {"date": " is not a date", "days": " is not a number of days ≥ 1"}.get(
-                col.kind, " is not well formed")
-            shown = (f"{q(col.name + ' ')} || {q(chr(39))} || left({_cell(col.name)}, 40) || "
-                     f"{q(chr(39) + noun)}")
-            out.append(f"SELECT {row}, {q(col.name)}, {shown}, {expected} "
-                       f"FROM staged WHERE {_cell(col.name)} IS NOT NULL AND ({bad})")
-    one_of = [c for c in spec.one_of if c in names]
-    if one_of:
-        blank = " AND ".join(f"{_cell(c)} IS NULL" for c in one_of)
-        out.append(f"SELECT {row}, {q(one_of[0])}, {q('row has no ' + ' or '.join(one_of))}, "
-                   f"{q('a value in at least one of ' + ', '.join(one_of))} "
-                   f"FROM staged WHERE {blank}")
-    if "assigned_from" in names and "assigned_to" in names:
-        out.append(
-            f"SELECT {row}, 'assigned_to', 'assigned_to is before assigned_from', "
-            "'assigned_from ≤ assigned_to' FROM staged WHERE "
-            "try_strptime(nullif(trim(assigned_to), ''), ['%Y-%m-%d', '%Y%m%d']) < "
-            "try_strptime(nullif(trim(assigned_from), ''), ['%Y-%m-%d', '%Y%m%d'])")
-    return out
+def _check_rows(con: duckdb.DuckDBPyConnection, cells: _Cells, required: set[str], row: str,
+                source: str) -> None:
+    """One scan for any failing check; only then the detailed, per-check queries."""
+    checks = cells.checks(required, row)
+    if not checks:
+        return
+    if con.execute("SELECT 1 FROM staged WHERE " + " OR ".join(c for c, _, _, _ in checks)
+                   + " LIMIT 1").fetchone() is None:
+        return
+    union = " UNION ALL ".join(
+        f"SELECT {row}, {_sql_str(col)}, {problem}, {_sql_str(expected)} FROM staged "
+        f"WHERE {condition}" for condition, col, problem, expected in checks)
+    found = con.execute(f"SELECT * FROM ({union}) ORDER BY 1, 2 LIMIT {MAX_PROBLEMS}").fetchall()
+    total = con.execute(f"SELECT count(*) FROM ({union})").fetchone()
+    problems = [InputError(source, str(problem), location=f"row {r}, column {c}",
+                           expected=str(expected)) for r, c, problem, expected in found]
+    raise InputProblems(problems, int(total[0]) if total else len(problems))
 
 
 def load_input(con: duckdb.DuckDBPyConnection, table: InputTable, path: Path,
@@ -239,26 +304,15 @@ def load_input(con: duckdb.DuckDBPyConnection, table: InputTable, path: Path,
         names, row = _stage_parquet(con, path, spec, needed, source)
     else:
         names, row = _stage_csv(con, path, spec, needed, source)
-    checks = _problem_queries(spec, names, needed, row)
-    if checks:
-        union = " UNION ALL ".join(checks)
-        found = con.execute(
-            f"SELECT * FROM ({union}) AS p(row_no, col, problem, expected) "
-            f"ORDER BY row_no, col LIMIT {MAX_PROBLEMS}").fetchall()
-        if found:
-            total = con.execute(f"SELECT count(*) FROM ({union})").fetchone()
-            problems = [
-                InputError(source, str(problem), location=f"row {r}, column {c}",
-                           expected=str(expected))
-                for r, c, problem, expected in found
-            ]
-            raise InputProblems(problems, int(total[0]) if total else len(problems))
-    values = ", ".join(_typed(c) if c.name in names else f"NULL AS {c.name}" for c in spec.columns)
-    source_col = ", 'file'" if table == "labs" else ""
+    cells = _Cells(con, spec, names)
+    _check_rows(con, cells, needed, row, source)
+    values = ", ".join(
+        cells.typed(c) if c.name in names else f"NULL AS {c.name}" for c in spec.loaded)
+    source_col = ", 'file', NULL" if table == "labs" else ""
     con.execute(
-        f"INSERT INTO {table} SELECT {values}, ? AS file, {row} AS row_no, "
-        f"? || ':row ' || {row} AS ref{source_col} FROM staged",
-        [source, source],
+        f"INSERT INTO {table}_rows SELECT {values}, ? AS file, {row} AS row_no{source_col} "
+        "FROM staged",
+        [source],
     )
     count = con.execute("SELECT count(*) FROM staged").fetchone()
     con.execute("DROP TABLE staged")

@@ -10,23 +10,27 @@ from typing import Literal
 import duckdb
 
 InputTable = Literal["members", "fills", "labs", "otp"]
-ColumnKind = Literal["member", "ident", "date", "days", "loinc", "code", "ndc", "digits", "text"]
+ColumnKind = Literal[
+    "member", "ident", "date", "days", "loinc", "code", "ndc", "digits", "text", "ignored"
+]
 
 # What a cell of each kind must look like, for the one-line errors.
 EXPECTED: dict[ColumnKind, str] = {
     "member": "a member identifier",
     "ident": "letters, digits, '_', '-', '.'",
-    "date": "a date YYYY-MM-DD (or YYYYMMDD)",
+    "date": "a date YYYY-MM-DD",
     "days": "a whole number of days, 1 or more",
     "loinc": "a LOINC code such as 4548-4",
     "code": "a 5-character CPT or HCPCS code such as 83036",
     "ndc": "an NDC of 10 or 11 digits (hyphens allowed)",
     "digits": "an RxNorm id (digits)",
     "text": "text",
+    "ignored": "anything (the column is accepted and not read)",
 }
 SQL_TYPE: dict[ColumnKind, str] = {
     "member": "VARCHAR", "ident": "VARCHAR", "date": "DATE", "days": "INTEGER",
     "loinc": "VARCHAR", "code": "VARCHAR", "ndc": "VARCHAR", "digits": "VARCHAR", "text": "VARCHAR",
+    "ignored": "VARCHAR",
 }
 
 
@@ -51,6 +55,11 @@ class TableSpec:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def loaded(self) -> tuple[Column, ...]:
+        """The columns kept in the typed table."""
+        return tuple(c for c in self.columns if c.kind != "ignored")
+
 
 _MEMBER = Column("member_id", "member", True, "member identifier (kept pseudonymous in outputs)")
 TABLES: dict[InputTable, TableSpec] = {
@@ -68,14 +77,14 @@ TABLES: dict[InputTable, TableSpec] = {
         Column("ndc", "ndc", False, "National Drug Code"),
         Column("rxnorm", "digits", False, "RxNorm id of the drug's ingredient"),
         Column("drug_name", "text", False, "drug name as billed, e.g. 'risperidone 2 mg tablet'"),
-        Column("claim_id", "text", False, "claim identifier (not used in the measure)"),
+        Column("claim_id", "ignored", False, "claim identifier (accepted, not used)"),
     ), one_of=("ndc", "rxnorm", "drug_name")),
     "labs": TableSpec("labs", (
         _MEMBER,
         Column("service_date", "date", True, "date of the test"),
         Column("loinc", "loinc", False, "LOINC code of the test"),
         Column("cpt", "code", False, "CPT code of the lab claim"),
-        Column("claim_id", "text", False, "claim identifier (not used in the measure)"),
+        Column("claim_id", "ignored", False, "claim identifier (accepted, not used)"),
     ), one_of=("loinc", "cpt")),
     "otp": TableSpec("otp", (
         _MEMBER,
@@ -85,8 +94,9 @@ TABLES: dict[InputTable, TableSpec] = {
     )),
 }
 
-# Every typed input table also has the file it came from, the row and a printable reference.
-_PROVENANCE = "file VARCHAR, row_no INTEGER, ref VARCHAR"
+# Every typed input table is stored as ``<name>_rows`` with the file it came from and the row;
+# the view ``<name>`` adds ``ref``, the printable place ("fills.csv:row 12"), computed only for
+# the rows a query shows (building it for every row of a million costs more than the measure).
 HL7_DDL = (
     "CREATE TABLE hl7_messages (msg_id INTEGER, facility VARCHAR, patient_key VARCHAR, "
     "birth_date DATE, patient_class VARCHAR, msg_date DATE, ref VARCHAR)",
@@ -106,17 +116,22 @@ RESULT_COLUMNS = ("provider_id", "member_id", "member_ref", "status")
 PERIOD_PARAMETERS = ("period_start", "period_end")
 
 
-def table_ddl(spec: TableSpec) -> str:
-    """CREATE TABLE for the typed table of an input file."""
-    cols = ", ".join(f"{c.name} {SQL_TYPE[c.kind]}" for c in spec.columns)
-    extra = ", source VARCHAR" if spec.name == "labs" else ""
-    return f"CREATE TABLE {spec.name} ({cols}, {_PROVENANCE}{extra})"
+def table_ddl(spec: TableSpec) -> tuple[str, str]:
+    """CREATE TABLE for the typed rows of an input file, and CREATE VIEW adding ``ref``."""
+    cols = ", ".join(f"{c.name} {SQL_TYPE[c.kind]}" for c in spec.loaded)
+    extra = ", source VARCHAR, ref_text VARCHAR" if spec.name == "labs" else ""
+    table = f"CREATE TABLE {spec.name}_rows ({cols}, file VARCHAR, row_no INTEGER{extra})"
+    ref = "coalesce(ref_text, file || ':row ' || row_no)" if spec.name == "labs" else (
+        "file || ':row ' || row_no")
+    view = f"CREATE VIEW {spec.name} AS SELECT *, {ref} AS ref FROM {spec.name}_rows"
+    return table, view
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The empty tables measure SQL reads (inputs are inserted into them afterwards)."""
     for spec in TABLES.values():
-        con.execute(table_ddl(spec))
+        for ddl in table_ddl(spec):
+            con.execute(ddl)
     for ddl in (*HL7_DDL, *VALUE_SET_DDL):
         con.execute(ddl)
 

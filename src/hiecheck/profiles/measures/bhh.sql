@@ -18,9 +18,9 @@ named AS (
     GROUP BY d.drug_name
 ),
 antipsychotic_fills AS (
-    SELECT f.member_id, f.fill_date, f.row_no, f.ref,
+    SELECT f.member_id, f.fill_date, f.row_no, f.file,
            coalesce(nm.medication, 'RxNorm ' || rx.code, 'NDC ' || ndc.code) AS medication
-    FROM fills AS f
+    FROM fills_rows AS f
     CROSS JOIN p
     LEFT JOIN named AS nm ON nm.drug_name = f.drug_name
     LEFT JOIN vs_code AS rx ON rx.value_set = 'antipsychotic' AND rx.system = 'RXNORM' AND rx.code = f.rxnorm
@@ -29,27 +29,28 @@ antipsychotic_fills AS (
       AND (nm.medication IS NOT NULL OR rx.code IS NOT NULL OR ndc.code IS NOT NULL)
 ),
 dispensings AS (  -- one per member, day and medication (reading one-fill-per-day-and-drug)
-    SELECT member_id, fill_date, medication, min(row_no) AS row_no, arg_min(ref, row_no) AS ref
+    SELECT member_id, fill_date, medication, min(row_no) AS row_no, any_value(file) AS file,
+           row_number() OVER (PARTITION BY member_id ORDER BY fill_date, min(row_no)) AS nth
     FROM antipsychotic_fills
     GROUP BY member_id, fill_date, medication
 ),
 fill_summary AS (
     SELECT member_id,
            count(*) AS fills,
-           list(ref ORDER BY fill_date, row_no)[1] AS first_ref,
-           list(ref ORDER BY fill_date, row_no)[2] AS second_ref,
-           list(fill_date ORDER BY fill_date, row_no)[1] AS first_date,
-           list(fill_date ORDER BY fill_date, row_no)[2] AS second_date,
-           list(medication ORDER BY fill_date, row_no)[1] AS first_medication,
-           list(medication ORDER BY fill_date, row_no)[2] AS second_medication
+           any_value(file || ':row ' || row_no) FILTER (WHERE nth = 1) AS first_ref,
+           any_value(file || ':row ' || row_no) FILTER (WHERE nth = 2) AS second_ref,
+           any_value(fill_date) FILTER (WHERE nth = 1) AS first_date,
+           any_value(fill_date) FILTER (WHERE nth = 2) AS second_date,
+           any_value(medication) FILTER (WHERE nth = 1) AS first_medication,
+           any_value(medication) FILTER (WHERE nth = 2) AS second_medication
     FROM dispensings
     GROUP BY member_id
 ),
 tests AS (
-    SELECT l.member_id, l.service_date, l.row_no, l.ref,
+    SELECT l.member_id, l.service_date, l.row_no, l.file, l.ref_text,
            coalesce(lc.value_set, cc.value_set) AS test_set,
            coalesce('LOINC ' || lc.code, 'CPT ' || cc.code) AS test_code
-    FROM labs AS l
+    FROM labs_rows AS l
     CROSS JOIN p
     LEFT JOIN vs_code AS lc
         ON lc.system = 'LOINC' AND lc.value_set IN ('hba1c_test', 'glucose_test') AND lc.code = l.loinc
@@ -60,7 +61,7 @@ tests AS (
 ),
 first_test AS (
     SELECT member_id,
-           arg_min(ref, (service_date, row_no)) AS ref,
+           arg_min(coalesce(ref_text, file || ':row ' || row_no), (service_date, row_no)) AS ref,
            arg_min(test_set, (service_date, row_no)) AS test_set,
            arg_min(test_code, (service_date, row_no)) AS test_code,
            min(service_date) AS service_date
