@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_member_data import generate  # noqa: E402
+from gen_member_data import generate
 
 HIECHECK = [sys.executable, "-m", "hiecheck"]
 

@@ -31,9 +31,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-FileOpt = Annotated[Path | None, typer.Option(help="CSV or Parquet file (columns in the README).")]
+FileOpt = Annotated[Path | None, typer.Option(
+    help="CSV or Parquet file (columns in the README).")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="Measure the calendar year YEAR.")]
-FromOpt = Annotated[str | None, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")]
+FromOpt = Annotated[str | None, typer.Option(
+    "--from", help="First day of the period (YYYY-MM-DD).")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")]
 MembersOutOpt = Annotated[Path | None, typer.Option(
     "--members-out", help="Write every member's status and the input rows that counted (CSV).")]

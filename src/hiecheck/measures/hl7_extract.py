@@ -23,6 +23,7 @@ from hiecheck.hl7.reader import STDIN_NAME, SourceSummary, expand_paths, read_st
 
 _LOINC_SYSTEMS = {"LN", "LOINC", ""}
 NO_FACILITY = "no-MSH-4"
+TABLES = ("hl7_messages", "hl7_dx", "hl7_obs")
 
 
 @dataclass(slots=True)
@@ -77,7 +78,7 @@ class _Writers:
     """The three temporary CSV files, one per table."""
 
     def __init__(self, folder: Path) -> None:
-        self.paths = {name: folder / f"{name}.csv" for name in ("hl7_messages", "hl7_dx", "hl7_obs")}
+        self.paths = {name: folder / f"{name}.csv" for name in TABLES}
         self.handles = {n: p.open("w", encoding="utf-8", newline="") for n, p in self.paths.items()}
         self.rows = {n: csv.writer(h) for n, h in self.handles.items()}
 
@@ -90,7 +91,7 @@ def _extract_source(source: str, writers: _Writers, counts: ExtractCounts,
                     id_type: str | None) -> None:
     name = "<stdin>" if source == STDIN_NAME else source
     summary = SourceSummary(name)
-    messages, dxs, obxs = writers.rows["hl7_messages"], writers.rows["hl7_dx"], writers.rows["hl7_obs"]
+    messages, dxs, obxs = (writers.rows[t] for t in TABLES)
     try:
         handle = open(source, "rb") if source != STDIN_NAME else None  # noqa: SIM115
     except OSError as exc:
@@ -179,7 +180,8 @@ def hl7_labs(con: duckdb.DuckDBPyConnection) -> int:
     """Add every extracted OBX with a LOINC code to ``labs`` (BHH tests from ORU files)."""
     before = con.execute("SELECT count(*) FROM labs").fetchone()
     con.execute(
-        "INSERT INTO labs_rows (member_id, service_date, loinc, cpt, file, row_no, source, ref_text) "
+        "INSERT INTO labs_rows "
+        "(member_id, service_date, loinc, cpt, file, row_no, source, ref_text) "
         "SELECT m.patient_key, coalesce(o.obs_date, m.msg_date), o.loinc, NULL, "
         "split_part(o.ref, ':line ', 1), o.msg_id, 'hl7', o.ref "
         "FROM hl7_obs AS o JOIN hl7_messages AS m USING (msg_id) "

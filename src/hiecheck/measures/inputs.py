@@ -27,9 +27,10 @@ class InputProblems(InputError):
     """Several problems in the inputs; ``problems`` are shown one per line, the first is the
     exception's own one-line text."""
 
-    def __init__(self, problems: list[InputError], total: int) -> None:
+    def __init__(self, problems: list[InputError], total: int, note: str | None = None) -> None:
         self.problems = problems
         self.total = total
+        self.note = note
         first = problems[0]
         super().__init__(first.source, first.problem, location=first.location,
                          expected=first.expected)
@@ -39,6 +40,8 @@ class InputProblems(InputError):
         if self.total > len(self.problems):
             more = self.total - len(self.problems)
             out.append(f"... and {more} more problem{'s' if more > 1 else ''} not shown")
+        if self.note:
+            out.append(self.note)
         return out
 
 
@@ -66,7 +69,8 @@ def _header(path: Path, source: str) -> list[str]:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            raise InputError(source, "file is not UTF-8 text", location=f"byte {exc.start}") from None
+            raise InputError(source, "file is not UTF-8 text",
+                             location=f"byte {exc.start}") from None
         text = head[: exc.start].decode("utf-8-sig")
     for line in text.splitlines():
         if line.strip():
@@ -121,10 +125,23 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
         "SELECT line, error_type, coalesce(column_name, ''), coalesce(error_message, '') "
         "FROM reject_errors ORDER BY line LIMIT ?", [MAX_PROBLEMS + 1]
     ).fetchall()
+    if rejects and all(r[1] == "CAST" for r in rejects):
+        # Cells that do not convert: read the file again as text so that every check runs and
+        # rows keep their numbers (the slow way, only for files with such cells).
+        text = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged_text AS SELECT * FROM read_csv("
+            f"{_sql_str(str(path))}, header = true, auto_detect = false, columns = {text}, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true)")
+        _stage_text(con, "(SELECT *, rowid AS text_row FROM staged_text)", kept, kinds,
+                    "text_row")
+        con.execute("DROP TABLE staged_text")
+        return kept, "(row_index + 2)"
     if rejects:
         total = con.execute("SELECT count(*) FROM reject_errors").fetchone()
         problems = [_reject_problem(source, len(names), kinds, *r) for r in rejects[:MAX_PROBLEMS]]
-        raise InputProblems(problems, int(total[0]) if total else len(problems))
+        raise InputProblems(problems, int(total[0]) if total else len(problems),
+                            note=f"{source}: the other checks run once these rows can be read")
     # rowid follows the file's order; +2: the header is row 1.
     return kept, "(rowid + 2)"
 
@@ -132,8 +149,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
 def _reject_problem(source: str, width: int, kinds: dict[str, ColumnKind], line: int,
                     kind: str, column: str, message: str) -> InputError:
     where = f"row {line}"
-    if kind in ("TOO MANY COLUMNS", "TOO FEW COLUMNS"):
-        return InputError(source, f"{kind.lower()} for a {width}-column file", location=where,
+    if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS", "TOO FEW COLUMNS"):
+        found = re.search(r"Found: (\d+)", message)
+        cells = f"{found[1]} cells" if found else kind.lower()
+        return InputError(source, f"{cells} in a row of a {width}-column file", location=where,
                           expected=f"{width} cells")
     if kind == "CAST" and column in kinds:
         found = _CAST_VALUE.search(message)
@@ -141,7 +160,7 @@ def _reject_problem(source: str, width: int, kinds: dict[str, ColumnKind], line:
         noun = "is not a date" if kinds[column] == "date" else "is not a number"
         return InputError(source, f"{column}{value} {noun}", location=f"{where}, column {column}",
                           expected=EXPECTED[kinds[column]])
-    if kind == "INVALID ENCODING" or "unicode" in message.lower():
+    if "UNICODE" in kind or "ENCODING" in kind or "unicode" in message.lower():
         return InputError(source, "not UTF-8 text", location=where)
     detail = message.splitlines()[0] if message else kind.lower()
     return InputError(source, f"malformed CSV: {detail}", location=where + (
@@ -161,23 +180,31 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
     names = list(originals)
     _check_header(names, spec, required, source, "schema")
     kinds = {c.name: c.kind for c in spec.columns}
-    selects = []
     names = [n for n in names if kinds[n] != "ignored"]
+    columns = ", ".join(f'CAST("{originals[n]}" AS VARCHAR) AS {n}' for n in names)
+    _stage_text(con, f"(SELECT {columns}, file_row_number FROM read_parquet("
+                f"{_sql_str(str(path))}, file_row_number = true))", names, kinds,
+                "file_row_number")
+    return names, "(row_index + 1)"
+
+
+def _stage_text(con: duckdb.DuckDBPyConnection, source_sql: str, names: list[str],
+                kinds: dict[str, ColumnKind], order: str) -> None:
+    """The staging table from text cells: dates and days converted where they can be, the text of
+    a cell that cannot kept in ``bad_<column>`` for the checks, ``row_index`` from 0."""
+    selects = []
     for name in names:
-        text = f'CAST("{originals[name]}" AS VARCHAR)'
         stage = _STAGE_TYPE.get(kinds[name])
         if stage is None:
-            selects.append(f"{text} AS {name}")
+            selects.append(name)
         else:
-            selects.append(f"TRY_CAST({text} AS {stage}) AS {name}")
-            selects.append(f"CASE WHEN {text} IS NOT NULL AND TRY_CAST({text} AS {stage}) IS NULL "
-                           f"THEN {text} END AS bad_{name}")
+            selects.append(f"TRY_CAST({name} AS {stage}) AS {name}")
+            selects.append(f"CASE WHEN {name} IS NOT NULL AND TRY_CAST({name} AS {stage}) IS NULL "
+                           f"THEN {name} END AS bad_{name}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(selects)}, file_row_number "
-        f"FROM read_parquet({_sql_str(str(path))}, file_row_number = true) "
-        "ORDER BY file_row_number"
+        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(selects)}, "
+        f"{order} AS row_index FROM {source_sql} ORDER BY row_index"
     )
-    return names, "(file_row_number + 1)"
 
 
 class _Cells:
@@ -191,7 +218,6 @@ class _Cells:
         # Keys and codes are trimmed when some cell needs it; free text is used as written.
         text = [n for n in names if self.kinds[n] not in (*_STAGE_TYPE, "text", "ignored")]
         self.trim: set[str] = set()
-        self.parquet = False
         if text:
             probe = ", ".join(
                 f"bool_or(starts_with({n}, ' ') OR ends_with({n}, ' ') OR {n} = '')"
@@ -199,7 +225,7 @@ class _Cells:
             found = con.execute(f"SELECT {probe} FROM staged").fetchone() or ()
             self.trim = {n for n, needed in zip(text, found, strict=True) if needed}
         described = {str(r[0]) for r in con.execute("DESCRIBE staged").fetchall()}
-        self.parquet = any(d.startswith("bad_") for d in described)
+        self.has_raw = any(d.startswith("bad_") for d in described)
 
     def cell(self, name: str) -> str:
         return f"nullif(trim({name}), '')" if name in self.trim else name
@@ -220,7 +246,7 @@ class _Cells:
     def bad(self, col: Column) -> str | None:
         """SQL true when a non-blank cell is malformed (None: any value will do)."""
         cell = self.cell(col.name)
-        unparsed = f"bad_{col.name} IS NOT NULL" if self.parquet else "false"
+        unparsed = f"bad_{col.name} IS NOT NULL" if self.has_raw else "false"
         match col.kind:
             case "ident":
                 return f"NOT regexp_full_match({cell}, '[A-Za-z0-9_.\\-]+')"
@@ -242,8 +268,11 @@ class _Cells:
     def shown(self, col: Column) -> str:
         """SQL for the cell as the user wrote it (quoted, cut to 40 characters)."""
         raw = f"coalesce(bad_{col.name}, CAST({col.name} AS VARCHAR))" if (
-            self.parquet and col.kind in _STAGE_TYPE) else f"CAST({col.name} AS VARCHAR)"
-        return f" || left({raw}, 40) || "
+            self.has_raw and col.kind in _STAGE_TYPE) else f"CAST({col.name} AS VARCHAR)"
+        if col.kind == "days":  # read as a number: 7.0 was written 7
+            raw = f"regexp_replace({raw}, '\\.0$', '')"
+        quote = _sql_str(chr(39))
+        return f"{quote} || left({raw}, 40) || {quote}"
 
     def checks(self, required: set[str], row: str) -> list[tuple[str, str, str, str]]:
         """(condition, column, problem SQL, expected) for every check of the staged file."""
@@ -259,7 +288,7 @@ class _Cells:
                 noun = {"date": " is not a date", "days": " is not a number of days ≥ 1"}.get(
                     col.kind, " is not well formed")
                 out.append((f"({self.cell(col.name)} IS NOT NULL AND ({bad}))"
-                            if not (self.parquet and col.kind in _STAGE_TYPE)
+                            if not (self.has_raw and col.kind in _STAGE_TYPE)
                             else f"({bad})", col.name,
                             f"{q(col.name + ' ')} || {self.shown(col)} || {q(noun)}", expected))
         one_of = [c for c in self.spec.one_of if c in self.names]

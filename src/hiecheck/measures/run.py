@@ -12,7 +12,13 @@ from pathlib import Path
 import duckdb
 
 from hiecheck.errors import InputError
-from hiecheck.measures.engine import ExtraCode, load_value_sets, run_feed_checks, run_measure, session
+from hiecheck.measures.engine import (
+    ExtraCode,
+    load_value_sets,
+    run_feed_checks,
+    run_measure,
+    session,
+)
 from hiecheck.measures.hl7_extract import extract_hl7, hl7_labs
 from hiecheck.measures.inputs import MAX_PROBLEMS, InputProblems, load_input
 from hiecheck.measures.models import CountsRow, InputRead, MeasureReport, OutputFile, Period
@@ -44,7 +50,8 @@ class MeasureRequest:
     profiles: Path | None = None
 
 
-def _csv_rows(path: Path, columns: list[str], optional: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _csv_rows(path: Path, columns: list[str],
+              optional: list[str]) -> list[tuple[int, dict[str, str]]]:
     """A small CSV (codes, counts, payments) as (row number, cells); header checked."""
     source = str(path)
     try:
@@ -77,15 +84,19 @@ def _csv_rows(path: Path, columns: list[str], optional: list[str]) -> list[tuple
                                  "file", location=f"row {reader.line_num}")
             rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
-        raise InputError(source, f"malformed CSV: {exc}", location=f"row {reader.line_num}") from None
+        raise InputError(source, f"malformed CSV: {exc}",
+                         location=f"row {reader.line_num}") from None
     if header is None:
         raise InputError(source, "empty file", expected="a header row: " + ", ".join(columns))
     return rows
 
 
-def _collect(problems: list[InputError]) -> None:
+def _collect(problems: list[InputError], total: int | None = None,
+             notes: list[str] | None = None) -> None:
+    """Raise the problems found (the first MAX_PROBLEMS of ``total``), if any."""
     if problems:
-        raise InputProblems(problems[:MAX_PROBLEMS], len(problems))
+        note = "; ".join(notes) if notes else None
+        raise InputProblems(problems[:MAX_PROBLEMS], max(total or 0, len(problems)), note=note)
 
 
 def read_codes(path: Path, measure: LoadedMeasure) -> list[ExtraCode]:
@@ -95,12 +106,15 @@ def read_codes(path: Path, measure: LoadedMeasure) -> list[ExtraCode]:
     for number, cells in _csv_rows(path, ["value_set", "system", "code"], []):
         where = f"row {number}"
         value_set, system = cells["value_set"], cells["system"].upper()
-        code = cells["code"].upper().replace(".", "") if system == "ICD10CM" else cells["code"].upper()
+        code = cells["code"].upper()
+        if system == "ICD10CM":
+            code = code.replace(".", "")
         if system == "NDC":
             code = re.sub(r"[- ]", "", code)
         if value_set not in measure.profile.value_sets:
             problems.append(InputError(str(path), f"value set {value_set!r} is not used by "
-                                       f"{measure.profile.measure}", location=where + ", column value_set",
+                                       f"{measure.profile.measure}",
+                                       location=where + ", column value_set",
                                        expected=", ".join(measure.profile.value_sets)))
         elif system not in _SYSTEMS:
             problems.append(InputError(str(path), f"unknown system {cells['system']!r}",
@@ -205,6 +219,8 @@ def execute(request: MeasureRequest,
     measure = select_measure(folder, request.measure, period.end)
     profile = measure.profile
     problems: list[InputError] = []
+    total = 0
+    notes: list[str] = []
     for table in profile.inputs:
         if table == "hl7":
             continue
@@ -213,17 +229,21 @@ def execute(request: MeasureRequest,
             if table in ("members", "fills"):
                 problems.append(InputError(f"--{table}", "not given",
                                            expected=f"the {table} file (CSV or Parquet)"))
+                total += 1
             continue
         try:
             loaded = load_input(con, table, path, profile.required_columns.get(table))
         except InputProblems as exc:
             problems.extend(exc.problems)
+            total += exc.total
+            notes += [exc.note] if exc.note else []
             continue
         except InputError as exc:
             problems.append(exc)
+            total += 1
             continue
         reads.append(InputRead(table=table, file=loaded.file, rows=loaded.rows))
-    _collect(problems)
+    _collect(problems, total, notes)
     if request.hl7 and "labs" in profile.inputs:
         hl7_labs(con)
     extra = read_codes(request.codes, measure) if request.codes else []
