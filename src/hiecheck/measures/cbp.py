@@ -47,9 +47,11 @@ def summarize(report: MeasureReport, period_from_data: bool) -> CbpSummary:
 def cbp_report(paths: Sequence[str], *, period: Period | None = None,
                profiles: Path | None = None, id_type: str | None = None,
                members_out: Path | None = None, gaps_out: Path | None = None,
-               show_values: bool = False, salt: str | None = None) -> MeasureReport:
+               show_values: bool = False, salt: str | None = None,
+               codes: Path | None = None) -> MeasureReport:
     """The full measure report of CBP over the messages in ``paths``."""
     request = MeasureRequest(measure="cbp", period=period, hl7=list(paths), id_type=id_type,
+                             codes=codes,
                              members_out=members_out, gaps_out=gaps_out,
                              show_values=show_values, salt=salt, profiles=profiles)
     with session() as con:

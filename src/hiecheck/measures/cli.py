@@ -102,7 +102,7 @@ def _guarded(request: MeasureRequest, fmt: OutputFormat, output: Path | None) ->
             report = cbp_report(request.hl7, period=request.period, profiles=request.profiles,
                                 id_type=request.id_type, members_out=request.members_out,
                                 gaps_out=request.gaps_out, show_values=request.show_values,
-                                salt=request.salt)
+                                salt=request.salt, codes=request.codes)
         else:
             report = run(request)
     except InputProblems as exc:
@@ -172,7 +172,7 @@ def cbp_command(
     paths: Annotated[list[str], typer.Argument(
         help="HL7 ADT/ORU files, folders or globs ('-' for standard input).")],
     year: YearOpt = None, start: FromOpt = None, end: ToOpt = None,
-    id_type: IdTypeOpt = None,
+    codes: CodesOpt = None, id_type: IdTypeOpt = None,
     members_out: MembersOutOpt = None, gaps_out: GapsOutOpt = None,
     show_values: ShowValuesOpt = False, salt: SaltOpt = None,
     fmt: FormatOpt = OutputFormat.table, output: OutputOpt = None, profiles: ProfilesOpt = None,
@@ -180,7 +180,7 @@ def cbp_command(
     """Controlling High Blood Pressure (CMS165 logic) from the organization's own messages."""
     request = MeasureRequest(
         measure="cbp", period=_period(year, start, end, required=False), hl7=list(paths),
-        id_type=id_type, members_out=members_out, gaps_out=gaps_out, show_values=show_values,
+        id_type=id_type, codes=codes, members_out=members_out, gaps_out=gaps_out, show_values=show_values,
         salt=salt, profiles=profiles)
     _guarded(request, fmt, output)
 
