@@ -180,8 +180,8 @@ def cbp_command(
     """Controlling High Blood Pressure (CMS165 logic) from the organization's own messages."""
     request = MeasureRequest(
         measure="cbp", period=_period(year, start, end, required=False), hl7=list(paths),
-        id_type=id_type, codes=codes, members_out=members_out, gaps_out=gaps_out, show_values=show_values,
-        salt=salt, profiles=profiles)
+        id_type=id_type, codes=codes, members_out=members_out, gaps_out=gaps_out,
+        show_values=show_values, salt=salt, profiles=profiles)
     _guarded(request, fmt, output)
 
 
