@@ -119,8 +119,11 @@ def test_outputs_never_overwrite_inputs(tmp_path: Path, cli: CliRun) -> None:
     for option in ("--output", "--members-out", "--gaps-out"):
         result = cli("measure", "bhh", *args, "--year", "2025", option, str(tmp_path / "labs.csv"))
         assert result.returncode == 2, option
-        assert "outputs never overwrite inputs" in result.stderr
+        assert f"labs.csv:{option}: is the input file of this run" in result.stderr
     assert (tmp_path / "labs.csv").read_bytes() == before
+    same = cli("measure", "bhh", *args, "--year", "2025", "--members-out", str(tmp_path / "x.csv"),
+               "--gaps-out", str(tmp_path / "x.csv"))
+    assert same.returncode == 2 and "is also given to --members-out" in same.stderr
 
 
 def test_period_options(tmp_path: Path, cli: CliRun) -> None:

@@ -8,15 +8,16 @@ from typing import Annotated
 
 import typer
 
-from hiecheck.cli_support import output_stream, parse_date
+from hiecheck.cli_support import parse_date
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.measures.cbp import cbp_report, summarize
 from hiecheck.measures.inputs import InputProblems
 from hiecheck.measures.models import MeasureReport, Period
-from hiecheck.measures.output import guard_outputs, write_provider_csv
+from hiecheck.measures.output import guard_outputs, reads_of, write_provider_csv
 from hiecheck.measures.render import render_table
 from hiecheck.measures.run import MeasureRequest, run
 from hiecheck.measures.schema import InputTable
+from hiecheck.outputs import Escape, Reads, report_output
 
 measure_app = typer.Typer(
     name="measure",
@@ -81,8 +82,10 @@ def _period(year: int | None, start: str | None, end: str | None,
     return None
 
 
-def _emit(report: MeasureReport, fmt: OutputFormat, output: Path | None, cbp: bool) -> None:
-    with output_stream(output) as stream:
+def _emit(report: MeasureReport, fmt: OutputFormat, output: Path | None, cbp: bool,
+          reads: Reads) -> None:
+    escape: Escape = "json" if fmt is OutputFormat.json else "text"
+    with report_output(output, reads, escape=escape) as stream:
         if fmt is OutputFormat.json:
             stream.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is OutputFormat.table:
@@ -93,10 +96,11 @@ def _emit(report: MeasureReport, fmt: OutputFormat, output: Path | None, cbp: bo
 
 
 def _guarded(request: MeasureRequest, fmt: OutputFormat, output: Path | None) -> None:
-    inputs = [str(p) for p in request.files.values()] + request.hl7
+    inputs = [str(p) for p in request.files.values()]
     inputs += [str(p) for p in (request.codes, request.given_counts, request.payments) if p]
+    reads = reads_of(inputs, request.hl7)
     guard_outputs({"--output": output, "--members-out": request.members_out,
-                   "--gaps-out": request.gaps_out}, inputs)
+                   "--gaps-out": request.gaps_out}, reads)
     try:
         if request.measure == "cbp":
             report = cbp_report(request.hl7, period=request.period, profiles=request.profiles,
@@ -109,7 +113,7 @@ def _guarded(request: MeasureRequest, fmt: OutputFormat, output: Path | None) ->
         for line in exc.lines():
             typer.echo(f"hiecheck: error: {line}", err=True)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    _emit(report, fmt, output, cbp=request.measure == "cbp")
+    _emit(report, fmt, output, request.measure == "cbp", reads)
     raise typer.Exit(ExitCode.OK)
 
 

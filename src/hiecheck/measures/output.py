@@ -9,6 +9,7 @@ are written only with ``show_values``; ``ref_*`` columns name the input row, fil
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import secrets
@@ -18,8 +19,10 @@ from typing import TextIO
 import duckdb
 
 from hiecheck.errors import InputError
+from hiecheck.hl7.reader import HL7_SUFFIXES, STDIN_NAME
 from hiecheck.measures.models import CountsRow, ProviderResult
 from hiecheck.measures.profile import LoadedMeasure
+from hiecheck.outputs import OutputError, Reads
 
 SALT_ENV = "HIECHECK_MEASURE_SALT"
 
@@ -29,19 +32,25 @@ def run_salt(given: str | None) -> str:
     return given or os.environ.get(SALT_ENV) or secrets.token_hex(16)
 
 
-def guard_outputs(outputs: dict[str, Path | None], inputs: list[str]) -> None:
+def reads_of(files: list[str], hl7: list[str]) -> Reads:
+    """What a measure run reads: its files, and the folders its HL7 messages come from (an
+    output there with a message suffix would be read as messages next time)."""
+    folders = [p for p in hl7 if p != STDIN_NAME and Path(p).is_dir()]
+    return Reads.of(files=[p for p in files + hl7 if p != STDIN_NAME], folders=folders,
+                    reads_name=lambda name: Path(name).suffix.lower() in HL7_SUFFIXES)
+
+
+def guard_outputs(outputs: dict[str, Path | None], reads: Reads) -> None:
     """No output may be an input file, or another output (bad input, exit 2)."""
     seen: dict[Path, str] = {}
-    resolved_inputs = {Path(i).resolve() for i in inputs if i != "-"}
     for option, path in outputs.items():
         if path is None:
             continue
+        try:
+            reads.refuse(path)
+        except OutputError as exc:
+            raise InputError(str(path), exc.problem, location=option) from None
         target = path.resolve()
-        if target in resolved_inputs or any(
-            target.exists() and i.exists() and os.path.samefile(target, i) for i in resolved_inputs
-        ):
-            raise InputError(str(path), "is an input file; outputs never overwrite inputs",
-                             location=option, expected="a new file name")
         if target in seen:
             raise InputError(str(path), f"is also given to {seen[target]}", location=option)
         seen[target] = option
@@ -68,12 +77,18 @@ def write_members(con: duckdb.DuckDBPyConnection, measure: LoadedMeasure, path: 
         "ORDER BY r.provider_id, regexp_extract(r.member_ref, '^(.*):(row|line) ', 1), "
         "TRY_CAST(regexp_extract(r.member_ref, ':(row|line) ([0-9]+)', 2) AS BIGINT)"
     )
-    target = "'" + str(path).replace("'", "''") + "'"
+    # Written beside the target and moved over it at the end: a failed run leaves no half file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    target = "'" + str(partial).replace("'", "''") + "'"
     try:
         con.execute(f"COPY ({query}) TO {target} (HEADER, DELIMITER ',')",
                     [] if show_values else [salt])
-    except duckdb.Error as exc:
-        raise InputError(str(path), f"cannot write: {str(exc).splitlines()[0]}") from None
+        os.replace(partial, path)
+    except (duckdb.Error, OSError) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        detail = str(exc).splitlines()[0] if isinstance(exc, duckdb.Error) else exc.strerror
+        raise InputError(str(path), f"cannot write: {detail}") from None
     counted = con.execute(f"SELECT count(*) FROM ({query})", [] if show_values else [salt])
     row = counted.fetchone()
     return int(row[0]) if row else 0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from hiecheck.console import make_console, safe_text
 from hiecheck.measures.models import CbpSummary, MeasureReport
 
 
@@ -16,12 +17,13 @@ def _percent(value: object) -> str:
 
 def render_table(report: MeasureReport, stream: TextIO, cbp: CbpSummary | None = None) -> None:
     """Per-provider counts, members per status, feed checks, outputs and readings."""
-    console = Console(file=stream, width=max(100, Console(file=stream).width))
-    console.print(f"[bold]{report.title}[/bold]")
+    console = make_console(stream)
+    console.width = max(100, console.width)
+    console.print(safe_text(report.title, style="bold"))
     console.print(f"measure {report.measure_id} · profile {report.version} · period "
                   f"{report.period.start}..{report.period.end}")
     for read in report.inputs:
-        console.print(f"  read {read.table}: {read.file} ({read.rows} rows)")
+        console.print(safe_text(f"  read {read.table}: {read.file} ({read.rows} rows)"))
     providers = Table("provider", "members", "denominator", "numerator", "rate")
     for p in report.providers:
         providers.add_row(p.provider_id, str(p.members), str(p.denominator), str(p.numerator),
@@ -49,8 +51,9 @@ def render_table(report: MeasureReport, stream: TextIO, cbp: CbpSummary | None =
             table.add_row(c.id, str(c.count), c.text)
         console.print(table)
     for out in report.outputs:
-        console.print(f"wrote {out.kind}: {out.path} ({out.rows} rows, member keys "
-                      f"{report.member_keys})")
-    console.print("[bold]Readings[/bold] (where the sources are silent):")
+        console.print(safe_text(f"wrote {out.kind}: {out.path} ({out.rows} rows, member keys "
+                                f"{report.member_keys})"))
+    console.print(Text.assemble(safe_text("Readings", style="bold"),
+                                " (where the sources are silent):"))
     for reading in report.readings:
         console.print(f"  - {reading.id}: {reading.text}")

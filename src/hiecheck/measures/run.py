@@ -22,7 +22,7 @@ from hiecheck.measures.engine import (
 from hiecheck.measures.hl7_extract import extract_hl7, hl7_labs
 from hiecheck.measures.inputs import MAX_PROBLEMS, InputProblems, load_input
 from hiecheck.measures.models import CountsRow, InputRead, MeasureReport, OutputFile, Period
-from hiecheck.measures.output import guard_outputs, run_salt, write_members
+from hiecheck.measures.output import guard_outputs, reads_of, run_salt, write_members
 from hiecheck.measures.profile import LoadedMeasure, MeasureName, select_measure
 from hiecheck.measures.schema import InputTable
 from hiecheck.paths import profiles_dir
@@ -201,11 +201,11 @@ def _period_from_data(con: duckdb.DuckDBPyConnection) -> Period:
 def execute(request: MeasureRequest,
             con: duckdb.DuckDBPyConnection) -> tuple[LoadedMeasure, MeasureReport]:
     """Run ``request`` in an open session (the caller may query the tables afterwards)."""
-    inputs_given = [str(p) for p in request.files.values()] + list(request.hl7)
+    inputs_given = [str(p) for p in request.files.values()]
     inputs_given += [str(p) for p in (request.codes, request.given_counts, request.payments)
                      if p is not None]
     guard_outputs({"--members-out": request.members_out, "--gaps-out": request.gaps_out},
-                  inputs_given)
+                  reads_of(inputs_given, list(request.hl7)))
     reads: list[InputRead] = []
     folder = profiles_dir(request.profiles) / "measures"
     period = request.period
