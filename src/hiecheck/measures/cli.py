@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from hiecheck.cli_support import parse_date
+from hiecheck.console import Escape
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.measures.cbp import cbp_report, summarize
 from hiecheck.measures.inputs import InputProblems
@@ -17,7 +18,7 @@ from hiecheck.measures.output import guard_outputs, reads_of, write_provider_csv
 from hiecheck.measures.render import render_table
 from hiecheck.measures.run import MeasureRequest, run
 from hiecheck.measures.schema import InputTable
-from hiecheck.outputs import Escape, Reads, report_output
+from hiecheck.outputs import Reads, report_output
 
 measure_app = typer.Typer(
     name="measure",
