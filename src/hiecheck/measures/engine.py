@@ -4,6 +4,7 @@ per-member ``result`` table and per-provider counts out. No row is looped over i
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -23,17 +24,24 @@ ExtraCode = tuple[str, str, str]  # value set, system, code
 
 @contextmanager
 def session() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with the empty measure tables; closed afterwards."""
-    con = duckdb.connect(config={
-        "threads": int(os.environ.get(THREADS_ENV, "2")),
-        "memory_limit": MEMORY_LIMIT,
-        "preserve_insertion_order": True,
-    })
-    try:
-        create_schema(con)
-        yield con
-    finally:
-        con.close()
+    """An in-memory DuckDB with the empty measure tables; closed afterwards. What does not fit
+    in memory spills to a private temporary folder (removed afterwards), never the user's."""
+    with tempfile.TemporaryDirectory(prefix="hiecheck-duckdb-") as spill:
+        con = duckdb.connect(config={
+            "threads": int(os.environ.get(THREADS_ENV, "2")),
+            "memory_limit": MEMORY_LIMIT,
+            "preserve_insertion_order": True,
+            "temp_directory": spill,
+        })
+        try:
+            create_schema(con)
+            yield con
+        except duckdb.OutOfMemoryException:
+            raise InputError("inputs", "too large for the measure's memory limit "
+                             f"({MEMORY_LIMIT}, spilling to disk included)",
+                             expected="smaller files, or one period at a time") from None
+        finally:
+            con.close()
 
 
 def load_value_sets(con: duckdb.DuckDBPyConnection, measure: LoadedMeasure,

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from hiecheck.errors import InputError
+from hiecheck.limits import CSV_MAX_BYTES, read_bounded
 from hiecheck.measures.engine import (
     ExtraCode,
     load_value_sets,
@@ -55,9 +56,7 @@ def _csv_rows(path: Path, columns: list[str],
     """A small CSV (codes, counts, payments) as (row number, cells); header checked."""
     source = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(source, f"cannot read file: {exc.strerror or exc}") from None
+        text = read_bounded(path, CSV_MAX_BYTES, "a CSV file").decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(source, "file is not UTF-8 text", location=f"byte {exc.start}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -279,3 +278,5 @@ def run(request: MeasureRequest) -> MeasureReport:
     """Compute the measure of ``request``; writes the member files it names."""
     with session() as con:
         return execute(request, con)[1]
+
+
