@@ -17,21 +17,29 @@ named AS (
     JOIN vs_name AS n ON n.value_set = 'antipsychotic' AND regexp_matches(d.drug_name, n.pattern, 'i')
     GROUP BY d.drug_name
 ),
-antipsychotic_fills AS (
-    SELECT f.member_id, f.fill_date, f.row_no, f.file,
-           coalesce(nm.medication, 'RxNorm ' || rx.code, 'NDC ' || ndc.code) AS medication
+antipsychotic_fills AS (  -- by ingredient name, RxNorm id or NDC (inner joins: few rows match)
+    SELECT f.member_id, f.fill_date, f.row_no, f.file, nm.medication
+    FROM fills_rows AS f JOIN named AS nm ON nm.drug_name = f.drug_name
+    UNION ALL
+    SELECT f.member_id, f.fill_date, f.row_no, f.file, 'RxNorm ' || v.code
     FROM fills_rows AS f
-    CROSS JOIN p
-    LEFT JOIN named AS nm ON nm.drug_name = f.drug_name
-    LEFT JOIN vs_code AS rx ON rx.value_set = 'antipsychotic' AND rx.system = 'RXNORM' AND rx.code = f.rxnorm
-    LEFT JOIN vs_code AS ndc ON ndc.value_set = 'antipsychotic' AND ndc.system = 'NDC' AND ndc.code = f.ndc
-    WHERE f.fill_date BETWEEN p.period_start AND p.period_end
-      AND (nm.medication IS NOT NULL OR rx.code IS NOT NULL OR ndc.code IS NOT NULL)
+    JOIN vs_code AS v ON v.value_set = 'antipsychotic' AND v.system = 'RXNORM' AND v.code = f.rxnorm
+    WHERE f.drug_name IS NULL OR f.drug_name NOT IN (SELECT drug_name FROM named)
+    UNION ALL
+    SELECT f.member_id, f.fill_date, f.row_no, f.file, 'NDC ' || v.code
+    FROM fills_rows AS f
+    JOIN vs_code AS v ON v.value_set = 'antipsychotic' AND v.system = 'NDC' AND v.code = f.ndc
+    WHERE (f.drug_name IS NULL OR f.drug_name NOT IN (SELECT drug_name FROM named))
+      AND (f.rxnorm IS NULL OR f.rxnorm NOT IN (SELECT code FROM vs_code
+                                                WHERE value_set = 'antipsychotic' AND system = 'RXNORM'))
+),
+in_period AS (
+    SELECT a.* FROM antipsychotic_fills AS a, p WHERE a.fill_date BETWEEN p.period_start AND p.period_end
 ),
 dispensings AS (  -- one per member, day and medication (reading one-fill-per-day-and-drug)
     SELECT member_id, fill_date, medication, min(row_no) AS row_no, any_value(file) AS file,
            row_number() OVER (PARTITION BY member_id ORDER BY fill_date, min(row_no)) AS nth
-    FROM antipsychotic_fills
+    FROM in_period
     GROUP BY member_id, fill_date, medication
 ),
 fill_summary AS (
@@ -46,18 +54,22 @@ fill_summary AS (
     FROM dispensings
     GROUP BY member_id
 ),
-tests AS (
-    SELECT l.member_id, l.service_date, l.row_no, l.file, l.ref_text,
-           coalesce(lc.value_set, cc.value_set) AS test_set,
-           coalesce('LOINC ' || lc.code, 'CPT ' || cc.code) AS test_code
+tests AS (  -- a LOINC or a CPT code of the two value sets, in the period
+    SELECT l.member_id, l.service_date, l.row_no, l.file, l.ref_text, v.value_set AS test_set,
+           'LOINC ' || v.code AS test_code
     FROM labs_rows AS l
     CROSS JOIN p
-    LEFT JOIN vs_code AS lc
-        ON lc.system = 'LOINC' AND lc.value_set IN ('hba1c_test', 'glucose_test') AND lc.code = l.loinc
-    LEFT JOIN vs_code AS cc
-        ON cc.system = 'CPT' AND cc.value_set IN ('hba1c_test', 'glucose_test') AND cc.code = l.cpt
+    JOIN vs_code AS v ON v.system = 'LOINC' AND v.value_set IN ('hba1c_test', 'glucose_test')
+         AND v.code = l.loinc
     WHERE l.service_date BETWEEN p.period_start AND p.period_end
-      AND (lc.code IS NOT NULL OR cc.code IS NOT NULL)
+    UNION ALL
+    SELECT l.member_id, l.service_date, l.row_no, l.file, l.ref_text, v.value_set,
+           'CPT ' || v.code
+    FROM labs_rows AS l
+    CROSS JOIN p
+    JOIN vs_code AS v ON v.system = 'CPT' AND v.value_set IN ('hba1c_test', 'glucose_test')
+         AND v.code = l.cpt
+    WHERE l.service_date BETWEEN p.period_start AND p.period_end
 ),
 first_test AS (
     SELECT member_id,
