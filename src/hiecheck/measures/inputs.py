@@ -327,7 +327,8 @@ def load_input(con: duckdb.DuckDBPyConnection, table: InputTable, path: Path,
     spec = TABLES[table]
     source = str(path)
     if not path.is_file():
-        raise InputError(source, "no such file", expected=f"the {table} file (CSV or Parquet)")
+        problem = "is not a regular file" if path.exists() else "no such file"
+        raise InputError(source, problem, expected=f"the {table} file (CSV or Parquet)")
     needed = {c.name for c in spec.columns if c.required} | set(required or ())
     if path.suffix.lower() == ".parquet":
         names, row = _stage_parquet(con, path, spec, needed, source)
