@@ -1,11 +1,13 @@
 """Benchmark: `hiecheck measure bhh` and `measure ohh` at a state's Medicaid scale; not a test.
 
 Run: ``.venv/bin/python bench/bench_measures.py [--data DIR] [--members N] [--fills N]
-[--labs N] [--runs N] [--seed S]``. Generates seeded member data (bench/gen_member_data.py;
-100,000 members, 1,000,000 fills, 1,000,000 lab results by default) unless ``--data`` points at
-files made before, then runs each command ``--runs`` times in a child process, exactly as a user
-would (provider CSV to a file, member and gap files written), alternating the two measures, and
-prints wall time and the child's peak RSS per run, with the range. The target is under 10 s and
+[--labs N] [--messages N] [--runs N] [--seed S]``. Generates seeded member data
+(bench/gen_member_data.py; 100,000 members, 1,000,000 fills, 1,000,000 lab results by default)
+unless ``--data`` points at files made before, and a synthetic HL7 feed for `measure cbp`
+(hiecheck.hl7.synth.feed_batch, 50,000 messages by default), then runs each command ``--runs``
+times in a child process, exactly as a user would (provider CSV to a file, member and gap files
+written), alternating the measures, and prints wall time and the child's peak RSS per run, with
+the range. The target is under 10 s and
 under 1 GB per run on 2 cores; other engineers' work on the same cores makes single runs noisy.
 """
 
@@ -18,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from hiecheck.hl7.synth import feed_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_member_data import generate
@@ -44,6 +48,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--fills", type=int, default=1_000_000)
     parser.add_argument("--labs", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=50_000, help="HL7 messages for cbp")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
@@ -56,6 +61,10 @@ def main() -> None:
             print(f"generated {written} in {time.perf_counter() - start:.1f} s")
         out = Path(tmp) / "out"
         out.mkdir()
+        feed = Path(tmp) / "feed.hl7"
+        with feed.open("w", encoding="utf-8", newline="") as handle:
+            for lines in feed_batch(args.messages, seed=args.seed):
+                handle.write("\r".join(lines) + "\r")
         common = ["--year", "2025", "--members", str(data / "members.csv"),
                   "--fills", str(data / "fills.csv")]
         commands = {
@@ -65,8 +74,10 @@ def main() -> None:
             "ohh": ["measure", "ohh", *common, "--otp", str(data / "otp.csv"),
                     "--output", str(out / "ohh.csv"), "--members-out", str(out / "ohh-m.csv"),
                     "--gaps-out", str(out / "ohh-g.csv")],
+            "cbp": ["measure", "cbp", str(feed), "--format", "json", "--output",
+                    str(out / "cbp.json"), "--members-out", str(out / "cbp-m.csv")],
         }
-        sizes = {p.name: p.stat().st_size / 1e6 for p in data.glob("*.csv")}
+        sizes = {p.name: p.stat().st_size / 1e6 for p in [*data.glob("*.csv"), feed]}
         print("inputs: " + ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(sizes.items())))
         print(f"load average before: {os.getloadavg()[0]:.2f}")
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
