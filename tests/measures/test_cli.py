@@ -45,6 +45,11 @@ def test_payments_pass_through(tmp_path: Path, cli: CliRun) -> None:
     assert result.stdout.splitlines()[1:] == [
         "BHH1,diabetes_screening_antipsychotics,1,2,1000.00",
         "BHH2,diabetes_screening_antipsychotics,0,1,2500"]
+    partial = write_csv(tmp_path / "partial.csv", ["provider_id", "bhh_payments"],
+                        [["BHH1", "1000.00"]])
+    result = cli("measure", "bhh", *_inputs(tmp_path), "--year", "2025", "--payments",
+                 str(partial))
+    assert result.returncode == 2 and "partial.csv: no row for provider 'BHH2'" in result.stderr
 
 
 def test_member_keys_are_pseudonymous_unless_show_values(tmp_path: Path, cli: CliRun) -> None:

@@ -182,3 +182,26 @@ def test_members_file_lists_every_member(tmp_path: Path, measure_run: MeasureRun
     files = _files(tmp_path, _monthly("A", "2025-01-10", 6))
     measure_run("ohh", files=files)
     assert [r["status"] for r in read_csv(tmp_path / "members-out-ohh.csv")] == ["continuous"]
+
+
+def test_given_counts_are_checked_against_the_providers(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Every provider needs both given measures (p4p ohh needs all three); a provider only in the
+    counts gets 0/0 for continuity; the computed measure may not be given."""
+    files = _files(tmp_path, _monthly("A", "2025-01-10", 6))
+    args = ["measure", "ohh", "--members", str(files["members"]), "--fills", str(files["fills"]),
+            "--year", "2025", "--counts"]
+    header = ["provider_id", "measure", "numerator", "denominator"]
+    partial = write_csv(tmp_path / "partial.csv", header, [["OHH1", "community_engagement", 1, 2]])
+    result = cli(*args, str(partial))
+    assert result.returncode == 2
+    assert "no access_preventive_ambulatory_care row for provider 'OHH1'" in result.stderr
+    computed = write_csv(tmp_path / "computed.csv", header,
+                         [["OHH1", "continuity_pharmacotherapy_oud", 1, 2]])
+    result = cli(*args, str(computed))
+    assert result.returncode == 2 and "is computed from the member data" in result.stderr
+    other = write_csv(tmp_path / "other.csv", header, [
+        [p, m, 1, 2] for p in ("OHH1", "OHH2")
+        for m in ("community_engagement", "access_preventive_ambulatory_care")])
+    result = cli(*args, str(other))
+    assert result.returncode == 0, result.stderr
+    assert "OHH2,continuity_pharmacotherapy_oud,0,0" in result.stdout.splitlines()

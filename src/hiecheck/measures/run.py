@@ -22,7 +22,14 @@ from hiecheck.measures.engine import (
 )
 from hiecheck.measures.hl7_extract import extract_hl7, hl7_labs
 from hiecheck.measures.inputs import MAX_PROBLEMS, InputProblems, load_input
-from hiecheck.measures.models import CountsRow, InputRead, MeasureReport, OutputFile, Period
+from hiecheck.measures.models import (
+    CountsRow,
+    InputRead,
+    MeasureReport,
+    OutputFile,
+    Period,
+    ProviderResult,
+)
 from hiecheck.measures.output import guard_outputs, reads_of, run_salt, write_members
 from hiecheck.measures.profile import LoadedMeasure, MeasureName, select_measure
 from hiecheck.measures.schema import InputTable
@@ -168,6 +175,24 @@ def read_given_counts(path: Path, measure: LoadedMeasure) -> tuple[list[CountsRo
     return rows, payments
 
 
+def complete_counts(providers: list[ProviderResult], given: list[CountsRow],
+                    measure: LoadedMeasure, path: Path) -> list[ProviderResult]:
+    """Check that every provider has each measure counted elsewhere; a provider known only from
+    the given counts gets 0/0 for the computed measure (no member of it in the data)."""
+    known = {p.provider_id for p in providers}
+    for provider in sorted({g.provider_id for g in given} - known):
+        providers.append(ProviderResult(provider_id=provider, members=0, denominator=0,
+                                        numerator=0, rate_percent=None))
+    have = {(g.provider_id, g.measure) for g in given}
+    for p in providers:
+        for name in measure.profile.counted_elsewhere:
+            if (p.provider_id, name) not in have:
+                raise InputError(str(path), f"no {name} row for provider {p.provider_id!r}",
+                                 expected="a row per provider for each of "
+                                 + ", ".join(measure.profile.counted_elsewhere))
+    return sorted(providers, key=lambda p: p.provider_id)
+
+
 def read_payments(path: Path, column: str | None) -> dict[str, str]:
     """``--payments FILE``: provider_id and the program's payments column, one row per provider."""
     if column is None:
@@ -255,6 +280,13 @@ def execute(request: MeasureRequest,
         payments = read_payments(request.payments, profile.payments_column)
     load_value_sets(con, measure, extra)
     providers, statuses = run_measure(con, measure, period)
+    if request.given_counts is not None:
+        providers = complete_counts(providers, given, measure, request.given_counts)
+    if request.payments is not None and payments is not None:
+        missing = [p.provider_id for p in providers if p.provider_id not in payments]
+        if missing:
+            raise InputError(str(request.payments), f"no row for provider {missing[0]!r}",
+                             expected=f"a {profile.payments_column} row for every provider")
     feed = run_feed_checks(con, measure)
     outputs = []
     salt = run_salt(request.salt)
