@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from hiecheck.cli_support import parse_date
-from hiecheck.console import Escape
+from hiecheck.console import Escape, show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.measures.cbp import cbp_report, summarize
 from hiecheck.measures.inputs import InputProblems
@@ -111,8 +111,8 @@ def _guarded(request: MeasureRequest, fmt: OutputFormat, output: Path | None) ->
         else:
             report = run(request)
     except InputProblems as exc:
-        for line in exc.lines():
-            typer.echo(f"hiecheck: error: {line}", err=True)
+        for line in exc.lines():  # user text: control characters shown as escapes
+            typer.echo(f"hiecheck: error: {show_controls(line)}", err=True)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     _emit(report, fmt, output, request.measure == "cbp", reads)
     raise typer.Exit(ExitCode.OK)
