@@ -60,7 +60,6 @@ ordered AS (
 ),
 in_intake AS (
     SELECT o.member_id,
-           count(*) AS starts,
            min(o.s) FILTER (WHERE o.covered_until IS NULL
                                OR o.covered_until < o.s - p.negative_history_days) AS episode_start
     FROM ordered AS o, p
