@@ -4,7 +4,8 @@ Every problem is an :class:`~hiecheck.errors.InputError` naming file, row and co
 problems are all collected (up to :data:`MAX_PROBLEMS`) and raised together as
 :class:`InputProblems`. CSV rows count the header as row 1 and each data row after it (blank lines
 are skipped, so they are not counted); malformed CSV lines are named by their line number; Parquet
-rows count from 1.
+rows count from 1. Dates and day counts are parsed by DuckDB's CSV reader itself (fast); a file
+with a cell it cannot convert is read again as text, so that every check runs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ class InputProblems(InputError):
         if self.note:
             out.append(self.note)
         return out
+
+
+def collect(problems: list[InputError], total: int | None = None,
+            notes: list[str] | None = None) -> None:
+    """Raise the problems found (the first MAX_PROBLEMS of ``total``), if any."""
+    if problems:
+        note = "; ".join(notes) if notes else None
+        raise InputProblems(problems[:MAX_PROBLEMS], max(total or 0, len(problems)), note=note)
 
 
 @dataclass(frozen=True, slots=True)
