@@ -55,10 +55,12 @@ GROUND_ONLY = {"hiecheck.cli_support": "every area's command uses it: it may kno
 
 
 def part(module: str) -> str:
-    """The part a hiecheck module belongs to."""
-    if module in FACES:
+    """The part a hiecheck module belongs to (any area's ``cli`` is a face, any ``render*``
+    module a renderer)."""
+    last = module.rsplit(".", 1)[-1]
+    if module in FACES or last == "cli":
         return "Faces"
-    if module in RENDERERS:
+    if module in RENDERERS or last.startswith("render"):
         return "Renderers"
     if module == "hiecheck.check":
         return "Pipeline"
