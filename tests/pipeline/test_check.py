@@ -116,3 +116,18 @@ def test_any_name_survives_the_toml_writer(name: str, contract: str) -> None:
     data = {"name": name, "enrollment": [{"program": "ohh", "contract": contract}]}
     org = organization_from_data(data, "form").org
     assert organization_from_data(tomllib.loads(organization_toml(org)), "form").org == org
+
+
+def test_evidence_lines_carry_what_they_are_needed_for(rules: Rules) -> None:
+    """Values at the seams: a gap's line says, as data, which role needs it; its text (and
+    JSON) is the sentence people read."""
+    report = run_check(load_organization(EXAMPLE, rules), rules)
+    req = report.role("pcplus-tier3").requirement("tier3-adt-oru")
+    gaps = [line for line in req.evidence if line.needed_for is not None]
+    assert gaps and {line.needed_for for line in gaps} == {"PCPlus Tier III"}
+    assert all(line == f"{line.text} — needed for PCPlus Tier III" for line in gaps)
+    assert all(fix.needed_for == "PCPlus Tier III" for fix in req.fixes)
+    again = Report.model_validate_json(report.model_dump_json())
+    read_back = again.role("pcplus-tier3").requirement("tier3-adt-oru").evidence
+    pairs = [(x.text, x.needed_for) for x in req.evidence]
+    assert [(x.text, x.needed_for) for x in read_back] == pairs
