@@ -48,9 +48,10 @@ __all__ = [
 class Rules:
     """Everything an organization is judged by on one date, loaded and validated once.
 
-    ``programs`` is loaded by :func:`load_rules`; the evidence profile (and the requirement set
-    it runs) the first time an organization has messages. Picklable: a worker gets a copy and
-    loads only what was not loaded yet.
+    ``programs`` (with the content groups, ``programs.content``) is loaded by
+    :func:`load_rules`; the evidence profile the first time an organization has messages (the
+    requirement set it names is compiled once per process by the message step). Picklable: a
+    worker gets a copy and loads only what was not loaded yet.
     """
 
     as_of: date
