@@ -90,6 +90,11 @@ class SourceSummary:
     notes: list[ReadNote] = field(default_factory=list)
 
 
+def is_message_file(name: str) -> bool:
+    """Whether reading a folder picks up a file of this name as a message file."""
+    return not name.startswith(".") and Path(name).suffix.lower() in HL7_SUFFIXES
+
+
 def expand_paths(paths: Iterable[str]) -> list[str]:
     """Turn files, folders (recursively) and glob patterns into an ordered list of sources.
 
@@ -104,7 +109,7 @@ def expand_paths(paths: Iterable[str]) -> list[str]:
         if path.is_dir():
             found = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in HL7_SUFFIXES
+                if p.is_file() and is_message_file(p.name)
             )
             if not found:
                 raise InputError(given, "folder holds no message files", expected="*.hl7 or *.txt")
