@@ -36,6 +36,17 @@ class OrgFile:
         return str(self.path)
 
 
+def wants_portfolio(
+    paths: Sequence[Path], fmt: str, reports_dir: Path | None, compare: Path | None
+) -> bool:
+    """Whether `check` runs a portfolio: several paths, a folder, or an option only portfolios
+    have (``--reports-dir``, ``--compare``, ``--format csv``); else it is the one report."""
+    return (
+        len(paths) != 1 or paths[0].is_dir() or reports_dir is not None or compare is not None
+        or fmt == "csv"
+    )
+
+
 def is_organization_file(name: str) -> bool:
     """Whether a folder's reading picks up a file of this name as an organization file."""
     return not name.startswith(".") and name.lower().endswith(ORG_SUFFIX)

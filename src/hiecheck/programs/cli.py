@@ -16,9 +16,11 @@ from hiecheck.check import load_organization, load_rules, message_paths, run_che
 from hiecheck.cli_support import byte_progress, parse_date
 from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import HL7_SUFFIXES, expand_paths
+from hiecheck.hl7.reader import expand_paths, is_message_file
 from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
+from hiecheck.portfolio.inputs import wants_portfolio
+from hiecheck.portfolio.render_reports import ReportsFormat
 from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.render_markdown import render_markdown
@@ -32,6 +34,8 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    csv = "csv"  # portfolio runs only
+    html = "html"  # portfolio runs only (the one-organization HTML report comes with `web`)
 
 
 class ListFormat(StrEnum):
@@ -57,11 +61,6 @@ def _console() -> Console:
     return make_console()
 
 
-def _read_by_folders(name: str) -> bool:
-    """Whether reading a messages folder picks up a file of this name (hl7.reader's rule)."""
-    return not name.startswith(".") and Path(name).suffix.lower() in HL7_SUFFIXES
-
-
 def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
     """What `check` reads, refused as its --output: the organization file and the messages."""
     if output is None:  # stdout: only a redirection onto the organization file is checked
@@ -69,7 +68,7 @@ def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
     folders = [p for p in paths if Path(p).is_dir()]
     others = [p for p in paths if p not in folders]  # files and glob patterns
     files = expand_paths(others) if others else []
-    return Reads.of(files=[org_file, *files], folders=folders, reads_name=_read_by_folders)
+    return Reads.of(files=[org_file, *files], folders=folders, reads_name=is_message_file)
 
 
 def _selected(
@@ -128,7 +127,13 @@ def programs(
 
 
 def check(
-    org_file: Annotated[Path, typer.Argument(metavar="ORG.toml", help="The organization file.")],
+    org_files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="ORG.toml|FOLDER...",
+            help="The organization file; several files or folders: a portfolio run.",
+        ),
+    ],
     messages: Annotated[
         list[str] | None,
         typer.Option(
@@ -142,12 +147,17 @@ def check(
     ] = None,
     jobs: Annotated[
         int, typer.Option(
-            "--jobs", "-j", min=1, help="Processes that check messages (this one and N-1 workers)."
+            "--jobs", "-j", min=1,
+            help="Processes that check messages (this one and N-1 workers); in a portfolio run, "
+            "worker processes that check organizations.",
         )
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+        CheckFormat, typer.Option(
+            "--format", "-f",
+            help="table, json or markdown; portfolio runs also csv and html.",
+        )
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -168,6 +178,23 @@ def check(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar while messages are read.")
     ] = False,
+    reports_dir: Annotated[
+        Path | None, typer.Option(
+            "--reports-dir", metavar="DIR",
+            help="Portfolio: also write each organization's report into DIR.",
+        )
+    ] = None,
+    reports_format: Annotated[
+        ReportsFormat | None, typer.Option(
+            "--reports-format", help="Portfolio: markdown (default) or json reports."
+        )
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(
+            "--compare", metavar="PREVIOUS.json",
+            help="Portfolio: list what changed since this previous portfolio (--format json).",
+        )
+    ] = None,
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
@@ -175,7 +202,21 @@ def check(
     disproven from the organization's own HL7 messages.
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
+
+    Several files or folders (every *.toml below them): a portfolio, one row per organization
+    and role, then roll-ups; exit 0, 1, or 2 when some file was bad input (see the README).
     """
+    if wants_portfolio(org_files, fmt, reports_dir, compare):
+        from hiecheck.portfolio.cli import PortfolioOptions, run_portfolio  # only when needed
+
+        raise typer.Exit(run_portfolio(PortfolioOptions(
+            org_files, fmt.value, output, as_of, profiles, strict, jobs, quiet, reports_dir,
+            reports_format, compare, messages or (), explain,
+        )))
+    if fmt in (CheckFormat.csv, CheckFormat.html):
+        raise InputError("--format", f"{fmt.value} is a portfolio format (give several "
+                         "organization files or a folder)", expected="table | json | markdown")
+    org_file = org_files[0]
     rules = load_rules(profiles, parse_date(as_of))
     org = load_organization(org_file, rules)
     paths = message_paths(org, messages or [])
