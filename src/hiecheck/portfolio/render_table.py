@@ -78,10 +78,13 @@ def _header(out: Printer, p: Portfolio) -> None:
 
 
 def _organization(out: Printer, entry: OrganizationEntry, pad: int, link: ReportLink) -> None:
-    where = f" ({entry.key})" if entry.name else ""
+    notes = [f"({entry.key})"] if entry.name else []
     href = link(entry)
-    report = f"; report {href}" if href else ""
-    out.line(f"{where}{report}".strip(), prefix=display_name(entry) + " ", prefix_style="bold")
+    if href:
+        notes.append(f"report {href}")
+    text = " ".join(notes)
+    name = display_name(entry)
+    out.line(text, prefix=f"{name} " if text else name, prefix_style="bold")
     if entry.problem is not None:
         status = str(entry.problem.kind)
         _status_line(out, status, status_text(status), first_problem(entry), 2, pad)
