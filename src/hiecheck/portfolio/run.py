@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -154,8 +159,9 @@ def prepare(
 
 
 def _outcomes(jobs: list[_Job], settings: _Settings, workers: int) -> Iterator[_Outcome]:
-    """Each job's outcome, in any order: here when ``workers`` is 1, else in a process pool
-    with at most IN_FLIGHT_PER_JOB jobs queued per worker."""
+    """Each job's outcome as it is done: here when ``workers`` is 1, else in a process pool
+    with at most IN_FLIGHT_PER_JOB jobs queued per worker (a slow organization, one with many
+    messages, holds up only its own worker)."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield _check(job, settings)
@@ -163,14 +169,15 @@ def _outcomes(jobs: list[_Job], settings: _Settings, workers: int) -> Iterator[_
     with ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)), initializer=_init_worker, initargs=(settings,)
     ) as pool:
-        pending: deque[Future[_Outcome]] = deque()
+        pending: set[Future[_Outcome]] = set()
         limit = workers * IN_FLIGHT_PER_JOB
         for job in jobs:
-            pending.append(pool.submit(_check_in_worker, job))
-            while len(pending) >= limit or (pending and pending[0].done()):
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+            pending.add(pool.submit(_check_in_worker, job))
+            if len(pending) >= limit:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in as_completed(pending):
+            yield future.result()
 
 
 def check_all(
