@@ -124,10 +124,10 @@ def render_markdown(portfolio: Portfolio, link: ReportLink = no_link) -> str:
     ]
     out += [_row(entry, row, link) for entry, row in p.rows()]
     out.append("")
-    bad = [(e, e.problem) for e in p.organizations if e.problem is not None]
+    bad = [(e, e.problem) for e in p.organizations if e.problem is not None]  # lines name files
     if bad:
         out += ["## Files that could not be checked", ""]
-        out += [f"- {md(e.file)}: {md(line)}" for e, problem in bad for line in problem.lines]
+        out += [f"- {md(line)}" for _, problem in bad for line in problem.lines]
         out.append("")
     if p.programs:
         out += _rollups(p)
