@@ -12,10 +12,9 @@ import pytest
 from hiecheck.check import Rules, load_rules
 from hiecheck.errors import InputError
 from hiecheck.portfolio.compare import compare, load_previous, role_change
-from hiecheck.portfolio.inputs import organization_files
 from hiecheck.portfolio.model import ChangeKind, NoteKind, Portfolio
 from hiecheck.portfolio.render_words import change_text, note_text
-from hiecheck.portfolio.run import assemble, check_all, prepare
+from hiecheck.portfolio.run import portfolio_of
 from hiecheck.programs.statuses import Status
 from tests.portfolio.conftest import AS_OF, PORTFOLIO
 
@@ -26,8 +25,7 @@ def rules() -> Rules:
 
 
 def _run(rules: Rules, folder: Path) -> Portfolio:
-    entries = check_all(prepare(organization_files([folder]), rules), rules)
-    return assemble(entries, rules, inputs=[str(folder)])
+    return portfolio_of([folder], rules)
 
 
 def _edit(path: Path, old: str, new: str) -> None:

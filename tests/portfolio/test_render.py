@@ -14,13 +14,12 @@ import pytest
 
 from hiecheck.check import Rules, load_rules
 from hiecheck.console import make_console
-from hiecheck.portfolio.inputs import organization_files
 from hiecheck.portfolio.model import Portfolio
 from hiecheck.portfolio.render_csv import cell
 from hiecheck.portfolio.render_html import render_fragment, render_html
 from hiecheck.portfolio.render_markdown import md, render_markdown
 from hiecheck.portfolio.render_table import render_table
-from hiecheck.portfolio.run import assemble, check_all, prepare
+from hiecheck.portfolio.run import portfolio_of
 from hiecheck.portfolio.schema import schema_text
 from tests.portfolio.conftest import AS_OF, BAD, PORTFOLIO, ROOT
 
@@ -37,9 +36,7 @@ def nasty(rules: Rules, tmp_path: Path) -> Portfolio:
     """A portfolio with an organization whose name is markup in every format, and bad files."""
     org = tmp_path / "nasty.toml"
     org.write_text(f'name = "{NASTY}"\n[[enrollment]]\nprogram = "bhh"\n', encoding="utf-8")
-    paths = [org, BAD]
-    entries = check_all(prepare(organization_files(paths), rules), rules)
-    return assemble(entries, rules, inputs=[str(p) for p in paths])
+    return portfolio_of([org, BAD], rules)
 
 
 def test_markdown_keeps_names_as_text(nasty: Portfolio) -> None:
@@ -80,8 +77,7 @@ def test_html_csp_allows_only_its_own_style_and_script(nasty: Portfolio) -> None
 
 def test_html_reads_without_script(rules: Rules) -> None:
     """Without JavaScript the table is complete, in key order, statuses as mark and word."""
-    entries = check_all(prepare(organization_files([PORTFOLIO]), rules), rules)
-    p = assemble(entries, rules, inputs=["orgs"])
+    p = portfolio_of([PORTFOLIO], rules)
     fragment = str(render_fragment(p))
     keys = re.findall(r'<td class="key">([^<]+)</td>', fragment)
     assert keys == [e.key for e, _ in p.rows()]

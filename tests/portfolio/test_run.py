@@ -10,10 +10,9 @@ import pytest
 
 from hiecheck.check import Report, Rules, load_organization, load_rules, run_check
 from hiecheck.portfolio import run as portfolio_run
-from hiecheck.portfolio.inputs import organization_files
 from hiecheck.portfolio.model import OrganizationEntry, Portfolio, ProblemKind
 from hiecheck.portfolio.rollup import catalog
-from hiecheck.portfolio.run import assemble, check_all, prepare
+from hiecheck.portfolio.run import portfolio_of
 from hiecheck.portfolio.summarize import entry_of_report
 from hiecheck.programs.statuses import Status
 from tests.portfolio.conftest import AS_OF, BAD, PORTFOLIO
@@ -25,9 +24,7 @@ def rules() -> Rules:
 
 
 def _portfolio(rules: Rules, *paths: Path, jobs: int = 1) -> Portfolio:
-    files = organization_files(list(paths))
-    entries = check_all(prepare(files, rules), rules, jobs=jobs)
-    return assemble(entries, rules, inputs=[str(p) for p in paths])
+    return portfolio_of(list(paths), rules, jobs=jobs)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ organization's report when asked and sending back only its small entry, so memor
 the number of organizations by a few kilobytes each, never by their reports or messages.
 
     rules = load_rules(None, date(2025, 6, 1))
+    portfolio = portfolio_of([Path("orgs")], rules, jobs=2)   # or, step by step:
     prepared = prepare(organization_files([Path("orgs")]), rules)
     portfolio = assemble(check_all(prepared, rules, jobs=2), rules, inputs=["orgs"])
 """
@@ -24,13 +25,14 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import hiecheck
 from hiecheck.check import LoadedOrganization, Report, Rules, load_organization, run_check
 from hiecheck.errors import InputError
 from hiecheck.outputs import OutputError
-from hiecheck.portfolio.inputs import OrgFile
+from hiecheck.portfolio.inputs import OrgFile, organization_files
 from hiecheck.portfolio.model import OrganizationEntry, Portfolio, ProblemKind
 from hiecheck.portfolio.report_names import report_names
 from hiecheck.portfolio.rollup import catalog, rollups, totals
@@ -238,3 +240,13 @@ def assemble(
         reports_dir=reports_dir,
         reports_format=reports_format,
     )
+
+
+def portfolio_of(
+    paths: Sequence[Path], rules: Rules, *, strict: bool = False, jobs: int = 1
+) -> Portfolio:
+    """The portfolio of organization files and folders, without report files (what the web
+    app's portfolio page and tests need; the command also refuses outputs between the steps)."""
+    prepared = prepare(organization_files(paths), rules)
+    entries = check_all(prepared, rules, strict=strict, jobs=jobs)
+    return assemble(entries, rules, inputs=[str(p) for p in paths], strict=strict)
