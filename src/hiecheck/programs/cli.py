@@ -210,8 +210,10 @@ def check(
         from hiecheck.portfolio.cli import PortfolioOptions, run_portfolio  # only when needed
 
         raise typer.Exit(run_portfolio(PortfolioOptions(
-            org_files, fmt.value, output, as_of, profiles, strict, jobs, quiet, reports_dir,
-            reports_format, compare, messages or (), explain,
+            paths=org_files, fmt=fmt.value, output=output, as_of=as_of, profiles=profiles,
+            strict=strict, jobs=jobs, quiet=quiet, reports_dir=reports_dir,
+            reports_format=reports_format, compare=compare, messages=messages or (),
+            explain=explain,
         )))
     if fmt in (CheckFormat.csv, CheckFormat.html):
         raise InputError("--format", f"{fmt.value} is a portfolio format (give several "
