@@ -117,22 +117,17 @@ def test_csv_has_what_ifs_in_columns(data_dir: Path) -> None:
 def inproc(
     monkeypatch: pytest.MonkeyPatch, args: list[str], encoding: str
 ) -> tuple[int, bytes, bytes]:
-    """The console entry point in this process, on a console of ``encoding`` (strict)."""
-    from hiecheck.cli import main
+    """The command line in this process (``hiecheck.cli.run``), on a console of ``encoding``
+    that fails on any character it cannot encode."""
+    from hiecheck.cli import run as run_cli
 
     out = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict", write_through=True)
     err = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict", write_through=True)
     with monkeypatch.context() as m:
         m.setattr(sys, "stdout", out)
         m.setattr(sys, "stderr", err)
-        m.setattr(sys, "argv", ["hiecheck", *args])
         m.delenv("HIECHECK_PROFILES", raising=False)
-        m.setenv("HIECHECK_DEBUG", "1")  # a bug raises here instead of exiting 3
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+        code = run_cli(args)
     return code, out.buffer.getvalue(), err.buffer.getvalue()  # type: ignore[attr-defined]
 
 
@@ -145,8 +140,10 @@ def test_a_console_that_is_not_utf8_gets_plain_characters(
     for program, args in commands(data_dir).items():
         code, out, err = inproc(monkeypatch, [*args, "-f", fmt, "--explain"], encoding)
         assert code == 0, (program, err)
-        shown = out.decode(encoding)
-        assert shown.isascii() and shown, program
+        shown = out.decode(encoding)  # every character is one this console has
+        assert shown, program
+        if encoding == "ascii" and program == "pcmh" and fmt not in ("json", "html"):
+            assert "51st - 75th" in shown  # a plain stand-in for the dash
         if fmt == "json":
             json.loads(shown)  # escapes keep it lossless
 
@@ -154,7 +151,7 @@ def test_a_console_that_is_not_utf8_gets_plain_characters(
 def test_a_cp1252_console_as_a_real_process(data_dir: Path) -> None:
     result = run(*commands(data_dir)["pcmh"], "--explain", PYTHONIOENCODING="cp1252")
     assert result.returncode == 0, result.stderr
-    assert "51st - 75th percentile" in result.stdout.decode("cp1252")
+    assert "51st – 75th percentile" in result.stdout.decode("cp1252")  # cp1252 has the dash
 
 
 def test_text_from_a_file_is_never_markup(write_csv) -> None:  # type: ignore[no-untyped-def]
@@ -201,7 +198,7 @@ def test_output_file_is_written_and_never_an_input(data_dir: Path, tmp_path: Pat
         result = run("p4p", "bhh", str(source), "-o", str(target))
         assert result.returncode == 2
         (line,) = result.stderr.decode().splitlines()
-        assert f"is the input {source}; reports never overwrite an input" in line
+        assert "is the input file" in line and "the report would replace it" in line
         assert source.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 

@@ -197,8 +197,7 @@ def test_size_limit_checked_before_parsing_a_regular_file(
     path = write_csv(HEADER + GOOD)  # 186 bytes
     (line,) = problems(lambda p: read_ohh(str(p), OHH_MEASURES), path)
     assert line == (
-        f"{path}: file is {path.stat().st_size:,} bytes (expected a CSV file of at most "
-        "9.53674e-05 MiB)"
+        f"{path}: larger than the 100 bytes limit for a P4P CSV file (expected at most 100 bytes)"
     )
 
 
@@ -214,7 +213,7 @@ def test_standard_input_is_counted_and_stops_at_the_limit(monkeypatch: pytest.Mo
     with pytest.raises(InputError) as info:
         read_ohh("-", OHH_MEASURES)
     assert info.value.one_line() == (
-        "<stdin>: more than 3 MiB of CSV; reading stopped (expected a CSV input of at most 3 MiB)"
+        "<stdin>: larger than the 3 MiB limit for a P4P CSV file (expected at most 3 MiB)"
     )
 
 

@@ -13,13 +13,14 @@ from typing import Annotated
 import typer
 
 from hiecheck.cli_support import parse_date
+from hiecheck.console import safe_stream
 from hiecheck.errors import ExitCode, InputError
+from hiecheck.outputs import Reads
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
 from hiecheck.p4p.csv_source import STDIN
 from hiecheck.p4p.models import Caution
 from hiecheck.p4p.ohh import score_ohh
-from hiecheck.p4p.output import is_utf8, refuse_inputs, to_ascii
 from hiecheck.p4p.pcmh import score_pcmh
 from hiecheck.p4p.problems import CsvProblems
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
@@ -167,8 +168,7 @@ ImprovementOpt = Annotated[
 
 
 def _write_err(line: str) -> None:
-    text = line + "\n"
-    sys.stderr.write(text if is_utf8(sys.stderr) else to_ascii(text, "text"))
+    safe_stream(sys.stderr).write(line + "\n")
 
 
 @contextmanager
@@ -186,19 +186,26 @@ def _profile_files(folder: Path) -> list[Path]:
     return sorted((folder / "p4p").glob("*.toml"))
 
 
-def _inputs(*paths: str | None) -> list[Path]:
+def _reads(output: Path | None, folder: Path, *paths: str | None) -> Reads:
+    """What this run reads (its CSVs and the P4P profiles), refused as ``--output`` before
+    anything is read."""
     given = [p for p in paths if p is not None]
     if given.count(STDIN) > 1:
         raise InputError("-", "standard input can be read only once", expected="one input as -")
-    return [Path(p) for p in given if p != STDIN]
+    reads = Reads.of(files=[*(p for p in given if p != STDIN), *_profile_files(folder)])
+    if output is not None:
+        reads.refuse(output)
+    return reads
 
 
-def _finish(scoring: AnyScoring, fmt: OutputFormat, output: Path | None, explain: bool) -> None:
+def _finish(
+    scoring: AnyScoring, fmt: OutputFormat, output: Path | None, explain: bool, reads: Reads
+) -> None:
     cautions: list[Caution] = getattr(scoring.report, "cautions", [])
     if fmt in (OutputFormat.csv, OutputFormat.json):
         for item in cautions:
             _write_err(f"hiecheck: warning: {caution(item)}")
-    render(scoring, fmt.value, output, explain=explain)
+    render(scoring, fmt.value, output, explain=explain, reads=reads)
     raise typer.Exit(ExitCode.OK)
 
 
@@ -217,7 +224,7 @@ def ohh_command(
     """Opioid Health Home composite: withhold kept or released, bonus share, what-if."""
     day = parse_date(as_of)
     folder = profiles_dir(profiles)
-    refuse_inputs(output, [*_inputs(input_csv), *_profile_files(folder)])
+    reads = _reads(output, folder, input_csv)
     profile = select_profile(folder, "ohh", day)
     assert isinstance(profile, OhhProfile)
     with _every_problem():
@@ -229,7 +236,7 @@ def ohh_command(
         bonus_split=bonus_split.value if bonus_split else profile.default_bonus_split,
         as_of=day,
     )
-    _finish(scoring, fmt, output, explain)
+    _finish(scoring, fmt, output, explain, reads)
 
 
 @p4p_app.command("bhh")
@@ -244,12 +251,12 @@ def bhh_command(
     """Behavioral Health Home screening rate: meets 75% or the 1% recoupment, what-if."""
     day = parse_date(as_of)
     folder = profiles_dir(profiles)
-    refuse_inputs(output, [*_inputs(input_csv), *_profile_files(folder)])
+    reads = _reads(output, folder, input_csv)
     profile = select_profile(folder, "bhh", day)
     assert isinstance(profile, BhhProfile)
     with _every_problem():
         given = read_bhh(input_csv, profile.measure.id)
-    _finish(score_bhh(given, profile, as_of=day), fmt, output, explain)
+    _finish(score_bhh(given, profile, as_of=day), fmt, output, explain, reads)
 
 
 def _choice(option: StrEnum | None, default: str) -> str:
@@ -286,7 +293,7 @@ def pcmh_command(
         raise InputError("--payment-year", "give --payment-year or --as-of, not both")
     day = _payment_year(payment_year) if payment_year is not None else parse_date(as_of)
     folder = profiles_dir(profiles)
-    refuse_inputs(output, [*_inputs(input_csv, previous), *_profile_files(folder)])
+    reads = _reads(output, folder, input_csv, previous)
     profile = select_profile(folder, "pcmh", day)
     assert isinstance(profile, PcmhProfile)
     with _every_problem():
@@ -303,7 +310,7 @@ def pcmh_command(
         improvement_total=_choice(improvement_total, profile.default_improvement_total),  # type: ignore[arg-type]
         as_of=day,
     )
-    _finish(scoring, fmt, output, explain)
+    _finish(scoring, fmt, output, explain, reads)
 
 
 def register(app: typer.Typer) -> None:

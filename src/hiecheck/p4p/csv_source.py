@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 from hiecheck.errors import InputError
+from hiecheck.limits import CSV_MAX_BYTES, too_large
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
-MAX_CSV_BYTES = 128 * 1024 * 1024
+MAX_CSV_BYTES = CSV_MAX_BYTES  # the documented limit (hiecheck.limits); tests may lower it
+_WHAT = "a P4P CSV file"
 MAX_LINE_CHARS = 64 * 1024
 _BLOCK = 1 << 20
 
@@ -29,10 +31,6 @@ _BLOCK = 1 << 20
 def source_name(path: str) -> str:
     """How errors name the input: the path as given, or ``<stdin>`` for ``-``."""
     return STDIN_NAME if path == STDIN else path
-
-
-def _mib(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g} MiB"
 
 
 class TextProblem(Exception):
@@ -59,9 +57,7 @@ def _open_binary(path: str, limit: int) -> BinaryIO:
         raise InputError(name, "is a folder", expected="a CSV file")
     if stat.S_ISREG(info.st_mode) and info.st_size > limit:
         handle.close()
-        raise InputError(
-            name, f"file is {info.st_size:,} bytes", expected=f"a CSV file of at most {_mib(limit)}"
-        )
+        raise too_large(name, limit, _WHAT)
     return handle
 
 
@@ -78,11 +74,7 @@ def _blocks(raw: BinaryIO, name: str, limit: int, line_limit: int) -> Iterator[l
             raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
         total += len(data)
         if total > limit:
-            raise InputError(
-                name,
-                f"more than {_mib(limit)} of CSV; reading stopped",
-                expected=f"a CSV input of at most {_mib(limit)}",
-            )
+            raise too_large(name, limit, _WHAT)
         final = not data
         try:
             text = carry + decoder.decode(data, final)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+from hiecheck.outputs import Reads
 from hiecheck.p4p import letters
 from hiecheck.p4p.letters import Letter, Overview
 from hiecheck.p4p.models import (
@@ -17,7 +18,7 @@ from hiecheck.p4p.models import (
     PcmhReport,
     Scoring,
 )
-from hiecheck.p4p.output import Escape, open_output
+from hiecheck.p4p.output import Kind, open_output
 from hiecheck.p4p.render_data import render_csv, render_json
 from hiecheck.p4p.render_letters import render_html, render_markdown
 from hiecheck.p4p.render_text import render_text
@@ -29,7 +30,7 @@ AnyScoring = (
     | Scoring[BhhReport, BhhProviderResult]
     | Scoring[PcmhReport, PcmhPracticeResult]
 )
-_ESCAPE: dict[Format, Escape] = {
+_KIND: dict[Format, Kind] = {
     "table": "text", "csv": "text", "markdown": "text", "json": "json", "html": "html",
 }
 
@@ -50,9 +51,12 @@ def _letters(scoring: AnyScoring) -> tuple[Overview, Iterator[Letter]]:
     )
 
 
-def render(scoring: AnyScoring, fmt: Format, output: Path | None, *, explain: bool) -> None:
-    """Write ``scoring`` as ``fmt`` to ``output`` (standard output when None)."""
-    with open_output(output, _ESCAPE[fmt]) as out:
+def render(
+    scoring: AnyScoring, fmt: Format, output: Path | None, *, explain: bool, reads: Reads
+) -> None:
+    """Write ``scoring`` as ``fmt`` to ``output`` (standard output when None); ``reads`` are
+    the run's inputs, which the output may not be."""
+    with open_output(output, _KIND[fmt], reads) as out:
         report = scoring.report
         if fmt == "json":
             key = "practices" if isinstance(report, PcmhReport) else "providers"
