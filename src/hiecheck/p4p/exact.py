@@ -13,9 +13,10 @@ Ratio = tuple[int, int]  # numerator, denominator > 0
 
 
 def ratio(value: Decimal | int | Fraction) -> Ratio:
-    """A profile number (a Decimal read exactly from text) as a ratio."""
-    f = Fraction(value)
-    return f.numerator, f.denominator
+    """A profile number (a Decimal read exactly from text) as a ratio, in lowest terms."""
+    if isinstance(value, int):
+        return value, 1
+    return value.as_integer_ratio()
 
 
 def at_least(a: Ratio, b: Ratio) -> bool:

@@ -227,10 +227,20 @@ class _Results:
         start = i * width
         nums = given.numerators[start : start + width]
         dens = given.denominators[start : start + width]
-        counts = [Counts(n, d) for n, d in zip(nums, dens, strict=True)]
+        num_total, den_total = sum(nums), sum(dens)
+        pooled = self.method == "pooled"
+        counts = [] if pooled else [Counts(n, d) for n, d in zip(nums, dens, strict=True)]
         what_ifs = []
         for name, target in self.targets.get(status, ()):
-            total, alone, plan = what_if(counts, given.measures, self.method, target)
+            if pooled:  # the same as what_if(), without a Counts per measure
+                total = members_to_rate(num_total, den_total, target)
+                alone = {
+                    m: total if total is not None and total <= d - n else None
+                    for m, n, d in zip(given.measures, nums, dens, strict=True)
+                }
+                plan: dict[str, int] = {}
+            else:
+                total, alone, plan = what_if(counts, given.measures, self.method, target)
             what_ifs.append(
                 OhhTarget(
                     name,  # type: ignore[arg-type]
@@ -243,7 +253,11 @@ class _Results:
                     else None,
                 )
             )
-        score = composite(counts, self.method)
+        score = (
+            ((100 * num_total, den_total) if den_total else None)
+            if pooled
+            else composite(counts, self.method)
+        )
         measures = [
             MeasureCounts(m, n, d, exact.percent((100 * n, d)) if d else None)
             for m, n, d in zip(given.measures, nums, dens, strict=True)
@@ -256,8 +270,8 @@ class _Results:
             given.ids[i],
             given.rows[i],
             measures,
-            sum(nums),
-            sum(dens),
+            num_total,
+            den_total,
             exact.percent(score) if score is not None else None,
             status,
             exact.cents(gross) if money else None,  # type: ignore[arg-type]

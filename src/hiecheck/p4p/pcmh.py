@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from hiecheck.p4p import exact
 from hiecheck.p4p.exact import Ratio
@@ -62,32 +61,53 @@ def improvement_percent(current: Ratio, previous: Ratio) -> Ratio | None:
     return 100 * diff[0] * previous[1], diff[1] * previous[0]
 
 
-def band_for(value: Ratio, bands: list[Band]) -> int | None:
+Bounds = tuple[tuple[int, int, bool], ...]  # each band's lower bound (num, den) and inclusive
+
+
+def bounds_of(bands: list[Band]) -> Bounds:
+    return tuple((*exact.ratio(b.lower), b.inclusive) for b in bands)
+
+
+def band_index(value: Ratio, bounds: Bounds) -> int | None:
     """The index of the band with the greatest lower bound ``value`` reaches (≥ if inclusive)."""
-    chosen = None
-    for index, band in enumerate(bands):
-        if exact.reaches(value, exact.ratio(band.lower), band.inclusive):
-            chosen = index
-    return chosen
+    num, den = value
+    for index in range(len(bounds) - 1, -1, -1):
+        low, per, inclusive = bounds[index]
+        if num * per > low * den or (inclusive and num * per == low * den):
+            return index
+    return None
+
+
+def band_for(value: Ratio, bands: list[Band]) -> int | None:
+    """``band_index`` on a band table."""
+    return band_index(value, bounds_of(bands))
+
+
+def _a_band(mean: Ratio, bounds: Bounds, rounding: BandRounding) -> int | None:
+    value = (exact.round_half_up(*mean), 1) if rounding == "nearest" else mean
+    return band_index(value, bounds)
 
 
 def table_a_band(mean: Ratio, bands: list[Band], rounding: BandRounding) -> int | None:
     """The Table A band of a mean performance percentile: 'nearest' rounds it half-up to a whole
     percentile first, 'down' compares the exact mean."""
-    value = (exact.round_half_up(*mean), 1) if rounding == "nearest" else mean
-    return band_for(value, bands)
+    return _a_band(mean, bounds_of(bands), rounding)
+
+
+def _borderline(mean: Ratio, bounds: Bounds) -> int | None:
+    below = band_index(mean, bounds)
+    index = 0 if below is None else below + 1
+    if index == 0 or index >= len(bounds):
+        return None  # below the first band's edge, or in the top band
+    low, per, _ = bounds[index]
+    num, den = mean
+    return index if low * den > num * per > (low - per) * den else None
 
 
 def borderline_band(mean: Ratio, bands: list[Band]) -> int | None:
     """The band whose lower edge L has L − 1 < mean < L: the mean lies between two bands'
     whole-number edges, where the reading of the gap decides the payment."""
-    for index, band in enumerate(bands):
-        lower = exact.ratio(band.lower)
-        if index and exact.more_than(lower, mean) and exact.more_than(
-            mean, (lower[0] - lower[1], lower[1])
-        ):
-            return index
-    return None
+    return _borderline(mean, bounds_of(bands))
 
 
 def mean_threshold(band: Band, rounding: BandRounding) -> tuple[Ratio, bool]:
@@ -107,13 +127,11 @@ def _band(band: Band | None) -> BandResult | None:
     return BandResult(band.label, band.level, band.pmpm) if band else None
 
 
-def _payment(band: Band | None, members: Decimal | None, months: int) -> int:
+def _payment(pmpm: Ratio | None, members: Ratio | None, months: int) -> int:
     """PMPM × months × members in cents, half-up (0 without a band or members)."""
-    if band is None or members is None:
+    if pmpm is None or members is None:
         return 0
-    pmpm, per = exact.ratio(band.pmpm)
-    count, of = exact.ratio(members)
-    return exact.money((pmpm * months * count, per * of))
+    return exact.money((pmpm[0] * months * members[0], pmpm[1] * members[1]))
 
 
 @dataclass(slots=True)
@@ -134,7 +152,9 @@ class _Standing:
 
 @dataclass(slots=True)
 class _Improvement:
-    result: PcmhImprovement
+    result: PcmhImprovement | None  # None when only the totals were asked for
+    qualified: bool
+    changed: bool  # the set of valid measures differs from last year's
     current: Ratio | None
     previous: Ratio | None
     counted: list[int]  # measure indexes totalled
@@ -170,6 +190,14 @@ class _Scorer:
         self.table_a = profile.table_a
         self.table_b = profile.table_b
         self.thresholds = [mean_threshold(b, rounding) for b in self.table_a]
+        self.a_bounds = bounds_of(self.table_a)
+        self.b_bounds = bounds_of(self.table_b)
+        self.a_pmpm = [exact.ratio(b.pmpm) for b in self.table_a]
+        self.b_pmpm = [exact.ratio(b.pmpm) for b in self.table_b]
+        self.months = profile.months_per_year
+        self.members = [
+            exact.ratio(m) if m is not None else None for m in given.annualized_members
+        ]
         self.previous_index = previous.index() if previous is not None else {}
         self.previous_slot = (
             [previous.measures.index(m) if m in previous.measures else -1 for m in given.measures]
@@ -210,8 +238,8 @@ class _Scorer:
         band = None
         borderline = None
         if mean is not None:
-            band = table_a_band(mean, self.table_a, self.rounding)
-            borderline = borderline_band(mean, self.table_a)
+            band = _a_band(mean, self.a_bounds, self.rounding)
+            borderline = _borderline(mean, self.a_bounds)
         reasons: list[PerformanceReason] = []
         if not given.ncqa_recognized[i]:
             reasons.append("no-ncqa")
@@ -221,15 +249,14 @@ class _Scorer:
             reasons.append("no-measure-result")
         elif not ranks:
             reasons.append("no-percentile")
-        chosen = self.table_a[band] if band is not None else None
         payment = (
-            _payment(chosen, given.annualized_members[i], self.profile.months_per_year)
-            if not reasons
+            _payment(self.a_pmpm[band], self.members[i], self.months)
+            if not reasons and band is not None
             else 0
         )
         return _Standing(i, valid, ranks, total, mean, whole, band, borderline, reasons, payment)
 
-    def improvement(self, i: int, standing: _Standing) -> _Improvement:
+    def improvement(self, i: int, standing: _Standing, *, detail: bool = True) -> _Improvement:
         given = self.given
         reasons: list[ImprovementReason] = []
         if not given.ncqa_recognized[i]:
@@ -240,11 +267,11 @@ class _Scorer:
                                 exact.cents(0))
         if self.previous is None:
             reasons.append("no-previous-file")
-            return _Improvement(empty, None, None, [], None, 0)
+            return _Improvement(empty, False, False, None, None, [], None, 0)
         j = self.previous_index.get(given.ids[i])
         if j is None:
             reasons.append("no-previous-results")
-            return _Improvement(empty, None, None, [], None, 0)
+            return _Improvement(empty, False, False, None, None, [], None, 0)
         before = self.previous
         if not before.full_year[j]:
             reasons.append("not-full-previous-year")
@@ -266,7 +293,7 @@ class _Scorer:
             current, previous = _total(now, counted), _total(was, sorted(was))
         gain = improvement_percent(current, previous)
         note: ImprovementNote | None = None
-        band = band_for(gain, self.table_b) if gain is not None else None
+        band = band_index(gain, self.b_bounds) if gain is not None else None
         if not counted and self.improvement_total == "like-for-like":
             note = "no-common-measures"
         elif previous[0] == 0:
@@ -275,12 +302,16 @@ class _Scorer:
             note = "not-more-than-previous"
         elif band is None:
             note = "below-first-band"
-        chosen = self.table_b[band] if band is not None else None
         cents = (
-            _payment(chosen, given.annualized_members[i], self.profile.months_per_year)
-            if not reasons
+            _payment(self.b_pmpm[band], self.members[i], self.months)
+            if not reasons and band is not None
             else 0
         )
+        changed = bool(added or dropped)
+        if not detail:
+            return _Improvement(None, not reasons, changed, current, previous, counted, band,
+                                cents)
+        chosen = self.table_b[band] if band is not None else None
         result = PcmhImprovement(
             qualified=not reasons,
             reasons=reasons,
@@ -294,7 +325,7 @@ class _Scorer:
             band=_band(chosen),
             payment=exact.cents(cents),
         )
-        return _Improvement(result, current, previous, counted, band, cents)
+        return _Improvement(result, not reasons, changed, current, previous, counted, band, cents)
 
     # ---------------------------------------------------------------- what-ifs
 
@@ -327,8 +358,8 @@ class _Scorer:
         band = self.table_a[target]
         gain = None
         if not s.reasons:
-            members = given.annualized_members[s.practice]
-            gain = exact.cents(_payment(band, members, self.profile.months_per_year) - s.payment)
+            paid = _payment(self.a_pmpm[target], self.members[s.practice], self.months)
+            gain = exact.cents(paid - s.payment)
         return TableAWhatIf(_band(band), bool(options), options, gain)  # type: ignore[arg-type]
 
     def table_b_what_if(self, i: int, imp: _Improvement) -> TableBWhatIf | None:
@@ -367,9 +398,9 @@ class _Scorer:
                                           exact.decimal_up(100 * add, den, 4)))
         options.sort(key=lambda o: (o.add_members is None, o.add_members or 0, o.measure))
         gain = None
-        if imp.result.qualified:
-            members = given.annualized_members[i]
-            gain = exact.cents(_payment(band, members, self.profile.months_per_year) - imp.cents)
+        if imp.qualified:
+            paid = _payment(self.b_pmpm[target], self.members[i], self.months)
+            gain = exact.cents(paid - imp.cents)
         return TableBWhatIf(
             target=_band(band),  # type: ignore[arg-type]
             needed_total_raw_score=exact.decimal_up(*needed, 4),
@@ -387,6 +418,7 @@ class _Scorer:
     def result(self, i: int) -> PcmhPracticeResult:
         s = self.standing(i)
         imp = self.improvement(i, s)
+        assert imp.result is not None
         given = self.given
         start = i * self.width
         measures = []
@@ -473,15 +505,13 @@ def score_pcmh(
     performance = improvement = 0
     for i in range(len(given)):
         s = scorer.standing(i)
-        imp = scorer.improvement(i, s)
+        imp = scorer.improvement(i, s, detail=False)
         counts["performance_qualified"] += not s.reasons
         counts["with_performance_payment"] += s.payment > 0
-        counts["improvement_qualified"] += imp.result.qualified
+        counts["improvement_qualified"] += imp.qualified
         counts["with_improvement_payment"] += imp.cents > 0
         counts["borderline"] += s.borderline is not None
-        counts["measure_set_changed"] += bool(
-            imp.result.measures_added or imp.result.measures_dropped
-        )
+        counts["measure_set_changed"] += imp.changed
         counts["no_percentile"] += s.mean is None
         performance += s.payment
         improvement += imp.cents

@@ -19,11 +19,13 @@ from hiecheck.p4p.models import (
 )
 from hiecheck.p4p.output import Out
 
-_ADAPTERS: dict[type, TypeAdapter[object]] = {
-    OhhProviderResult: TypeAdapter(OhhProviderResult),
-    BhhProviderResult: TypeAdapter(BhhProviderResult),
-    PcmhPracticeResult: TypeAdapter(PcmhPracticeResult),
-}
+_ADAPTERS: dict[type, TypeAdapter[object]] = {}  # built on first use (import stays quick)
+
+
+def _adapter(kind: type) -> TypeAdapter[object]:
+    if kind not in _ADAPTERS:
+        _ADAPTERS[kind] = TypeAdapter(kind)
+    return _ADAPTERS[kind]
 
 
 def render_json(
@@ -34,9 +36,12 @@ def render_json(
     assert head.endswith("\n}")
     out.write(f'{head[:-2]},\n  "{key}": [')
     sep = "\n    "
+    dump = None
     for item in items:
+        if dump is None:
+            dump = _adapter(type(item)).dump_json
         out.write(sep)
-        out.write(_ADAPTERS[type(item)].dump_json(item).decode("utf-8"))
+        out.write(dump(item).decode("utf-8"))
         sep = ",\n    "
     out.write("\n  ]\n}\n")
 

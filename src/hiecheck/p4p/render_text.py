@@ -18,6 +18,8 @@ from hiecheck.p4p.output import Out
 from hiecheck.p4p.words import readings_line
 
 _LABEL = 9  # "  change: " hangs its lines under the text
+_LABELS = {name: f"  {name + ':':<{_LABEL - 2}} " for name in ("earned", "why", "change", "note")}
+_HANG = " " * (_LABEL + 1)
 _TONE = {"good": "\x1b[32m", "bad": "\x1b[31m", "neutral": "\x1b[2m"}
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
@@ -71,8 +73,8 @@ class TextWriter:
                        + "\n")
 
     def items(self, label: str, texts: Iterable[str]) -> None:
-        first = f"  {label + ':':<{_LABEL - 2}} "
-        hang = " " * len(first)
+        first = _LABELS.get(label) or f"  {label + ':':<{_LABEL - 2}} "
+        hang = _HANG
         for text in texts:
             self.para(text, first, hang)
             first = hang
