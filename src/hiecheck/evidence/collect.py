@@ -16,18 +16,26 @@ from pathlib import Path
 from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
-from hiecheck.evidence.summary import FindingCount, GroupCount, LatencySummary, MessagesSummary
+from hiecheck.evidence.summary import (
+    FindingCount,
+    GroupCount,
+    LatencySummary,
+    MessagesSummary,
+    SkippedFile,
+)
 from hiecheck.hl7.content import ABSENT, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.reader import expand_paths
+from hiecheck.hl7.reader import Source, expand_sources
 from hiecheck.hl7.report import UNREADABLE_RULES
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
 from hiecheck.hl7.validate import (
+    NOT_HL7_RULE,
     MessageResult,
     SourceEnd,
     default_checks,
     message_code,
+    skipped_reason,
     validate_paths,
 )
 
@@ -94,6 +102,7 @@ class Collected:
     groups: dict[tuple[str, str], GroupTally] = field(default_factory=dict)
     findings: Counter[tuple[str, str]] = field(default_factory=Counter)
     event_fields: dict[str, str] = field(default_factory=dict)  # type → "EVN-2" …
+    skipped: list[SkippedFile] = field(default_factory=list)  # found in a folder, not HL7
 
     # -- folding -------------------------------------------------------------------------------
 
@@ -179,6 +188,7 @@ class Collected:
         return MessagesSummary(
             paths=self.paths,
             files=self.files,
+            skipped=self.skipped,
             messages=self.messages,
             by_type={c: t.messages for c, t in sorted(self.types.items())},
             latency={c: self.latency(c) for c in sorted(self.types)},
@@ -234,13 +244,15 @@ def collect(
     profiles: Path | None = None,
     jobs: int = 1,
     on_bytes: Callable[[int], None] | None = None,
+    sources: list[Source] | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
-    Missing paths and unreadable files raise InputError (exit 2). ``on_bytes`` is told the bytes
-    read as they are read (a progress bar).
+    Missing paths and unreadable files raise InputError (exit 2); files found in a folder that
+    are not HL7 are listed in ``skipped``. ``on_bytes`` is told the bytes read as they are read
+    (a progress bar). ``sources``: ``paths`` expanded already.
     """
-    sources = expand_paths(paths)
+    sources = sources if sources is not None else expand_sources(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
     checks = default_checks(requirements, profiles)
     out = Collected(profile=profile, paths=list(paths))
@@ -256,6 +268,11 @@ def collect(
                 name = names[event.source] = display_name(event.source, roots)
             out.add(event, name)
         elif isinstance(event, SourceEnd):
+            not_hl7 = [f for f in event.findings if f.rule == NOT_HL7_RULE]
+            if not_hl7:
+                name = display_name(event.source, roots)
+                out.skipped.append(SkippedFile(file=name, reason=skipped_reason(not_hl7[0])))
+                continue
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
             if unreadable:
                 f = unreadable[0]
