@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
@@ -11,8 +12,8 @@ from typing import TextIO
 
 from hiecheck.console import make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import STDIN_NAME, expand_paths
-from hiecheck.outputs import report_output
+from hiecheck.hl7.reader import Source, expand_sources, is_message_name
+from hiecheck.outputs import Reads, report_output
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -32,17 +33,19 @@ def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
 
 
 def byte_progress(
-    paths: list[str], quiet: bool, stack: ExitStack, label: str
+    paths: Sequence[str | Source], quiet: bool, stack: ExitStack, label: str
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
     or stderr is not a terminal. ``paths`` are what the command reads (files, folders, globs,
-    ``-``); they are expanded only when a bar is shown. The bar closes with ``stack``."""
+    ``-``, or sources already expanded); names are expanded only when a bar is shown. The bar
+    has no total when a stream is read (stdin, a pipe, a device). It closes with ``stack``."""
     if quiet or not sys.stderr.isatty():
         return None
-    sources = expand_paths(paths)
+    sources = [p for p in paths if isinstance(p, Source)]
+    sources += expand_sources([p for p in paths if not isinstance(p, Source)])
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
+    total = None if any(s.stream for s in sources) else sum(_size(s.path) for s in sources)
     progress = stack.enter_context(
         Progress(label, BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                  console=make_console(stderr=True), transient=True)
@@ -53,3 +56,18 @@ def byte_progress(
         progress.update(task, advance=n)
 
     return advance
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reported when it is read
+        return 0
+
+
+def hl7_reads(sources: Iterable[Source], given: Iterable[str], *more: str | Path) -> Reads:
+    """What a command reading HL7 ``sources`` (expanded from the ``given`` names) reads, plus
+    ``more`` files (an organization file): outputs must be none of it."""
+    files = [s.path for s in sources if not s.stream]
+    folders = [g for g in given if os.path.isdir(g)]
+    return Reads.of([*files, *map(str, more)], folders, is_message_name)

@@ -105,6 +105,24 @@ def safe_text(value: object, style: str = "") -> Text:
     return Text(show_controls("" if value is None else str(value)), style=style)
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def markdown_text(text: str) -> str:
+    """User text for a markdown report, read as the words it is: characters markdown would take
+    as formatting (``*``, ``_``, ``[``, ``<``, a backtick …) are escaped, controls shown."""
+    return _MARKDOWN.sub(r"\\\1", show_controls(text))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds."""
+    text = show_controls(text)
+    longest = max((len(m) for m in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def stream_encoding(stream: object) -> str | None:
     """The normalized codec name of a text stream (``utf-8``, ``cp1252``), or None for an
     in-memory stream that takes any text."""

@@ -11,12 +11,13 @@ import typer
 
 from hiecheck.cli_support import parse_date
 from hiecheck.errors import ExitCode, InputError
+from hiecheck.outputs import Reads, report_output
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
 from hiecheck.p4p.ohh import score_ohh
 from hiecheck.p4p.pcmh import score_pcmh
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
-from hiecheck.p4p.render import render
+from hiecheck.p4p.render import Report, render
 from hiecheck.paths import profiles_dir
 
 p4p_app = typer.Typer(
@@ -57,6 +58,9 @@ InputArg = Annotated[
     Path, typer.Argument(help="Provider-level measure results (CSV; columns in the README).")
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+]
 ProfilesOpt = Annotated[
     Path | None,
     typer.Option("--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or built-in)."),
@@ -103,8 +107,10 @@ def ohh_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     profiles: ProfilesOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Opioid Health Home composite: withhold kept or released, bonus share, what-if."""
+    reads = _reads(output, input_csv)
     day = parse_date(as_of)
     profile = select_profile(profiles_dir(profiles), "ohh", day)
     assert isinstance(profile, OhhProfile)
@@ -116,7 +122,7 @@ def ohh_command(
         bonus_split=bonus_split.value if bonus_split else profile.default_bonus_split,  # type: ignore[arg-type]
         as_of=day,
     )
-    render(report, fmt.value)  # type: ignore[arg-type]
+    _write(report, fmt, output, reads)
     raise typer.Exit(ExitCode.OK)
 
 
@@ -126,13 +132,15 @@ def bhh_command(
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     profiles: ProfilesOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Behavioral Health Home screening rate: meets 75% or the 1% recoupment, what-if."""
+    reads = _reads(output, input_csv)
     day = parse_date(as_of)
     profile = select_profile(profiles_dir(profiles), "bhh", day)
     assert isinstance(profile, BhhProfile)
     report = score_bhh(read_bhh(input_csv, profile.measure.id), profile, as_of=day)
-    render(report, fmt.value)  # type: ignore[arg-type]
+    _write(report, fmt, output, reads)
     raise typer.Exit(ExitCode.OK)
 
 
@@ -146,8 +154,10 @@ def pcmh_command(
     improvement_total: ImprovementOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     profiles: ProfilesOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Connecticut HUSKY PCMH: percentiles, Table A performance and Table B improvement payments."""
+    reads = _reads(output, input_csv, previous)
     if payment_year is not None and as_of is not None:
         raise InputError("--payment-year", "give --payment-year or --as-of, not both")
     day = date(payment_year, 1, 1) if payment_year is not None else parse_date(as_of)
@@ -165,8 +175,21 @@ def pcmh_command(
         improvement_total=totals,  # type: ignore[arg-type]
         as_of=day,
     )
-    render(report, fmt.value)  # type: ignore[arg-type]
+    _write(report, fmt, output, reads)
     raise typer.Exit(ExitCode.OK)
+
+
+def _reads(output: Path | None, *inputs: Path | None) -> Reads:
+    """The CSV files a command reads; an ``--output`` naming one is refused before reading."""
+    reads = Reads.of(p for p in inputs if p is not None)
+    if output is not None:
+        reads.refuse(output)
+    return reads
+
+
+def _write(report: Report, fmt: OutputFormat, output: Path | None, reads: Reads) -> None:
+    with report_output(output, reads, "json" if fmt is OutputFormat.json else "text") as out:
+        render(report, fmt.value, out)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from hiecheck.errors import InputError
+from hiecheck.limits import CSV_MAX_BYTES, read_bounded
 from hiecheck.p4p.models import BhhProviderInput, Counts, OhhProviderInput, PcmhPracticeInput
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -46,10 +47,7 @@ class CsvFile:
         return InputError(self.source, problem, location=location, expected=expected)
 
     def _read(self, path: Path) -> Iterator[Row]:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(self.source, f"cannot read file: {exc.strerror or exc}") from None
+        raw = read_bounded(path, CSV_MAX_BYTES, "a P4P CSV file")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

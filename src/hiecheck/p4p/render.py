@@ -6,11 +6,12 @@ import csv
 import sys
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
+from hiecheck.console import make_console
 from hiecheck.p4p.models import (
     BhhReport,
     OhhReport,
@@ -24,17 +25,18 @@ Format = Literal["table", "json", "csv"]
 Report = OhhReport | BhhReport | PcmhReport
 
 
-def render(report: Report, fmt: Format) -> None:
-    """Write ``report`` to stdout in ``fmt``."""
+def render(report: Report, fmt: Format, out: TextIO | None = None) -> None:
+    """Write ``report`` in ``fmt`` to ``out`` (default stdout)."""
+    out = out or sys.stdout
     if fmt == "json":
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        out.write(report.model_dump_json(indent=2) + "\n")
     elif fmt == "csv":
         header, rows = csv_rows(report)
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
     else:
-        console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+        console = make_console(out, width=None if out.isatty() else 160)
         if isinstance(report, OhhReport):
             _ohh_table(report, console)
         elif isinstance(report, BhhReport):
@@ -83,7 +85,7 @@ def _what_if_text(items: Iterable[WhatIf]) -> str:
 
 
 def _header(console: Console, profile: ProfileUsed, lines: list[str]) -> None:
-    console.print(f"[bold]{profile.title}[/bold]")
+    console.print(profile.title, style="bold")
     until = profile.effective_to.isoformat() if profile.effective_to else "open"
     console.print(
         f"profile {profile.version} (in force {profile.effective_from.isoformat()}..{until}; "
@@ -91,10 +93,10 @@ def _header(console: Console, profile: ProfileUsed, lines: list[str]) -> None:
     )
     for line in lines:
         console.print(line)
-    console.print("[bold]Readings where the sources are silent[/bold]")
+    console.print("Readings where the sources are silent", style="bold")
     for reading in profile.readings:
         console.print(f"  - {reading.id}: {reading.text}")
-    console.print("[bold]Sources[/bold]")
+    console.print("Sources", style="bold")
     for cite in profile.citations:
         console.print(f"  - {cite.source}, {cite.section}: “{cite.quote}”")
 

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from hiecheck.cli_support import byte_progress, output_stream, parse_date
+from hiecheck.cli_support import byte_progress, hl7_reads, parse_date
+from hiecheck.console import make_console
 from hiecheck.errors import InputError
 from hiecheck.evidence.assess import MessageEvidence, role_titles
 from hiecheck.evidence.collect import collect
 from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.hl7.reader import expand_sources
+from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.evaluate import evaluate
 from hiecheck.programs.organization import load_organization
@@ -51,10 +53,6 @@ PROFILES_HELP = (
 
 def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
     return load_profiles(profiles_dir(profiles), as_of)
-
-
-def _console() -> Console:
-    return Console(highlight=False, markup=False)
 
 
 def programs(
@@ -94,14 +92,17 @@ def programs(
             ids = {r.id for r in roles}
             for p in data:
                 p["roles"] = [r for r in p["roles"] if r["id"] in ids]
-        typer.echo(json.dumps({"as_of": str(when), "programs": data}, indent=2, ensure_ascii=False))
+        with report_output(None, escape="json") as out:
+            out.write(json.dumps({"as_of": str(when), "programs": data}, indent=2,
+                                 ensure_ascii=False) + "\n")
         raise typer.Exit(0)
-    console = _console()
-    if roles is None:
-        render_list(loaded, console)
-    else:
-        for role in roles:
-            render_role(selected[0], role, console)
+    with report_output(None) as out:
+        console = make_console(out)
+        if roles is None:
+            render_list(loaded, console)
+        else:
+            for role in roles:
+                render_role(selected[0], role, console)
     raise typer.Exit(0)
 
 
@@ -163,33 +164,36 @@ def check(
     (with --strict) something only attested. Exit 2: bad input.
     """
     when = parse_date(as_of)
+    if output is not None:  # the organization file itself, before it is even read
+        Reads.of([org_file]).refuse(output)
     loaded_profiles = _profiles(profiles, when)
     org = load_organization(org_file)
     paths = list(messages or [])
     if not paths and org.messages_dir is not None:
         paths = [_shown_path(org.messages_dir)]
+    sources = expand_sources(paths)
+    reads = hl7_reads(sources, paths, org_file)
+    if output is not None:  # before any message is read
+        reads.refuse(output)
     evidence = None
     summary = None
     if paths:
         profile = load_evidence_profile(profiles, when)
         with ExitStack() as stack:
-            advance = byte_progress(paths, quiet, stack, "reading messages")
-            collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance)
+            advance = byte_progress(sources, quiet, stack, "reading messages")
+            collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance,
+                                sources=sources)
         evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
         summary = collected.summary()
     report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
     report.messages = summary
-    with output_stream(output) as handle:
+    with report_output(output, reads, "json" if fmt is CheckFormat.json else "text") as handle:
         if fmt is CheckFormat.json:
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
         else:
-            console = (
-                Console(file=handle, highlight=False, markup=False, width=120)
-                if output is not None
-                else _console()
-            )
+            console = make_console(handle, width=120 if output is not None else None)
             render_table(report, console, explain=explain)
     raise typer.Exit(report.exit_code)
 
