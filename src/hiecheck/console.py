@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
 import sys
 import unicodedata
@@ -98,6 +99,17 @@ def ascii_escaped(text: str, escape: Escape) -> str:
 def show_controls(text: str) -> str:
     """Control characters as visible escapes: ESC → ``\\x1b``, CR → ``\\x0d``."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def display_path(path: str) -> str:
+    """A file name as reports show it: one the file system could not decode (held as lone
+    surrogates, e.g. in the C locale) is read as UTF-8, bytes that are not UTF-8 shown as
+    ``\\xff``, so JSON, XML and any console can carry it. The real name still opens the file."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def safe_text(value: object, style: str = "") -> Text:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hiecheck.console import display_path
 from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
@@ -255,22 +256,21 @@ def collect(
     sources = sources if sources is not None else expand_sources(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
     checks = default_checks(requirements, profiles)
-    out = Collected(profile=profile, paths=list(paths))
+    out = Collected(profile=profile, paths=[display_path(p) for p in paths])
     for rule in load_timing_rules(profiles).event_time:
         for code in rule.message_types:
             out.event_fields.setdefault(code, rule.fields[0])
     roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-    names: dict[str, str] = {}
+    # Each file's name for reports, from its real path (the events carry the display name).
+    names = {s.name: display_path(display_name(s.path, roots)) for s in sources}
     for event in validate_paths(sources, checks, jobs=jobs, on_bytes=on_bytes):
         if isinstance(event, MessageResult):
-            name = names.get(event.source)
-            if name is None:  # resolved once per file, not per message
-                name = names[event.source] = display_name(event.source, roots)
+            name = names.get(event.source) or event.source
             out.add(event, name)
         elif isinstance(event, SourceEnd):
             not_hl7 = [f for f in event.findings if f.rule == NOT_HL7_RULE]
             if not_hl7:
-                name = display_name(event.source, roots)
+                name = names.get(event.source) or event.source
                 out.skipped.append(SkippedFile(file=name, reason=skipped_reason(not_hl7[0])))
                 continue
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
@@ -279,7 +279,7 @@ def collect(
                 raise InputError(
                     event.source, f.message, expected="a readable file of HL7 v2 messages"
                 )
-            out.files.append(names.setdefault(event.source, display_name(event.source, roots)))
+            out.files.append(names.get(event.source) or event.source)
             for f in event.findings:
                 if f.severity is not Severity.INFO:
                     out.findings[(f.rule, str(f.severity))] += 1

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from hiecheck.console import display_path
 from hiecheck.errors import InputError
+from hiecheck.limits import size_text
 
 CHUNK_SIZE = 1 << 20
 # What one source may make the reader hold (README, "Limits"). A segment with an embedded PDF can
@@ -129,8 +131,8 @@ class Source:
 
     @property
     def name(self) -> str:
-        """The name reports show."""
-        return STDIN_LABEL if self.path == STDIN_NAME else self.path
+        """The name reports show (always encodable: see :func:`hiecheck.console.display_path`)."""
+        return STDIN_LABEL if self.path == STDIN_NAME else display_path(self.path)
 
 
 STDIN_LABEL = "<stdin>"
@@ -370,14 +372,14 @@ def read_stream(stream: Readable, summary: SourceSummary) -> Iterator[RawMessage
         held = assembler.current
         if run is TOO_LONG:
             _stop(assembler, lineno + 1, f"line {lineno + 1} is longer than "
-                  f"{MAX_LINE_BYTES >> 20} MiB, the limit for one line")
+                  f"{size_text(MAX_LINE_BYTES)}, the limit for one line")
             return
         if held is not None and (
             offset - assembler.message_offset > MAX_MESSAGE_BYTES
             or len(held.lines) > MAX_MESSAGE_SEGMENTS
         ):
             _stop(assembler, lineno + 1, f"message #{held.number} (line {held.line}) is "
-                  f"larger than {MAX_MESSAGE_BYTES >> 20} MiB or {MAX_MESSAGE_SEGMENTS:,} "
+                  f"larger than {size_text(MAX_MESSAGE_BYTES)} or {MAX_MESSAGE_SEGMENTS:,} "
                   "segments, the limit for one message; it is not checked", named=True)
             return
         assembler.run_offset = offset

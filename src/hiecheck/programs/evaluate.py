@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from hiecheck.console import display_path
 from hiecheck.errors import ExitCode
 from hiecheck.programs.declarations import declared_status
 from hiecheck.programs.evidence_protocol import EvidenceSource
@@ -419,7 +420,7 @@ def evaluate(
     failing = result == "unmet" or (strict and result == "attested")
     return Report(
         organization=org.org.name,
-        source=org.path.name,
+        source=display_path(org.path.name),
         as_of=as_of,
         strict=strict,
         result=result,
