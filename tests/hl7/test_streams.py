@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import reader
@@ -316,3 +319,30 @@ def test_a_binary_file_found_in_a_folder_is_not_read_past_its_start(
     events = list(validate_paths([str(tmp_path)], h.checks_for(), on_bytes=read.append))
     assert sum(read) < 64 << 10
     assert not [e for e in events if isinstance(e, MessageResult)]
+
+
+# --- the line splitter ---------------------------------------------------------------------------
+
+
+def _reference_lines(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Lines the obvious way: CR LF, CR or LF ends a line; the rest is a last line."""
+    out = []
+    for m in re.finditer(rb"([^\r\n]*)(\r\n|\r|\n)", data):
+        out.append((m.group(1), m.group(2)))
+    rest = data[sum(len(m.group(0)) for m in re.finditer(rb"[^\r\n]*(?:\r\n|\r|\n)", data)):]
+    if rest:
+        out.append((rest, b""))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b"a", b"MSH|", b"\r", b"\n", b"\r\n", b"xy"]),
+                     max_size=60).map(b"".join),
+       chunk=st.integers(min_value=1, max_value=16))
+def test_lines_are_split_the_same_whatever_the_chunks(data: bytes, chunk: int) -> None:
+    original = reader.CHUNK_SIZE
+    reader.CHUNK_SIZE = chunk
+    try:
+        assert list(reader.iter_lines(io.BytesIO(data))) == _reference_lines(data)
+    finally:
+        reader.CHUNK_SIZE = original

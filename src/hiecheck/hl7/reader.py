@@ -239,10 +239,19 @@ def _line_runs(stream: Readable) -> Iterator[tuple[list[bytes], bytes, int]]:
         # A CR at the very end may be the first half of a CRLF split across chunks.
         cut = len(data) - 1 if data.endswith(b"\r") else len(data)
         start = 0
+        # A chunk with one kind of terminator is split in one go (CR, the common case, first).
         if b"\n" not in data:
-            parts = data[:cut].split(b"\r")
+            term = b"\r"
+        elif b"\r" not in data:
+            term = b"\n"
+        else:
+            lf = data.count(b"\n", 0, cut)
+            term = b"\r\n" if data.count(b"\r\n", 0, cut) == lf == data.count(b"\r", 0, cut) \
+                else b""
+        if term:
+            parts = data[:cut].split(term)
             carry = parts.pop() + data[cut:]
-            yield parts, b"\r", base
+            yield parts, term, base
             base += len(data) - len(carry)
             if len(carry) > limit:
                 yield TOO_LONG, b"", base
@@ -387,10 +396,12 @@ def read_stream(stream: Readable, summary: SourceSummary) -> Iterator[RawMessage
             lineno += 1
             current = assembler.current
             if (
-                current is not None and term == b"\r" and not blank_run_start and raw
+                current is not None and (term == b"\r" or term in seen_terminators)
+                and not blank_run_start and raw
                 and raw[0] > 32 and raw[-1] != 28  # no whitespace, VT or FS: nothing to note
             ):
-                # The common line: a segment of the current message, CR-terminated.
+                # The common line: a segment of the current message, CR-terminated (or by a
+                # terminator noted already).
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
