@@ -112,6 +112,18 @@ def test_no_report_may_land_in_the_messages_folder_under_a_message_name(
     assert json.loads((org / "msgs" / "report.json").read_text())
 
 
+def test_stdin_redirected_from_the_output_file_is_refused(org: Path) -> None:
+    capture = org / "msgs" / "adt.hl7"
+    before = capture.read_bytes()
+    with capture.open("rb") as fh:
+        result = subprocess.run(
+            [sys.executable, "-m", "hiecheck", "validate", "-", "-o", "msgs/adt.hl7"],
+            cwd=org, stdin=fh, capture_output=True,
+        )
+    assert "is the input file '/dev/stdin'" in one_error_line(result)
+    assert capture.read_bytes() == before
+
+
 def test_stdout_redirected_onto_an_input_is_refused(org: Path) -> None:
     capture = org / "msgs" / "adt.hl7"
     before = capture.read_bytes()
@@ -299,3 +311,26 @@ def test_a_console_without_unicode_gets_plain_characters(tricky: Path) -> None:
     out = hiecheck("check", "org.toml", cwd=tricky, env={"PYTHONIOENCODING": "ascii"}).stdout
     text = out.decode("ascii")  # nothing but ASCII reached the console
     assert 'Zoe [red]Clinic[/red] [/foo] + -- "x"' in text
+
+
+# --- files that are not HL7 in a messages folder --------------------------------------------------
+
+
+def test_a_notes_file_in_the_messages_folder_is_skipped_and_listed(org: Path) -> None:
+    (org / "msgs" / "NOTES.txt").write_text("Ask Jane about PV1-2.\n")
+    (org / "msgs" / "scan.dat").write_bytes(b"\x00\x01PDF" * 50)
+    result = hiecheck("check", "org.toml", "-f", "json", cwd=org)
+    assert result.returncode in (0, 1) and result.stderr == b"", result.stderr
+    messages = json.loads(result.stdout)["messages"]
+    assert messages["files"] == ["adt.hl7"] and messages["messages"] == 3
+    assert messages["skipped"] == [
+        {"file": "NOTES.txt", "reason": "no MSH segment"},
+        {"file": "scan.dat",
+         "reason": "binary content (NUL bytes near the start: binary or UTF-16 text)"},
+    ]
+    table = hiecheck("check", "org.toml", cwd=org, env={"COLUMNS": "200"}).stdout.decode()
+    assert "2 file(s) skipped, not HL7: NOTES.txt (no MSH segment), scan.dat" in table
+    letter = hiecheck("check", "org.toml", "-f", "markdown", cwd=org).stdout.decode()
+    assert "2 files in the folder are not HL7 messages and were skipped: NOTES.txt" in letter
+    named = hiecheck("check", "org.toml", "--messages", "msgs/NOTES.txt", cwd=org)
+    assert "msgs/NOTES.txt: no HL7 message in this file: no MSH segment" in one_error_line(named)

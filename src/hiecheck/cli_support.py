@@ -12,7 +12,7 @@ from typing import TextIO
 
 from hiecheck.console import make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import Source, expand_sources, is_message_name
+from hiecheck.hl7.reader import STDIN_NAME, Source, expand_sources, is_message_name
 from hiecheck.outputs import Reads, report_output
 
 
@@ -68,6 +68,7 @@ def _size(path: str) -> int:
 def hl7_reads(sources: Iterable[Source], given: Iterable[str], *more: str | Path) -> Reads:
     """What a command reading HL7 ``sources`` (expanded from the ``given`` names) reads, plus
     ``more`` files (an organization file): outputs must be none of it."""
-    files = [s.path for s in sources if not s.stream]
+    # Streams too: stdin or /dev/fd/N may be a redirected file (`validate - < x.hl7 -o x.hl7`).
+    files = ["/dev/stdin" if s.path == STDIN_NAME else s.path for s in sources]
     folders = [g for g in given if os.path.isdir(g)]
     return Reads.of([*files, *map(str, more)], folders, is_message_name)

@@ -35,8 +35,8 @@ CHUNK_SIZE = 1 << 20
 # be several MB; a line longer than MAX_LINE_BYTES (``/dev/zero``: one endless line) stops the
 # source once that much is buffered, never holding more.
 MAX_LINE_BYTES = 16 << 20
-MAX_MESSAGE_BYTES = 64 << 20  # checked per chunk: a message may pass it by one chunk and one line
-MAX_MESSAGE_SEGMENTS = 100_000
+MAX_MESSAGE_BYTES = 32 << 20  # checked per chunk: a message may pass it by one chunk and one line
+MAX_MESSAGE_SEGMENTS = 20_000  # a checked segment costs ~3 KB: 20,000 stay near 100 MB
 MAX_FILE_NOTES = 1_000  # notes and stray-line runs kept per file; the rest are counted
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
@@ -91,6 +91,9 @@ class RawMessage:
     lines: list[tuple[int, str]]
     notes: list[ReadNote] = field(default_factory=list)
     batch: BatchContext | None = None
+    # Bytes between the starts of the chunks (line runs) it began and ended in: 0 for a message
+    # inside one chunk, about its size for a big one (what --jobs batches are cut by).
+    span: int = 0
 
     @property
     def line(self) -> int:
@@ -321,6 +324,8 @@ class _MessageAssembler:
 
     def finish_message(self) -> RawMessage | None:
         done, self.current = self.current, None
+        if done is not None:
+            done.span = self.run_offset - self.message_offset
         return done
 
     def add(self, lineno: int, text: str, notes: list[ReadNote]) -> RawMessage | None:

@@ -43,6 +43,7 @@ from hiecheck.hl7.structure import check_structure
 from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
 
 BATCH_SIZE = 256
+BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
 IN_FLIGHT_PER_JOB = 4
 QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process checks one itself
 # While this process checks too, the executor's thread that feeds the workers and collects their
@@ -389,17 +390,19 @@ def _parallel(
                     yield from work.drain()
                     continue
                 batch: list[RawMessage] = []
+                held = 0
                 for kind, payload in _read_items([source], advance):
                     if kind == "raw":
                         batch.append(payload)  # type: ignore[arg-type]
-                        if len(batch) == BATCH_SIZE:
+                        held += payload.span  # type: ignore[attr-defined]
+                        if len(batch) == BATCH_SIZE or held > BATCH_BYTES:
                             work.batch(batch)
-                            batch = []
+                            batch, held = [], 0
                             yield from work.drain()
                         continue
                     if batch:
                         work.batch(batch)
-                        batch = []
+                        batch, held = [], 0
                     work.event(SourceStart(payload) if kind == "start" else payload)  # type: ignore
                     yield from work.drain()
             yield from work.drain(0)
