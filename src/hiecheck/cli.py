@@ -115,6 +115,8 @@ def run(argv: list[str] | None = None) -> int:
         return _internal(exc)
     except Exception as exc:  # a bug: one line unless the user asks for the traceback
         return _internal(exc)
+    if code == 130:  # typer turned a KeyboardInterrupt into Exit(130), silently
+        _error("interrupted")
     return int(code) if isinstance(code, int) else ExitCode.OK
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from hiecheck.console import make_console
 from hiecheck.errors import InputError
@@ -16,7 +17,15 @@ from hiecheck.outputs import report_output
 if TYPE_CHECKING:
     from rich.progress import ProgressColumn
 
-STDIN_NAME = "-"  # a source that is standard input (as hiecheck.hl7.reader names it)
+
+class ReadSource(Protocol):
+    """What the progress bar needs of a source a command reads (``hl7.reader.Source`` is one)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def stream(self) -> bool: ...
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -33,6 +42,11 @@ def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
     """Standard output or ``path``, written safely (see :func:`hiecheck.outputs.report_output`,
     which commands that know their inputs call with them)."""
     return report_output(path)
+
+
+def _shown(quiet: bool) -> bool:
+    """Whether a progress bar is shown: not ``quiet`` and stderr is a terminal."""
+    return not quiet and sys.stderr.isatty()
 
 
 def _bar(
@@ -52,28 +66,24 @@ def _bar(
     return advance
 
 
-def _shown(quiet: bool) -> bool:
-    """Whether a progress bar is shown: not ``quiet`` and stderr is a terminal."""
-    return not quiet and sys.stderr.isatty()
-
-
 def byte_progress(
-    sources: Sequence[str] | Callable[[], Sequence[str]],
+    sources: Sequence[ReadSource] | Callable[[], Sequence[ReadSource]],
     quiet: bool,
     stack: ExitStack,
     label: str,
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
-    or stderr is not a terminal. ``sources`` are the files the command reads (``-`` for stdin),
-    or a function giving them, called only when a bar is shown (each command's reader expands
-    folders and globs, so this module knows no reader). The bar closes with ``stack``."""
+    or stderr is not a terminal. ``sources`` are what the command reads, or a function giving
+    them, called only when a bar is shown (each command's reader expands folders and globs, so
+    this module knows no reader). The bar has no total when a stream is read (stdin, a pipe, a
+    device). It closes with ``stack``."""
     if not _shown(quiet):
         return None
     if callable(sources):
         sources = sources()
     from rich.progress import DownloadColumn, TimeRemainingColumn
 
-    total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
+    total = None if any(s.stream for s in sources) else sum(_size(s.path) for s in sources)
     return _bar(stack, label, total, [DownloadColumn(), TimeRemainingColumn()])
 
 
@@ -87,3 +97,10 @@ def count_progress(
     from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 
     return _bar(stack, label, total, [MofNCompleteColumn(), TimeRemainingColumn()])
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reported when it is read
+        return 0

@@ -19,7 +19,7 @@ from hiecheck.check import Rules, load_rules
 from hiecheck.cli_support import count_progress, parse_date
 from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import is_message_file
+from hiecheck.hl7.reader import is_message_name
 from hiecheck.outputs import OutputError, Reads, report_output
 from hiecheck.portfolio.compare import compare, load_previous
 from hiecheck.portfolio.inputs import OrgFile, is_organization_file, organization_files
@@ -87,7 +87,7 @@ def _refuse_outputs(opts: PortfolioOptions, prepared: Prepared) -> Reads:
         files.append(opts.compare)
     folders = [p for p in opts.paths if p.is_dir()]
     reads = Reads.of(files=files, folders=folders, reads_name=is_organization_file)
-    messages = Reads.of(folders=prepared.messages_dirs, reads_name=is_message_file)
+    messages = Reads.of(folders=prepared.messages_dirs, reads_name=is_message_name)
     if opts.output is not None:
         reads.refuse(opts.output)
         messages.refuse(opts.output)

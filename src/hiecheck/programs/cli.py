@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hiecheck.check import load_organization, load_rules, message_paths, run_check
 from hiecheck.cli_support import byte_progress, parse_date
 from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import expand_paths, is_message_file
+from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
 from hiecheck.portfolio.inputs import wants_portfolio
@@ -55,20 +54,6 @@ PROFILES_HELP = (
 
 def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
     return load_profiles(profiles_dir(profiles), as_of)
-
-
-def _console() -> Console:
-    return make_console()
-
-
-def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
-    """What `check` reads, refused as its --output: the organization file and the messages."""
-    if output is None:  # stdout: only a redirection onto the organization file is checked
-        return Reads.of(files=[org_file])
-    folders = [p for p in paths if Path(p).is_dir()]
-    others = [p for p in paths if p not in folders]  # files and glob patterns
-    files = expand_paths(others) if others else []
-    return Reads.of(files=[org_file, *files], folders=folders, reads_name=is_message_file)
 
 
 def _selected(
@@ -115,14 +100,17 @@ def programs(
             ids = {r.id for r in roles}
             for p in data:
                 p["roles"] = [r for r in p["roles"] if r["id"] in ids]
-        typer.echo(json.dumps({"as_of": str(when), "programs": data}, indent=2, ensure_ascii=False))
+        with report_output(None, escape="json") as out:
+            out.write(json.dumps({"as_of": str(when), "programs": data}, indent=2,
+                                 ensure_ascii=False) + "\n")
         raise typer.Exit(0)
-    console = _console()
-    if roles is None:
-        render_list(loaded, console)
-    else:
-        for role in roles:
-            render_role(selected[0], role, console)
+    with report_output(None) as out:
+        console = make_console(out)
+        if roles is None:
+            render_list(loaded, console)
+        else:
+            for role in roles:
+                render_role(selected[0], role, console)
     raise typer.Exit(0)
 
 
@@ -219,13 +207,20 @@ def check(
         raise InputError("--format", f"{fmt.value} is a portfolio format (give several "
                          "organization files or a folder)", expected="table | json | markdown")
     org_file = org_files[0]
+    if output is not None:  # the organization file itself, before it is even read
+        Reads.of([org_file]).refuse(output)
     rules = load_rules(profiles, parse_date(as_of))
     org = load_organization(org_file, rules)
     paths = message_paths(org, messages or [])
+    reads = reads_of(expand_sources(paths), paths, org_file) if output is not None else (
+        Reads.of(files=[org_file])  # stdout: only a redirection onto the organization file
+    )
     escape: Escape = "json" if fmt is CheckFormat.json else "text"
-    with report_output(output, _reads(org_file, paths, output), escape) as handle:
+    with report_output(output, reads, escape) as handle:
         with ExitStack() as stack:
-            advance = byte_progress(lambda: expand_paths(paths), quiet, stack, "reading messages")
+            advance = byte_progress(
+                lambda: expand_sources(paths), quiet, stack, "reading messages"
+            )
             report = run_check(
                 org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance
             )

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from hiecheck.console import display_path
 from hiecheck.errors import ExitCode
 from hiecheck.programs.content_groups import ContentGroups
 from hiecheck.programs.declarations import declared_status
@@ -542,7 +543,7 @@ def evaluate(
     failing = result == Standing.UNMET or (strict and result == Standing.ATTESTED)
     return Report(
         organization=org.org.name,
-        source=org.path.name,
+        source=display_path(org.path.name),
         as_of=as_of,
         strict=strict,
         result=result,

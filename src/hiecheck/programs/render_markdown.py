@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hiecheck.console import markdown_code, markdown_text
 from hiecheck.duration import duration
 from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.report import Report, RequirementResult, RoleReport, TierResult
@@ -118,10 +119,14 @@ def _messages(summary: MessagesSummary) -> list[str]:
         "## What your HL7 messages show",
         "",
         f"hiecheck read {_plural(summary.messages, 'message')} ({types}) in "
-        f"{_plural(len(summary.files), 'file')}: {', '.join(summary.files)}. "
+        f"{_plural(len(summary.files), 'file')}: {', '.join(map(markdown_text, summary.files))}. "
         "This report names fields and message numbers only, never patient information.",
         "",
     ]
+    if summary.skipped:
+        names = ", ".join(f"{markdown_text(s.file)} ({s.reason})" for s in summary.skipped)
+        out += [f"{_plural(len(summary.skipped), 'file')} in the folder are not HL7 messages "
+                f"and were skipped: {names}.", ""]
     for code, lat in summary.latency.items():
         if lat.measured and lat.median_seconds is not None:
             verdict = "real-time" if lat.realtime_shown else "not real-time"
@@ -140,7 +145,8 @@ def _messages(summary: MessagesSummary) -> list[str]:
         counts = ", ".join(f"{f.count} × {f.rule} ({f.severity})" for f in summary.findings)
         out += [
             f"Message checks also found: {counts}. These do not change the results above; "
-            f"run `hiecheck validate {' '.join(summary.paths)}` for the details.",
+            f"run {markdown_code('hiecheck validate ' + ' '.join(summary.paths))} for the "
+            "details.",
             "",
         ]
     out += [f"How hiecheck reads 'real-time': {summary.realtime_reading}", ""]
@@ -218,13 +224,13 @@ def _contacts(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     """The report as markdown text, addressed to the organization (e-mail ready, no PHI)."""
     overall = STATUS_WORDS[report.result]
-    basis = f"your organization file ({report.source})"
+    basis = f"your organization file ({markdown_text(report.source)})"
     if report.messages is not None:
         basis += f" and {_plural(report.messages.messages, 'HL7 message')} from your system"
     lines = [
-        f"# HIE conditions for {report.organization}",
+        f"# HIE conditions for {markdown_text(report.organization)}",
         "",
-        f"To the team at {report.organization}:",
+        f"To the team at {markdown_text(report.organization)}:",
         "",
         f"As of {report.as_of}, based on {basis}, this is where you stand in the MaineCare (OMS) "
         f"programs you take part in. Overall: **{overall}**.",

@@ -42,6 +42,9 @@ def messages_lines(out: Printer, m: MessagesSummary) -> None:
     types = ", ".join(f"{n} {t}" for t, n in m.by_type.items())
     out.line(f"Messages read: {m.messages} ({types}) in {len(m.files)} file(s)", style="bold")
     out.line(f"from {', '.join(m.paths)}", indent=2, style="dim")
+    if m.skipped:
+        names = ", ".join(f"{s.file} ({s.reason})" for s in m.skipped)
+        out.line(f"{len(m.skipped)} file(s) skipped, not HL7: {names}", indent=2, style="dim")
     for code, lat in m.latency.items():
         if lat.measured and lat.median_seconds is not None:
             detail = (
