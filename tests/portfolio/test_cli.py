@@ -306,3 +306,20 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         advance = count_progress(3, False, stack, "x")
         assert advance is not None
         advance(1)
+
+
+def test_undecodable_file_names_are_shown_not_fatal(hiecheck: Hiecheck, tmp_path: Path) -> None:
+    """A file name that is not UTF-8 is a key with its bytes as \\xff, in every format."""
+    folder = tmp_path / "orgs"
+    folder.mkdir()
+    good = folder / os.fsdecode(b"caf\xe9.toml")
+    shutil.copyfile(PORTFOLIO / "coastal-recovery.toml", good)
+    (folder / os.fsdecode(b"bad\xff.toml")).write_text('name = "x"\n', encoding="utf-8")
+    run = hiecheck("check", folder, "--as-of", AS_OF, "-f", "json")
+    assert run.code == 2, run.err
+    portfolio = Portfolio.model_validate_json(run.out)
+    assert [e.key for e in portfolio.organizations] == ["bad\\xff.toml", "caf\\xe9.toml"]
+    problem = portfolio.organizations[0].problem
+    assert problem is not None and problem.lines[0].startswith(f"{folder}/bad\\xff.toml:")
+    for fmt in ("table", "csv", "markdown", "html"):
+        assert hiecheck("check", folder, "--as-of", AS_OF, "-f", fmt).code == 2, fmt

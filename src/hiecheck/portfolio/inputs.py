@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hiecheck.console import display_path
 from hiecheck.errors import InputError
 
 ORG_SUFFIX = ".toml"
@@ -32,8 +33,9 @@ class OrgFile:
 
     @property
     def file(self) -> str:
-        """The file as shown in rows and errors (the path as given, joined)."""
-        return str(self.path)
+        """The file as rows show it (the path as given, joined; an undecodable name with its
+        bytes as ``\\xff``)."""
+        return display_path(str(self.path))
 
 
 def wants_portfolio(
@@ -95,6 +97,7 @@ def organization_files(paths: Sequence[Path]) -> list[OrgFile]:
             unique.append((key, path))
     counts = Counter(key for key, _ in unique)
     keyed = [
-        OrgFile(key if counts[key] == 1 else path.as_posix(), path) for key, path in unique
+        OrgFile(display_path(key if counts[key] == 1 else path.as_posix()), path)
+        for key, path in unique
     ]
     return sorted(keyed, key=lambda f: f.key)

@@ -6,6 +6,7 @@ main process, never the whole report.
 
 from __future__ import annotations
 
+from hiecheck.console import display_path
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.portfolio.model import (
     IncentiveMark,
@@ -85,11 +86,12 @@ def entry_of_report(key: str, file: str, report: Report) -> OrganizationEntry:
 def entry_of_problem(
     key: str, file: str, name: str | None, lines: list[str], kind: ProblemKind
 ) -> OrganizationEntry:
-    """An organization that gave no report: bad input (exit 2) or a bug (exit 3)."""
+    """An organization that gave no report: bad input (exit 2) or a bug (exit 3). Undecodable
+    file names in the lines are shown with their bytes as ``\\xff`` (JSON can carry them)."""
     code = ExitCode.BAD_INPUT if kind is ProblemKind.BAD_INPUT else ExitCode.INTERNAL
     return OrganizationEntry(
         key=key, file=file, name=name, result=None, exit_code=int(code),
-        problem=Problem(kind=kind, lines=[" ".join(line.split()) for line in lines]),
+        problem=Problem(kind=kind, lines=[display_path(" ".join(line.split())) for line in lines]),
     )
 
 
