@@ -9,8 +9,9 @@ then runs, as a fresh ``python -m hiecheck`` process each time (what a user wait
 ``hiecheck check FOLDER --jobs N --format json --output FILE --reports-dir DIR --quiet`` for
 each ``--jobs`` value, alternating them round by round so all see the same machine load.
 Prints per run the wall time, the CPU time (user + system of the whole process tree), the
-peak RSS of the largest process, and the peak of the whole tree's RSS (the main process and its
-workers, sampled every 20 ms from /proc), then min–max per ``--jobs``. Not a test.
+peak RSS of the largest process, and the peak memory of the whole tree (the main process and its
+workers: their PSS summed, so pages forked workers share are counted once; sampled every 20 ms
+from /proc), then min–max per ``--jobs``. Not a test.
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-12-01"
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
+def _memory_kib(pid: int) -> int:
+    """The process's proportional set size (shared pages split among the processes sharing
+    them, so a tree's sum counts pages its forked workers share once), else its RSS."""
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            with open(f"/proc/{pid}/{name}", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
     return 0
 
 
@@ -64,7 +68,7 @@ def _tree(pid: int) -> list[int]:
 
 
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process tree until stopped; keeps the peak."""
+    """Samples the summed memory (PSS) of a process tree until stopped; keeps the peak."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -74,7 +78,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.02):
-            self.peak_kib = max(self.peak_kib, sum(_rss_kib(p) for p in _tree(self.pid)))
+            self.peak_kib = max(self.peak_kib, sum(_memory_kib(p) for p in _tree(self.pid)))
 
 
 def run_once(folder: Path, jobs: int, work: Path) -> dict[str, float]:
@@ -101,7 +105,7 @@ def run_once(folder: Path, jobs: int, work: Path) -> dict[str, float]:
         "wall": wall,
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "largest_mb": after.ru_maxrss / 1024,  # the largest process waited for so far
-        "tree_mb": sampler.peak_kib / 1024,
+        "tree_mb": sampler.peak_kib / 1024,  # PSS
         "exit": child.returncode,
     }
 
@@ -133,13 +137,15 @@ def main() -> int:
                 found = run_once(folder, j, work)
                 results[j].append(found)
                 print(f"run {n + 1} --jobs {j}: {found['wall']:.1f} s wall, {found['cpu']:.1f} s "
-                      f"cpu, largest process {found['largest_mb']:.0f} MB, tree "
-                      f"{found['tree_mb']:.0f} MB, exit {found['exit']:.0f} "
+                      f"cpu, largest process {found['largest_mb']:.0f} MB RSS, tree "
+                      f"{found['tree_mb']:.0f} MB PSS, exit {found['exit']:.0f} "
                       f"(load {os.getloadavg()[0]:.1f})", flush=True)
         for j, found in results.items():
             walls = [f["wall"] for f in found]
             trees = [f["tree_mb"] for f in found]
-            print(f"--jobs {j}: wall {min(walls):.1f}–{max(walls):.1f} s, tree RSS "
+            cpus = [f["cpu"] for f in found]
+            print(f"--jobs {j}: wall {min(walls):.1f}–{max(walls):.1f} s, cpu "
+                  f"{min(cpus):.1f}–{max(cpus):.1f} s, tree PSS "
                   f"{min(trees):.0f}–{max(trees):.0f} MB over {len(found)} runs")
     return 0
 
