@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hiecheck.check import Report
 from hiecheck.console import Escape
 from hiecheck.outputs import OutputError, report_output
 from hiecheck.programs.render_markdown import render_markdown
+from hiecheck.programs.report import Report
 
 
 class ReportsFormat(StrEnum):
