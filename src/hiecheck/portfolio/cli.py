@@ -105,8 +105,7 @@ def _reports_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise OutputError(str(folder), "is a file (expected a folder for the reports)",
-                          ) from None
+        raise OutputError(str(folder), "is a file (expected a folder for the reports)") from None
     except OSError as exc:
         raise OutputError(str(folder), f"cannot create the reports folder: "
                           f"{exc.strerror or exc}") from None

@@ -118,8 +118,8 @@ def check(
     org_files: Annotated[
         list[Path],
         typer.Argument(
-            metavar="ORG.toml|FOLDER...",
-            help="The organization file; several files or folders: a portfolio run.",
+            metavar="PATH",
+            help="The organization file (ORG.toml); several files or folders: a portfolio run.",
         ),
     ],
     messages: Annotated[
@@ -164,7 +164,10 @@ def check(
         ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar while messages are read.")
+        bool, typer.Option(
+            "--quiet", "-q",
+            help="No progress bar while messages are read (or organizations checked).",
+        )
     ] = False,
     reports_dir: Annotated[
         Path | None, typer.Option(
@@ -192,7 +195,8 @@ def check(
     (with --strict) something only attested. Exit 2: bad input.
 
     Several files or folders (every *.toml below them): a portfolio, one row per organization
-    and role, then roll-ups; exit 0, 1, or 2 when some file was bad input (see the README).
+    and role, then roll-ups; it exits with the worst organization's code (2, a bad file, wins
+    over 1; 3: a bug). See the README, "Portfolio runs".
     """
     if wants_portfolio(org_files, fmt, reports_dir, compare):
         from hiecheck.portfolio.cli import PortfolioOptions, run_portfolio  # only when needed
