@@ -21,6 +21,7 @@ from hiecheck.paths import profiles_dir
 from hiecheck.programs.evaluate import evaluate
 from hiecheck.programs.organization import load_organization
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
 from hiecheck.programs.render_table import render_table
@@ -32,6 +33,7 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class ListFormat(StrEnum):
@@ -133,7 +135,7 @@ def check(
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+        CheckFormat, typer.Option("--format", "-f", help="table, json, markdown or html.")
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -184,6 +186,8 @@ def check(
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
+        elif fmt is CheckFormat.html:
+            handle.write(render_html(report))
         else:
             console = (
                 Console(file=handle, highlight=False, markup=False, width=120)

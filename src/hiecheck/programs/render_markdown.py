@@ -9,6 +9,7 @@ from hiecheck.programs.report_digest import (
     fix_checklist,
     general_notes,
     grouped_readings,
+    report_contacts,
     role_steps,
     short_title,
 )
@@ -200,16 +201,9 @@ def _readings(report: Report) -> list[str]:
 
 
 def _contacts(report: Report) -> list[str]:
-    names: dict[str, str] = {}
-    about: dict[str, list[str]] = {}
-    for role in report.roles:
-        for c in role.contacts:
-            names.setdefault(c.email, c.name)
-            if c.about not in about.setdefault(c.email, []):
-                about[c.email].append(c.about)
     lines = [
-        f"- {names[email]}: {email} (questions about {' or '.join(about[email])})"
-        for email in names
+        f"- {c.name}: {c.email} (questions about {' or '.join(c.about)})"
+        for c in report_contacts(report)
     ]
     return ["## Contacts", "", *lines, ""]
 

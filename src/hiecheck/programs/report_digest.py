@@ -167,6 +167,26 @@ def grouped_readings(report: Report) -> list[ReadingGroup]:
     return sorted(groups.values(), key=lambda g: -len(g.roles))
 
 
+@dataclass
+class ContactGroup:
+    """One address the report names, with everything it is the contact for."""
+
+    name: str
+    email: str
+    about: list[str]
+
+
+def report_contacts(report: Report) -> list[ContactGroup]:
+    """Every contact of every role once, by e-mail address, in report order."""
+    groups: dict[str, ContactGroup] = {}
+    for role in report.roles:
+        for c in role.contacts:
+            group = groups.setdefault(c.email, ContactGroup(c.name, c.email, []))
+            if c.about not in group.about:
+                group.about.append(c.about)
+    return list(groups.values())
+
+
 def shared_contacts(report: Report) -> list[str]:
     """E-mail addresses every role lists (shown once at the end when there are several roles)."""
     if len(report.roles) < 2:
