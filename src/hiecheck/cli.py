@@ -12,6 +12,7 @@ from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
 from hiecheck.p4p import cli as p4p_cli
 from hiecheck.programs import cli as programs_cli
+from hiecheck.web import cli as web_cli
 
 app = typer.Typer(
     name="hiecheck",
@@ -43,6 +44,7 @@ def _root(
 programs_cli.register(app)
 hl7_cli.register(app)
 p4p_cli.register(app)
+web_cli.register(app)
 
 
 def main() -> None:
