@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from hiecheck.console import make_console
 from hiecheck.errors import InputError
 from hiecheck.hl7.reader import STDIN_NAME, expand_paths
+from hiecheck.outputs import report_output
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -23,23 +25,10 @@ def parse_date(value: str | None, option: str = "--as-of") -> date:
         raise InputError(option, f"{value!r} is not a date", expected="YYYY-MM-DD") from None
 
 
-@contextmanager
-def output_stream(path: Path | None) -> Iterator[TextIO]:
-    """Standard output, or ``path`` opened for writing (a path that can't be written is bad input).
-
-    The file is only created once the report is ready to be written, and never an input file.
-    """
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        handle = path.open("w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputError(
-            str(path), f"cannot write the report: {exc.strerror or exc}", location="--output"
-        ) from None
-    with handle:
-        yield handle
+def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
+    """Standard output or ``path``, written safely (see :func:`hiecheck.outputs.report_output`,
+    which commands that know their inputs call with them)."""
+    return report_output(path)
 
 
 def byte_progress(
@@ -51,13 +40,12 @@ def byte_progress(
     if quiet or not sys.stderr.isatty():
         return None
     sources = expand_paths(paths)
-    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
     progress = stack.enter_context(
         Progress(label, BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                 console=Console(stderr=True), transient=True)
+                 console=make_console(stderr=True), transient=True)
     )
     task = progress.add_task(label, total=total)
 

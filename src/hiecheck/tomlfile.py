@@ -10,16 +10,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hiecheck.errors import InputError
+from hiecheck.limits import TOML_MAX_BYTES, read_bounded
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; unreadable or malformed files raise InputError naming line and column."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file: {exc.strerror or exc}") from None
+    """Parse a TOML file; unreadable, oversized (``TOML_MAX_BYTES``) or malformed files raise
+    InputError naming line and column."""
+    raw = read_bounded(path, TOML_MAX_BYTES, "a TOML file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
