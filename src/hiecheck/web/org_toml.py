@@ -6,10 +6,12 @@ The layout is the README's: top-level keys, one ``[[enrollment]]`` table per pro
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hiecheck.programs.organization import Organization
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _ESCAPES = {
     '"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"
 }
@@ -55,10 +57,15 @@ def _table_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _comment_text(text: str) -> str:
+    """One comment line: TOML allows no control character but tab in a comment."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def organization_toml(org: Organization, comments: list[str] | None = None) -> str:
     """The organization file text; ``comments`` become ``#`` lines at the top."""
     data = org.model_dump(mode="json", exclude_none=True)
-    lines = [f"# {' '.join(c.split())}" for c in comments or []]
+    lines = [f"# {_comment_text(c)}" for c in comments or []]
     lines += _table_lines(
         {k: v for k, v in data.items() if not isinstance(v, dict | list)}
     )
