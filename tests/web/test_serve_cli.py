@@ -139,3 +139,22 @@ def test_serve_answers_over_http(cli: Cli) -> None:
         process.wait(timeout=30)
     assert process.stderr is not None
     assert "GET /" not in process.stderr.read()  # request lines are not logged
+
+
+def test_every_serve_option_is_in_the_readme() -> None:
+    """The README documents each option of `serve` (keeps it true as options change)."""
+    import typing
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: web -->", 1)[1]
+    # With Annotated, typer keeps an option's first name where the default would be.
+    options = [
+        name
+        for hint in typing.get_type_hints(serve_cli.serve, include_extras=True).values()
+        for meta in getattr(hint, "__metadata__", ())
+        for name in (meta.default, *(meta.param_decls or ()))
+        if isinstance(name, str) and name.startswith("--")
+    ]
+    assert len(options) == 8, options
+    for name in options:
+        assert name in section, name
