@@ -181,6 +181,15 @@ def test_a_zip_of_the_messages_gives_the_same_result(
     assert "example/adt-2026-10-05.hl7 #1" in response.text
 
 
+def test_two_uploads_of_one_name_are_both_read(client: TestClient, web: SimpleNamespace) -> None:
+    """A second file of the same name is stored beside the first, not over it."""
+    adt = (web.EXAMPLE_MESSAGES / "adt-2026-10-05.hl7").read_bytes()
+    response = web.post_form(client, web.example_fields(), [("adt.hl7", adt), ("adt.hl7", adt)])
+    assert response.status_code == 200
+    text = web.Elements(response.text).plain()
+    assert "hiecheck read 10 messages (10 ADT) in 2 files: adt (2).hl7, adt.hl7" in text
+
+
 def test_without_messages_the_report_is_the_declared_one(
     client: TestClient, cli, web: SimpleNamespace
 ) -> None:
