@@ -222,6 +222,22 @@ def test_startup_messages_can_be_used_from_the_form(
     assert web.requirement_statuses(response.text) == web.json_statuses(example_json)[1]
 
 
+def test_startup_report_with_unreadable_messages_is_a_page(
+    tmp_path: Path, web: SimpleNamespace
+) -> None:
+    folder = tmp_path / "msgs"
+    folder.mkdir()
+    (folder / "adt.hl7").write_bytes(b"not a message\r")
+    org = tmp_path / "org.toml"
+    org.write_text(
+        'name = "X"\nmessages = "msgs"\n[[enrollment]]\nprogram = "bhh"\n', encoding="utf-8"
+    )
+    response = web.make_client(org=org).get("/report")
+    assert response.status_code == 422
+    assert "The organization file cannot be checked" in response.text
+    assert "adt.hl7" in response.text
+
+
 def test_report_without_startup_file_is_404(client: TestClient) -> None:
     response = client.get("/report")
     assert response.status_code == 404

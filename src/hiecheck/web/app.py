@@ -258,13 +258,16 @@ class App:
                 "questionnaire instead.",
             )
         read = [startup.org.messages] if startup.org.messages and startup.messages_dir else []
-        report = run_check(
-            startup,
-            profiles=self.settings.profiles,
-            as_of=self.settings.today(),
-            messages=[str(startup.messages_dir)] if startup.messages_dir else None,
-            shown_as=read,
-        )
+        try:
+            report = run_check(
+                startup,
+                profiles=self.settings.profiles,
+                as_of=self.settings.today(),
+                messages=[str(startup.messages_dir)] if startup.messages_dir else None,
+                shown_as=read,
+            )
+        except InputError as exc:  # e.g. its messages folder now holds an unreadable file
+            return self.error_page(422, "The organization file cannot be checked", exc.one_line())
         return self.result_page(report, startup, self.startup_answers(), read, [])
 
     def handle_check(self, received: Received) -> Response:
