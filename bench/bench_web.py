@@ -6,8 +6,8 @@ Run: ``.venv/bin/python bench/bench_web.py [--runs N] [--upload-mb 25,50,100] [-
    answers a static file, then times ``GET /report`` (the first one pays for compiling the HL7
    checks), then warm ``GET /report`` and the browser's ``POST /check`` with the example's answers
    and three message files. Every figure is a range over ``--runs`` fresh servers.
-2. Uploads: generated HL7 messages (``hiecheck.hl7.synth.feed_batch``, repeated) of each size in
-   ``--upload-mb`` are streamed as one file to ``POST /check`` of a fresh server, sizes
+2. Uploads: generated HL7 messages (``bench_hl7.write_capture``, the seeded synthetic feed) of
+   each size in ``--upload-mb`` are streamed as one file to ``POST /check`` of a fresh server, sizes
    alternating run by run; it prints the time to the result page and the server's peak RSS
    (VmHWM) next to its peak after a small check, so memory that grew with the upload would show.
 """
@@ -25,7 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from hiecheck.hl7 import synth
+from bench_hl7 import write_capture  # the same generated feed as the HL7 benchmark
+
 from hiecheck.programs.organization import load_organization
 from hiecheck.web.answers import Answers
 
@@ -159,28 +160,13 @@ def startup(runs: int) -> None:
     print(f"POST /check, example answers + 3 files:    {_range(posted, 's', 3)}")
 
 
-def write_messages(path: Path, megabytes: int, seed: int) -> int:
-    """Generated messages repeated until ``path`` holds ``megabytes`` MB; returns the count."""
-    sample = ["\r".join(lines) + "\r" for lines in synth.feed_batch(5_000, seed=seed)]
-    limit, written, count = megabytes << 20, 0, 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        while written < limit:
-            for text in sample:
-                fh.write(text)
-                written += len(text)
-                count += 1
-                if written >= limit:
-                    break
-    return count
-
-
 def uploads(sizes: list[int], runs: int, seed: int) -> None:
     small = sorted(EXAMPLE_MESSAGES.iterdir())
     with tempfile.TemporaryDirectory(prefix="hiecheck-bench-") as tmp:
         captures = {}
         for mb in sizes:
             path = Path(tmp) / f"capture-{mb}mb.hl7"
-            count = write_messages(path, mb, seed)
+            count = write_capture(path, mb, seed)
             captures[mb] = path
             print(f"generated {mb} MB: {count:,} messages")
         baseline: list[float] = []

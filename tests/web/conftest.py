@@ -103,6 +103,16 @@ def example_files() -> Files:
     return [(p.name, p.read_bytes()) for p in sorted(EXAMPLE_MESSAGES.iterdir())]
 
 
+def check_json(
+    cli: Callable[..., subprocess.CompletedProcess[str]], org: Path, messages: Path | None = None
+) -> dict:
+    """`hiecheck check ORG --format json` (with ``--messages``), as the reference report."""
+    extra = ["--messages", str(messages)] if messages is not None else []
+    result = cli("check", str(org), *extra, "--format", "json", "--as-of", AS_OF)
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
 def make_client(
     *,
     org: Path | None = None,
@@ -155,6 +165,7 @@ def web() -> SimpleNamespace:
         EXAMPLE=EXAMPLE,
         EXAMPLE_MESSAGES=EXAMPLE_MESSAGES,
         Elements=Elements,
+        check_json=check_json,
         example_fields=example_fields,
         example_files=example_files,
         json_statuses=json_statuses,

@@ -202,17 +202,8 @@ def test_questionnaire_filled_as_the_example_gives_the_check_statuses(
         page.get_by_role("link", name="Organization file (TOML)").click()
     org = tmp_path / info.value.suggested_filename
     info.value.save_as(org)
-    result = cli(
-        "check",
-        str(org),
-        "--messages",
-        str(web.EXAMPLE_MESSAGES),
-        "--format",
-        "json",
-        "--as-of",
-        web.AS_OF,
-    )
-    assert web.json_statuses(json.loads(result.stdout)) == (want_roles, want_reqs)
+    from_cli = web.check_json(cli, org, web.EXAMPLE_MESSAGES)
+    assert web.json_statuses(from_cli) == (want_roles, want_reqs)
     assert page.console_problems == []  # nothing blocked by the CSP, no script error
 
 

@@ -199,7 +199,7 @@ def test_without_messages_the_report_is_the_declared_one(
     folder = Path(tempfile.mkdtemp())
     org = folder / "org.toml"
     org.write_text(web.EXAMPLE.read_text().replace('messages = "example-family-practice"', ""))
-    data = json.loads(cli("check", str(org), "--format", "json", "--as-of", web.AS_OF).stdout)
+    data = web.check_json(cli, org)
     assert web.role_statuses(response.text) == web.json_statuses(data)[0]
     assert "What your HL7 messages show" not in response.text
 
@@ -282,18 +282,8 @@ def test_downloads_round_trip_through_the_cli(
     }
     org = tmp_path / "example-family-practice.toml"
     org.write_bytes(files["example-family-practice.toml"])
-    result = cli(
-        "check",
-        str(org),
-        "--messages",
-        str(web.EXAMPLE_MESSAGES),
-        "--format",
-        "json",
-        "--as-of",
-        web.AS_OF,
-    )
-    assert result.returncode == 1, result.stderr
-    from_cli = json.loads(result.stdout)
+    from_cli = web.check_json(cli, org, web.EXAMPLE_MESSAGES)
+    assert from_cli["exit_code"] == 1
     from_web = json.loads(files["example-family-practice-report.json"])
     for report in (from_cli, from_web):
         report["messages"]["paths"] = []
@@ -318,7 +308,7 @@ def test_download_toml_from_the_form(
     org = tmp_path / "org.toml"
     org.write_bytes(response.content)
     page = web.post_form(client, web.example_fields())
-    data = json.loads(cli("check", str(org), "--format", "json", "--as-of", web.AS_OF).stdout)
+    data = web.check_json(cli, org)
     assert web.role_statuses(page.text) == web.json_statuses(data)[0]
     assert web.requirement_statuses(page.text) == web.json_statuses(data)[1]
 
