@@ -6,6 +6,7 @@ publisher (and the address where one is known), never that key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,8 +40,13 @@ class Sources(BaseModel):
 
     def of(self, citation: Citation) -> Source:
         """The document a citation quotes (a plain stand-in when the table does not list it)."""
-        found = self.sources.get(citation.source)
-        return found or Source(title=citation.source, publisher="source")
+        return source_of(self.sources, citation)
+
+
+def source_of(table: Mapping[str, Source], citation: Citation) -> Source:
+    """The document ``citation`` quotes in ``table``, or a plain stand-in naming its key (only
+    for a profiles folder without ``sources.toml``)."""
+    return table.get(citation.source) or Source(title=citation.source, publisher="source")
 
 
 def load_sources(profiles_root: Path) -> Sources:

@@ -103,7 +103,7 @@ def programs(
         render_list(loaded, console)
     else:
         for role in roles:
-            render_role(selected[0], role, console)
+            render_role(selected[0], role, console, loaded.sources)
     raise typer.Exit(0)
 
 

@@ -26,6 +26,7 @@ from hiecheck.programs.report import (
     RoleReport,
     TierResult,
 )
+from hiecheck.sources import Source, Sources
 
 _RANK = {"unmet": 0, "attested": 1, "met": 2}
 _BY_RANK = {v: k for k, v in _RANK.items()}
@@ -96,8 +97,10 @@ def _proven(path: Path | None, assessed: dict[str, _Assessed]) -> bool:
 def _steps(
     role: Role, rid: str, assessed: dict[str, _Assessed], profile: ProgramProfile
 ) -> list[str]:
-    """Next steps for an unmet requirement: the profile's step, then the evidence's exact fixes."""
-    return [_fill(role.requirement(rid).next_step, profile), *assessed[rid].fixes]
+    """Next steps for an unmet requirement: the evidence's exact fixes when it has them (the
+    profile's general step would only repeat them), else the profile's step."""
+    fixes = list(assessed[rid].fixes)
+    return fixes or [_fill(role.requirement(rid).next_step, profile)]
 
 
 def _path_status(path: Path, assessed: dict[str, _Assessed]) -> str:
@@ -425,4 +428,20 @@ def evaluate(
         result=result,
         exit_code=int(ExitCode.FINDINGS if failing else ExitCode.OK),
         roles=roles,
+        sources=_cited_sources(roles, profiles.sources),
     )
+
+
+def _cited_sources(roles: list[RoleReport], table: Sources) -> dict[str, Source]:
+    """Title and publisher of every document the report's roles cite, by citation source."""
+    cited = [
+        c
+        for r in roles
+        for c in (
+            *r.citations,
+            *(q.citation for q in r.requirements),
+            *(i.citation for i in r.incentives),
+            *([r.tier.pmpm_citation] if r.tier else []),
+        )
+    ]
+    return {c.source: table.of(c) for c in cited}

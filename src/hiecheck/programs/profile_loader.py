@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from hiecheck.errors import InputError
 from hiecheck.programs.models import ProgramProfile, Role
+from hiecheck.sources import Sources, load_sources
 from hiecheck.tomlfile import load_model
 
 PROGRAMS_SUBDIR = "programs"
@@ -28,10 +29,11 @@ class ProfileSet:
     as_of: date
     all_versions: tuple[LoadedProfile, ...]
     in_force: dict[str, LoadedProfile]
+    sources: Sources = field(default_factory=Sources)  # titles of the documents cited
 
     def at(self, as_of: date) -> ProfileSet:
         """The same versions with the ones in force on ``as_of`` selected."""
-        return _select(self.all_versions, as_of)
+        return _select(self.all_versions, as_of, self.sources)
 
     def program(self, program: str) -> ProgramProfile | None:
         """The version of ``program`` in force, if any."""
@@ -82,10 +84,10 @@ def load_profiles(profiles_root: Path, as_of: date) -> ProfileSet:
                     expected="non-overlapping effective_from/effective_to ranges per program",
                 )
 
-    return _select(tuple(loaded), as_of)
+    return _select(tuple(loaded), as_of, load_sources(profiles_root))
 
 
-def _select(loaded: tuple[LoadedProfile, ...], as_of: date) -> ProfileSet:
+def _select(loaded: tuple[LoadedProfile, ...], as_of: date, sources: Sources) -> ProfileSet:
     in_force = {lp.profile.program: lp for lp in loaded if lp.profile.in_force(as_of)}
     seen: dict[str, Path] = {}
     for lp in in_force.values():
@@ -97,7 +99,7 @@ def _select(loaded: tuple[LoadedProfile, ...], as_of: date) -> ProfileSet:
                     location="roles",
                 )
             seen[role.id] = lp.path
-    return ProfileSet(as_of=as_of, all_versions=loaded, in_force=in_force)
+    return ProfileSet(as_of=as_of, all_versions=loaded, in_force=in_force, sources=sources)
 
 
 def describe_versions(profiles: ProfileSet, program: str) -> str:

@@ -20,7 +20,7 @@ from hiecheck.evidence.assess import duration
 from hiecheck.programs.render_markdown import GLOSSARY, STATUS_WORDS
 from hiecheck.programs.render_summary import role_note
 from hiecheck.programs.render_table import PARTICIPATION_WORDS
-from hiecheck.programs.report import Report, RoleReport
+from hiecheck.programs.report import Report
 from hiecheck.programs.report_digest import (
     evidence_detail,
     fix_checklist,
@@ -29,6 +29,7 @@ from hiecheck.programs.report_digest import (
     is_problem,
     problem_text,
     report_contacts,
+    role_documents,
     role_steps,
     short_title,
 )
@@ -64,7 +65,7 @@ def _environment() -> Environment:
         problem_text=problem_text,
         role_steps=role_steps,
         role_note=lambda role: role_note(role) or "",
-        role_sources=_role_sources,
+        role_documents=role_documents,
         duration=duration,
         money=_money,
         plural=_plural,
@@ -87,8 +88,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _role_sources(role: RoleReport) -> str:
-    return "; ".join(sorted({f"{c.source}, {c.section}" for c in role.citations}))
 
 
 def _basis(report: Report) -> str:

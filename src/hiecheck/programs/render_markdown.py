@@ -10,6 +10,7 @@ from hiecheck.programs.report_digest import (
     general_notes,
     grouped_readings,
     report_contacts,
+    role_documents,
     role_steps,
     short_title,
 )
@@ -61,7 +62,7 @@ def _requirement(req: RequirementResult) -> list[str]:
     return out + [f"  - {collapse_refs(line)}" for line in req.evidence]
 
 
-def _role(role: RoleReport) -> list[str]:
+def _role(report: Report, role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
         "",
@@ -103,8 +104,8 @@ def _role(role: RoleReport) -> list[str]:
         out += ["Next steps:", ""]
         out += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         out.append("")
-    sources = sorted({f"{c.source}, {c.section}" for c in role.citations})
-    out += [f"Sources: {'; '.join(sources)} (profile version {role.profile_version}).", ""]
+    sources = "; ".join(doc.text() for doc in role_documents(report, role))
+    out += [f"Sources: {sources} (profile version {role.profile_version}).", ""]
     return out
 
 
@@ -231,7 +232,7 @@ def render_markdown(report: Report) -> str:
     if report.messages is not None:
         lines += _messages(report.messages)
     for role in report.roles:
-        lines += _role(role)
+        lines += _role(report, role)
     lines += _readings(report)
     lines += _contacts(report)
     lines += ["## Terms used", ""]

@@ -15,6 +15,7 @@ from hiecheck.programs.models import (
 from hiecheck.programs.profile_loader import ProfileSet
 from hiecheck.programs.render_table import PARTICIPATION_WORDS
 from hiecheck.programs.text_layout import Printer
+from hiecheck.sources import Sources
 
 
 def requirement_summary(req: Requirement) -> str:
@@ -65,8 +66,11 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
         out.line(f"{contact.name} <{contact.email}>", prefix="HIE questions: ", hang=2)
 
 
-def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
-    """Everything a profile says about one role."""
+def render_role(
+    profile: ProgramProfile, role: Role, console: Console, sources: Sources | None = None
+) -> None:
+    """Everything a profile says about one role (sources named by ``sources``' titles)."""
+    titles = sources or Sources()
     out = Printer(console)
     out.heading(f"{role.name} [{role.id}]")
     out.line(
@@ -91,7 +95,7 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
     if role.tier is not None:
         out.line(
             f"{role.tier.name}: Tier PMPM ${role.tier.pmpm_usd:.2f} "
-            f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})",
+            f"({titles.of(role.tier.pmpm_citation).cite()}, {role.tier.pmpm_citation.section})",
             hang=2,
         )
     if role.requirements:
@@ -122,7 +126,10 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
     initiative = [profile.initiative.citation] if profile.initiative is not None else []
     for cite in [*role.citations, *initiative]:
         out.line(
-            f'{cite.source}, {cite.section}: "{cite.quote}"', indent=2, prefix="- ", style="dim"
+            f'{titles.of(cite).cite()}, {cite.section}: "{cite.quote}"',
+            indent=2,
+            prefix="- ",
+            style="dim",
         )
     readings = profile.readings_for(role.id)
     if readings:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from hiecheck.programs.evaluate import ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP
 from hiecheck.programs.report import Report, RequirementResult, RoleReport
+from hiecheck.sources import Source
 
 GENERAL_NOTES = (ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP)
 """Next steps that explain statuses rather than ask for a change: shown once per report."""
@@ -185,6 +186,31 @@ def report_contacts(report: Report) -> list[ContactGroup]:
             if c.about not in group.about:
                 group.about.append(c.about)
     return list(groups.values())
+
+
+@dataclass
+class CitedDocument:
+    """A document a role's rules come from, named by title, with the sections cited."""
+
+    source: Source
+    sections: list[str]
+
+    def text(self) -> str:
+        """``HealthInfoNet, “Coordinating …”, sections “A”, “B”`` (and the address if known)."""
+        word = "section" if len(self.sections) == 1 else "sections"
+        where = ", ".join(f"“{s}”" for s in self.sections)
+        url = f" ({self.source.url})" if self.source.url else ""
+        return f"{self.source.cite()}{url}, {word} {where}"
+
+
+def role_documents(report: Report, role: RoleReport) -> list[CitedDocument]:
+    """The documents behind a role, each once with its sections, in the order first cited."""
+    found: dict[str, CitedDocument] = {}
+    for citation in role.citations:
+        doc = found.setdefault(citation.source, CitedDocument(report.source_of(citation), []))
+        if citation.section not in doc.sections:
+            doc.sections.append(citation.section)
+    return list(found.values())
 
 
 def shared_contacts(report: Report) -> list[str]:
