@@ -17,6 +17,7 @@ from hiecheck import __version__
 from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
+from hiecheck.measures import cli as measures_cli
 from hiecheck.outputs import STDOUT_NAME, OutputError
 from hiecheck.p4p import cli as p4p_cli
 from hiecheck.programs import cli as programs_cli
@@ -52,6 +53,7 @@ def _root(
 programs_cli.register(app)
 hl7_cli.register(app)
 p4p_cli.register(app)
+measures_cli.register(app)
 web_cli.register(app)
 
 
