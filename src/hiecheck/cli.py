@@ -13,7 +13,7 @@ import typer
 # typer vendors click; its exceptions are what the parser raises without standalone mode.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from hiecheck import __version__
+import hiecheck
 from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
@@ -37,7 +37,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hiecheck {__version__}")
+        typer.echo(f"hiecheck {hiecheck.__version__}")
         raise typer.Exit()
 
 
@@ -89,7 +89,8 @@ def run(argv: list[str] | None = None) -> int:
             _quiet_stdout()
         return ExitCode.BAD_INPUT
     except InputError as exc:
-        _error(f"error: {exc.one_line()}")
+        for line in exc.lines():  # every problem found, one line each
+            _error(f"error: {line}")
         return ExitCode.BAD_INPUT
     except NoArgsIsHelpError:  # the help was printed already
         return ExitCode.BAD_INPUT

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
@@ -11,8 +11,9 @@ from typing import TextIO
 
 from hiecheck.console import make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import STDIN_NAME, expand_paths
 from hiecheck.outputs import report_output
+
+STDIN_NAME = "-"  # a source that is standard input (as hiecheck.hl7.reader names it)
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -32,14 +33,19 @@ def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
 
 
 def byte_progress(
-    paths: list[str], quiet: bool, stack: ExitStack, label: str
+    sources: Sequence[str] | Callable[[], Sequence[str]],
+    quiet: bool,
+    stack: ExitStack,
+    label: str,
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
-    or stderr is not a terminal. ``paths`` are what the command reads (files, folders, globs,
-    ``-``); they are expanded only when a bar is shown. The bar closes with ``stack``."""
+    or stderr is not a terminal. ``sources`` are the files the command reads (``-`` for stdin),
+    or a function giving them, called only when a bar is shown (each command's reader expands
+    folders and globs, so this module knows no reader). The bar closes with ``stack``."""
     if quiet or not sys.stderr.isatty():
         return None
-    sources = expand_paths(paths)
+    if callable(sources):
+        sources = sources()
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)

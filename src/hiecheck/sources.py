@@ -7,7 +7,7 @@ publisher (and the address where one is known), never that key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +49,7 @@ def source_of(table: Mapping[str, Source], citation: Citation) -> Source:
     return table.get(citation.source) or Source(title=citation.source, publisher="source")
 
 
-def load_sources(profiles_root: Path) -> Sources:
+def load_sources(profiles_root: Traversable) -> Sources:
     """``profiles_root/sources.toml`` (an empty table when a profiles folder has none)."""
     path = profiles_root / SOURCES_FILE
     if not path.is_file():

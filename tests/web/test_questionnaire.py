@@ -12,12 +12,11 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hiecheck.check import load_rules, organization_toml
 from hiecheck.paths import bundled_profiles
 from hiecheck.programs.organization import Organization
-from hiecheck.sources import load_sources
 from hiecheck.web.answers import Answers
-from hiecheck.web.org_toml import organization_toml
-from hiecheck.web.pipeline import program_rules
+from hiecheck.web.app import commented
 from hiecheck.web.questionnaire import build_questionnaire, form_value
 
 AS_OF = date(2026, 6, 1)
@@ -71,8 +70,7 @@ requires = ["hie-participation"]
 
 
 def _questionnaire(profiles: Path | None = None):  # type: ignore[no-untyped-def]
-    root = profiles or bundled_profiles()
-    return build_questionnaire(program_rules(profiles, AS_OF), load_sources(root))
+    return build_questionnaire(load_rules(profiles, AS_OF).programs)
 
 
 def test_a_new_program_profile_appears_in_the_form_without_code_changes(
@@ -113,7 +111,7 @@ def test_a_new_program_profile_appears_in_the_form_without_code_changes(
 
 def test_every_bundled_program_is_asked(web: SimpleNamespace) -> None:
     q = _questionnaire()
-    rules = program_rules(None, AS_OF)
+    rules = load_rules(None, AS_OF).programs
     assert {p.id for p in q.programs} == set(rules.in_force)
     for section in q.programs:
         profile = rules.program(section.id)
@@ -186,6 +184,6 @@ def test_answers_round_trip_to_the_same_organization(org: Organization) -> None:
 def test_organization_files_read_back_as_written(org: Organization, comment: str) -> None:
     """The TOML writer escapes every character TOML needs escaped (quotes, backslashes, control
     characters, DEL) and comments cannot break out of their line."""
-    text = organization_toml(org, [comment, "second\nline"])
+    text = commented(organization_toml(org), [comment, "second\nline"])
     assert Organization.model_validate(tomllib.loads(text)) == org
     assert all(line.startswith("#") for line in text.splitlines()[:2])

@@ -16,7 +16,6 @@ from pathlib import Path
 from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
-from hiecheck.evidence.summary import FindingCount, GroupCount, LatencySummary, MessagesSummary
 from hiecheck.hl7.content import ABSENT, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.reader import expand_paths
@@ -29,6 +28,12 @@ from hiecheck.hl7.validate import (
     default_checks,
     message_code,
     validate_paths,
+)
+from hiecheck.programs.messages_summary import (
+    FindingCount,
+    GroupCount,
+    LatencySummary,
+    MessagesSummary,
 )
 
 _LOCATION = re.compile(r"^([A-Z][A-Z0-9]{2})\[\d+\](?:-(\d+)(?:\(\d+\))?(?:\.(\d+))?)?")

@@ -12,7 +12,7 @@ lazily, once, into
 
 Trigger events that share a structure (ADT^A04 uses ADT_A01 …) are resolved through
 :mod:`hiecheck.hl7.event_structures`, generated from hl7apy by
-``hiecheck.hl7.generate_event_structures``.
+``tools/generate_event_structures.py``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hiecheck.counted import counted_median
+from hiecheck.duration import duration
 from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.report import Tally
@@ -23,18 +24,6 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _GROUP_COLUMNS = ((SATISFIED, "satisfied"), (INCOMPLETE, "incomplete"), (ABSENT, "absent"),
                   (NOT_APPLICABLE, "not applicable"))
-
-
-def duration(seconds: float) -> str:
-    """Seconds as people read a delay: ``45 s``, ``12 min``, ``5.5 h``, ``2.0 days``."""
-    size = abs(seconds)
-    if size < 120:
-        return f"{seconds:g} s"
-    if size < 7200:
-        return f"{seconds / 60:.0f} min"
-    if size < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.1f} days"
 
 
 class TableWriter:

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from pydantic import BaseModel, Field
 
-from hiecheck import __version__
+import hiecheck
 from hiecheck.errors import ExitCode
 from hiecheck.hl7.content import GroupResult
 from hiecheck.hl7.findings import Finding, Severity
@@ -94,7 +94,7 @@ class ValidationReport(BaseModel):
     """The whole ``hiecheck validate`` report."""
 
     tool: str = "hiecheck"
-    tool_version: str = __version__
+    tool_version: str = Field(default_factory=lambda: hiecheck.__version__)
     requirements: str | None
     show_values: bool
     files: list[FileOut]

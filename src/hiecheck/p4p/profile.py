@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -14,6 +13,7 @@ from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.tomlfile import read_toml, validation_error
+from hiecheck.versioned import load_versions
 
 Program = Literal["ohh", "bhh", "pcmh"]
 
@@ -143,7 +143,7 @@ AnyProfile = Annotated[OhhProfile | BhhProfile | PcmhProfile, Field(discriminato
 _ADAPTER: TypeAdapter[OhhProfile | BhhProfile | PcmhProfile] = TypeAdapter(AnyProfile)
 
 
-def load_profile(path: Path) -> OhhProfile | BhhProfile | PcmhProfile:
+def load_profile(path: Traversable) -> OhhProfile | BhhProfile | PcmhProfile:
     """Read one P4P profile file; errors name the file and key."""
     data = read_toml(path)
     try:
@@ -159,28 +159,20 @@ def load_profile(path: Path) -> OhhProfile | BhhProfile | PcmhProfile:
         raise err from None
 
 
-def load_program_profiles(folder: Path, program: Program) -> list[tuple[Path, ProfileBase]]:
-    """All profiles of ``program`` under ``folder/p4p``, checked for overlapping date ranges."""
-    p4p = folder / "p4p"
-    if not p4p.is_dir():
-        raise InputError(str(p4p), "P4P profiles folder not found", expected="profiles/p4p/*.toml")
-    found = [(path, load_profile(path)) for path in sorted(p4p.glob("*.toml"))]
-    mine = sorted(
-        ((p, prof) for p, prof in found if prof.program == program),
-        key=lambda item: item[1].effective_from,
+def _program_of(profile: ProfileBase) -> str:
+    return profile.program
+
+
+def load_program_profiles(folder: Traversable, program: Program) -> list[tuple[str, ProfileBase]]:
+    """All profiles of ``program`` under ``folder/p4p`` (file, profile), oldest first, checked for
+    overlapping date ranges (the versioned-profile loader)."""
+    versions = load_versions(
+        folder / "p4p", ProfileBase, kind="P4P", id_of=_program_of, read=load_profile
     )
-    for (_, earlier), (path, later) in pairwise(mine):
-        if earlier.overlaps(later):
-            raise InputError(
-                str(path),
-                f"{program} profile {later.version} overlaps {earlier.version}",
-                location="effective_from",
-                expected="non-overlapping effective ranges per program",
-            )
-    return mine
+    return [(v.source, v.profile) for v in versions.of(program)]
 
 
-def select_profile(folder: Path, program: Program, day: date) -> ProfileBase:
+def select_profile(folder: Traversable, program: Program, day: date) -> ProfileBase:
     """The one profile of ``program`` in force on ``day``, or an InputError saying none is."""
     mine = load_program_profiles(folder, program)
     for _, prof in mine:

@@ -16,18 +16,17 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from hiecheck import __version__
-from hiecheck.evidence.assess import duration
+from hiecheck.duration import duration
 from hiecheck.programs.render_markdown import GLOSSARY, STATUS_WORDS
 from hiecheck.programs.render_summary import role_note
-from hiecheck.programs.render_table import PARTICIPATION_WORDS
 from hiecheck.programs.report import Report
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     fix_checklist,
     general_notes,
     grouped_readings,
     is_problem,
-    problem_text,
     report_contacts,
     role_documents,
     role_steps,
@@ -62,7 +61,6 @@ def _environment() -> Environment:
         short_title=short_title,
         evidence_detail=evidence_detail,
         is_problem=is_problem,
-        problem_text=problem_text,
         role_steps=role_steps,
         role_note=lambda role: role_note(role) or "",
         role_documents=role_documents,

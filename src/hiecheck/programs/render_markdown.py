@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from hiecheck.evidence.summary import MessagesSummary
-from hiecheck.programs.report import Report, RequirementResult, RoleReport
+from hiecheck.duration import duration
+from hiecheck.programs.messages_summary import MessagesSummary
+from hiecheck.programs.report import Report, RequirementResult, RoleReport, TierResult
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     fix_checklist,
     general_notes,
@@ -14,6 +16,7 @@ from hiecheck.programs.report_digest import (
     role_steps,
     short_title,
 )
+from hiecheck.programs.statuses import Basis
 from hiecheck.programs.text_layout import collapse_refs
 
 STATUS_WORDS = {
@@ -23,12 +26,6 @@ STATUS_WORDS = {
     "not_applicable": "not needed",
     "applies": "applies",
     "within_reach": "within reach",
-}
-PARTICIPATION_WORDS = {
-    "required": "required",
-    "optional": "optional",
-    "not_available": "not available",
-    "not_required": "not required",
 }
 GLOSSARY = [
     ("HIE", "Health Information Exchange: Maine's statewide exchange, run by HealthInfoNet."),
@@ -62,6 +59,22 @@ def _requirement(req: RequirementResult) -> list[str]:
     return out + [f"  - {collapse_refs(line)}" for line in req.evidence]
 
 
+def _tier(t: TierResult) -> list[str]:
+    out = [
+        f"PCPlus tier: you seek Tier {t.sought} and reach Tier {t.reached} "
+        f"({'proven' if t.basis == Basis.PROVEN else 'based on what your file declares'}). "
+        f"The Tier PMPM is ${t.pmpm_reached_usd:.2f} at Tier {t.reached} and "
+        f"${t.pmpm_sought_usd:.2f} at Tier {t.sought}: a difference of "
+        f"${t.difference_sought_vs_reached_usd:.2f} per member per month.",
+        "",
+    ]
+    if t.next_tier is not None and (t.checklist_for_next or t.missing_for_next):
+        out += [f"To reach Tier {t.next_tier}:", ""]
+        out += [f"- [ ] {m}" for m in (t.checklist_for_next or t.missing_for_next)]
+        out.append("")
+    return out
+
+
 def _role(report: Report, role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
@@ -80,19 +93,7 @@ def _role(report: Report, role: RoleReport) -> list[str]:
             out += _requirement(req)
         out.append("")
     if role.tier is not None:
-        t = role.tier
-        out += [
-            f"PCPlus tier: you seek Tier {t.sought} and reach Tier {t.reached} "
-            f"({'proven' if t.basis == 'proven' else 'based on what your file declares'}). "
-            f"The Tier PMPM is ${t.pmpm_reached_usd:.2f} at Tier {t.reached} and "
-            f"${t.pmpm_sought_usd:.2f} at Tier {t.sought}: a difference of "
-            f"${t.difference_sought_vs_reached_usd:.2f} per member per month.",
-            "",
-        ]
-        if t.next_tier is not None and (t.checklist_for_next or t.missing_for_next):
-            out += [f"To reach Tier {t.next_tier}:", ""]
-            out += [f"- [ ] {m}" for m in (t.checklist_for_next or t.missing_for_next)]
-            out.append("")
+        out += _tier(role.tier)
     if role.incentives:
         out += ["Incentives:", ""]
         for inc in role.incentives:
@@ -129,7 +130,7 @@ def _messages(summary: MessagesSummary) -> list[str]:
             out.append(
                 f"- {code}: {lat.within_limit} of {lat.measured} messages with a measurable delay "
                 f"were created within {lat.limit_minutes:g} minutes of the event "
-                f"(median {lat.median_seconds / 60:.0f} min): **{verdict}**."
+                f"(median {duration(lat.median_seconds)}): **{verdict}**."
             )
         else:
             out.append(

@@ -3,8 +3,8 @@ role."""
 
 from __future__ import annotations
 
-from hiecheck.evidence.assess import duration
-from hiecheck.evidence.summary import MessagesSummary
+from hiecheck.duration import duration
+from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.report import Report, RoleReport, TierResult
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 

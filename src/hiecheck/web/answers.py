@@ -12,9 +12,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
-from hiecheck.errors import InputError
+from hiecheck.errors import InputError, InputErrors
 from hiecheck.programs.organization import Organization
 from hiecheck.web.questionnaire import Questionnaire, declaration_fields, form_value
 
@@ -30,7 +28,6 @@ MAX_INTERFACE_ROWS = 20
 
 _INTERFACE = re.compile(r"^interface-(\d+)\.(kind|realtime|content)$")
 _PROGRAM_KEY = re.compile(r"^program\.([a-z][a-z0-9-]*)\.([a-z_]+)$")
-_ENROLLMENT_AT = re.compile(r"^enrollment\[(\d+)\](?:\.([a-z_]+))?")
 
 
 @dataclass
@@ -233,36 +230,35 @@ class Problems:
         return [(name, text) for name, texts in self.by_field.items() for text in texts]
 
 
-_PLAIN = {
-    "missing": "Please answer this question.",
-    "string_too_short": "Please give the organization's name.",
-    "too_short": "Choose at least one program.",
-}
+_TOKEN = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
 
 
-def validation_problems(
-    answers: Answers, exc: ValidationError, known: Collection[str]
-) -> Problems:
-    """Every pydantic problem of the organization model, at its field (``known``: the programs
-    the questionnaire shows)."""
-    out = Problems()
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function")))
-        name = answers.field_of(loc, known)
-        out.add(name, _PLAIN.get(err["type"], err["msg"]))
-    return out
+def _location(text: str | None) -> tuple[str | int, ...]:
+    """``hie.interfaces[2].kind`` → ``("hie", "interfaces", 1, "kind")`` (0-based indexes)."""
+    return tuple(
+        name if name else int(number) - 1 for name, number in _TOKEN.findall(text or "")
+    )
+
+
+def _plain(exc: InputError) -> str:
+    """The problem in the words of a form (the model's own message where it is already plain)."""
+    where, problem = exc.location or "", exc.problem
+    if where == "name":
+        return "Please give the organization's name."
+    if where == "enrollment" and ("at least 1" in problem or problem.startswith("missing")):
+        return "Choose at least one program."
+    if problem == "missing required key" or problem.startswith("missing "):
+        return "Please choose one of the answers."
+    text = problem[:1].upper() + problem[1:]
+    if exc.expected:
+        text += f" (expected {exc.expected})"
+    return text if text.endswith(".") else text + "."
 
 
 def input_problems(answers: Answers, exc: InputError, known: Collection[str]) -> Problems:
-    """An enrollment problem found when matching enrollments to roles, at its field."""
+    """Every problem the organization model and the enrollment matching found, at its field
+    (``known``: the programs the questionnaire shows)."""
     out = Problems()
-    location: tuple[str | int, ...] = ()
-    if exc.location and (m := _ENROLLMENT_AT.match(exc.location)):
-        location = ("enrollment", int(m[1]) - 1, *([m[2]] if m[2] else []))
-    text = exc.problem[:1].upper() + exc.problem[1:]
-    if exc.problem.startswith("missing "):
-        text = "Please choose one of the answers."
-    elif exc.expected:
-        text += f" (expected {exc.expected})"
-    out.add(answers.field_of(location, known), text + ("" if text.endswith(".") else "."))
+    for problem in exc.problems if isinstance(exc, InputErrors) else [exc]:
+        out.add(answers.field_of(_location(problem.location), known), _plain(problem))
     return out

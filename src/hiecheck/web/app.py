@@ -25,13 +25,12 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hiecheck import __version__
+from hiecheck.check import Rules
 from hiecheck.errors import InputError
-from hiecheck.paths import profiles_dir
 from hiecheck.programs.organization import LoadedOrganization
 from hiecheck.programs.render_html import (
     render_html,
@@ -41,15 +40,14 @@ from hiecheck.programs.render_html import (
 )
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.report import Report
-from hiecheck.sources import load_sources
 from hiecheck.web import answers as form
 from hiecheck.web.answers import Answers, Problems
-from hiecheck.web.org_toml import organization_toml
 from hiecheck.web.pipeline import (
     check_enrollments,
     enrollment_problem,
-    organization_from_mapping,
-    program_rules,
+    load_rules,
+    organization_from_answers,
+    organization_toml,
     run_check,
 )
 from hiecheck.web.questionnaire import Questionnaire, build_questionnaire
@@ -129,15 +127,16 @@ class App:
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self.sources = load_sources(profiles_dir(settings.profiles))
 
     # -- building blocks -----------------------------------------------------------------------
 
-    def questionnaire(self) -> Questionnaire:
-        """The questionnaire for the rules in force today (profiles are read per request)."""
-        return build_questionnaire(
-            program_rules(self.settings.profiles, self.settings.today()), self.sources
-        )
+    def rules(self) -> Rules:
+        """The rules in force today (read per request: nothing is kept between requests)."""
+        return load_rules(self.settings.profiles, self.settings.today())
+
+    def questionnaire(self, rules: Rules | None = None) -> Questionnaire:
+        """The questionnaire for the rules in force today."""
+        return build_questionnaire((rules or self.rules()).programs)
 
     def page(self, template: str, status: int = 200, **context: object) -> HTMLResponse:
         """A rendered page."""
@@ -171,17 +170,18 @@ class App:
             limits=self.settings.limits,
         )
 
-    def validate(self, answers: Answers) -> tuple[LoadedOrganization | None, Problems]:
-        """The organization the answers describe, or the problems the models found."""
-        q = self.questionnaire()
+    def validate(
+        self, answers: Answers, rules: Rules
+    ) -> tuple[LoadedOrganization | None, Problems]:
+        """The organization the answers describe, or the problems the pipeline found."""
+        q = self.questionnaire(rules)
         known = [p.id for p in q.programs]
-        source = Path(f"{slug(answers.name)}.toml")
+        source = f"{slug(answers.name)}.toml"
         mapping = answers.to_mapping(q)
-        rules = program_rules(self.settings.profiles, self.settings.today())
         try:
-            org = organization_from_mapping(mapping, source)
-        except ValidationError as exc:
-            problems = form.validation_problems(answers, exc, known)
+            org = organization_from_answers(mapping, source, rules)
+        except InputError as exc:
+            problems = form.input_problems(answers, exc, known)
             also = enrollment_problem(mapping["enrollment"], source, rules)
             if also is not None:
                 problems.merge(form.input_problems(answers, also, known))
@@ -211,7 +211,9 @@ class App:
                 f"Messages read for this report: {', '.join(read)}; give them to "
                 "`hiecheck check --messages PATH` to get the same report."
             )
-        org_file = organization_toml(org.org.model_copy(update={"messages": None}), comments)
+        org_file = commented(
+            organization_toml(org.org.model_copy(update={"messages": None})), comments
+        )
         downloads = [
             Download("Organization file (TOML)", f"{name}.toml", "application/toml", org_file),
             Download(
@@ -261,9 +263,8 @@ class App:
         try:
             report = run_check(
                 startup,
-                profiles=self.settings.profiles,
-                as_of=self.settings.today(),
-                messages=[str(startup.messages_dir)] if startup.messages_dir else None,
+                self.rules(),
+                messages=[str(startup.messages_dir)] if startup.messages_dir else (),
                 shown_as=read,
             )
         except InputError as exc:  # e.g. its messages folder now holds an unreadable file
@@ -278,7 +279,8 @@ class App:
         if action == "add-interface":
             return self.form_page(answers, extra_rows=1)
         unpack_zips(received, self.settings.limits)
-        org, problems = self.validate(answers)
+        rules = self.rules()
+        org, problems = self.validate(answers, rules)
         for text in received.problems:
             problems.add(form.MESSAGES, text)
         if received.uploads and not received.files and not received.problems:
@@ -286,7 +288,9 @@ class App:
         if org is None or problems:
             return self.form_page(answers, problems, status=422)
         if action == "download-toml":
-            text = organization_toml(org.org, ["Organization file for `hiecheck check`."])
+            text = commented(
+                organization_toml(org.org), ["Organization file for `hiecheck check`."]
+            )
             return Response(
                 text,
                 media_type="application/toml",
@@ -303,17 +307,22 @@ class App:
             read.append(startup.org.messages or str(startup.messages_dir))
         try:
             report = run_check(
-                org,
-                profiles=self.settings.profiles,
-                as_of=self.settings.today(),
-                messages=messages or None,
-                shown_as=read,
-                strict=answers.strict,
+                org, rules, messages=messages, shown_as=read, strict=answers.strict
             )
         except InputError as exc:
             problems.add(form.MESSAGES, _message_problem(exc, received.messages_dir))
             return self.form_page(answers, problems, status=422)
         return self.result_page(report, org, answers, read, received.skipped)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def commented(toml: str, comments: list[str]) -> str:
+    """``toml`` with ``#`` lines on top (TOML allows no control character but tab in a comment;
+    upload names go into one)."""
+    lines = [f"# {' '.join(_CONTROL.sub(' ', c).split())}" for c in comments]
+    return "\n".join([*lines, toml]) if lines else toml
 
 
 def _message_problem(exc: InputError, folder: Path) -> str:

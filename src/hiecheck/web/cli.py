@@ -87,18 +87,18 @@ def serve(
     report as a page and downloads (TOML, HTML, markdown, JSON). Stop it with Ctrl+C."""
     import uvicorn
 
-    from hiecheck.programs.organization import load_organization
+    from hiecheck.check import load_organization
     from hiecheck.web.app import create_app
-    from hiecheck.web.pipeline import check_enrollments, program_rules
+    from hiecheck.web.pipeline import check_enrollments, load_rules
     from hiecheck.web.security import is_loopback
     from hiecheck.web.settings import ServeSettings
     from hiecheck.web.uploads import UploadLimits
 
     when = parse_date(as_of) if as_of is not None else None
-    rules = program_rules(profiles, parse_date(as_of))  # bad profiles: exit 2 before serving
+    rules = load_rules(profiles, parse_date(as_of))  # bad profiles: exit 2 before serving
     organization = None
     if org_file is not None:
-        organization = load_organization(org_file)
+        organization = load_organization(org_file, rules)
         check_enrollments(organization, rules)
     settings = ServeSettings(
         host=host,

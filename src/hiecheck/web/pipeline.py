@@ -1,97 +1,85 @@
-"""The only place the web app calls the check pipeline.
+"""The web app's calls into the check pipeline (``hiecheck.check``), in one place.
 
-Everything the app needs from the engine goes through these functions, so that moving to the
-composition module (``hiecheck.check``) is one edit here. They compose today's pieces the way
-``programs/cli.py:check`` does; they render nothing and print nothing.
+The app renders only what these return; every validation and every verdict is the pipeline's,
+so a form and an organization file are accepted, refused and judged the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from hiecheck import check
+from hiecheck.check import LoadedOrganization, Organization, Rules
 from hiecheck.errors import InputError
-from hiecheck.evidence.assess import MessageEvidence, role_titles
-from hiecheck.evidence.collect import collect
-from hiecheck.evidence.profile import load_evidence_profile
 from hiecheck.hl7.reader import HL7_SUFFIXES
-from hiecheck.paths import profiles_dir
-from hiecheck.programs.evaluate import evaluate
-from hiecheck.programs.organization import (
-    Enrollment,
-    LoadedOrganization,
-    Organization,
-    resolve_enrollments,
-)
-from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.organization import Enrollment, resolve_enrollments
 from hiecheck.programs.report import Report
 
 MESSAGE_SUFFIXES = HL7_SUFFIXES
 """File suffixes `check --messages` reads in a folder ('' = no suffix)."""
 
 
-def program_rules(profiles: Path | None, as_of: date) -> ProfileSet:
-    """The program profiles, with the versions in force on ``as_of`` selected."""
-    return load_profiles(profiles_dir(profiles), as_of)
+def load_rules(profiles: Path | None, as_of: date) -> Rules:
+    """The rules in force on ``as_of`` (program profiles, content groups, source titles)."""
+    return check.load_rules(profiles, as_of)
 
 
-def organization_from_mapping(data: Mapping[str, Any], source: Path) -> LoadedOrganization:
-    """An organization from answers shaped like the organization file, validated by the same
-    model as the TOML loader (raises pydantic's ValidationError with every problem)."""
-    return LoadedOrganization(path=source, org=Organization.model_validate(data), messages_dir=None)
+def organization_from_answers(
+    data: Mapping[str, Any], source: str, rules: Rules
+) -> LoadedOrganization:
+    """An organization from answers shaped like the organization file, validated exactly like
+    one (InputError, or InputErrors listing every problem, each naming its key)."""
+    return check.organization_from_data(data, source, None, rules)
 
 
-def check_enrollments(org: LoadedOrganization, rules: ProfileSet) -> None:
-    """Match every enrollment to a role of the profiles in force (InputError naming the key)."""
-    resolve_enrollments(org, rules)
+def check_enrollments(org: LoadedOrganization, rules: Rules) -> None:
+    """Match every enrollment to a role in force (InputErrors naming every bad key)."""
+    resolve_enrollments(org, rules.programs)
 
 
 def enrollment_problem(
-    entries: list[Mapping[str, Any]], source: Path, rules: ProfileSet
+    entries: Sequence[Mapping[str, Any]], source: str, rules: Rules
 ) -> InputError | None:
-    """The first problem of the enrollments alone, while another part of the answers is still
-    invalid (so the form can show both at once): each entry is validated by the organization
+    """The problems of the enrollments alone, while another part of the answers is still
+    invalid (so the form shows both at once): each entry is validated by the organization
     file's Enrollment model, then matched to a role. None when they are fine or the model
-    itself rejects an entry (that problem is reported with the others)."""
+    rejects an entry (that problem is already among the others)."""
     try:
         enrollments = [Enrollment.model_validate(e) for e in entries]
-    except ValidationError:
+    except ValueError:
         return None
-    # Only the enrollments are read by the matching; the rest of the model is not needed here.
+    # Only the enrollments are read by the matching; the other keys keep their defaults.
     org = Organization.model_construct(name="", enrollment=enrollments)
     try:
-        resolve_enrollments(LoadedOrganization(path=source, org=org, messages_dir=None), rules)
+        resolve_enrollments(
+            LoadedOrganization(path=Path(source), org=org, messages_dir=None), rules.programs
+        )
     except InputError as exc:
         return exc
     return None
 
 
+def organization_toml(org: Organization) -> str:
+    """The organization file for ``org`` (what `hiecheck check` reads back as the same)."""
+    return check.organization_toml(org)
+
+
 def run_check(
     org: LoadedOrganization,
+    rules: Rules,
     *,
-    profiles: Path | None,
-    as_of: date,
-    messages: list[str] | None = None,
-    shown_as: list[str] | None = None,
+    messages: Sequence[str] = (),
+    shown_as: Sequence[str] | None = None,
     strict: bool = False,
 ) -> Report:
     """The `check` report of ``org``; ``messages`` (files or folders) prove interfaces the way
-    ``check --messages`` does. ``shown_as`` is how the report names what was read (uploads live
-    in a temporary folder whose path means nothing to the reader). Bad input raises InputError."""
-    rules = program_rules(profiles, as_of)
-    evidence = None
-    summary = None
-    if messages:
-        profile = load_evidence_profile(profiles, as_of)
-        collected = collect(messages, profile, profiles=profiles)
-        evidence = MessageEvidence(collected, org.org, role_titles(rules))
-        summary = collected.summary()
-        if shown_as is not None:
-            summary = summary.model_copy(update={"paths": shown_as})
-    report = evaluate(org, rules, as_of, evidence, strict=strict)
-    report.messages = summary
+    ``check --messages`` does. ``shown_as`` is how the report names what was read: uploads live
+    in a temporary folder whose path means nothing to the reader (and must not be shown)."""
+    report = check.run_check(org, rules, messages=messages, strict=strict)
+    if report.messages is not None and shown_as is not None:
+        summary = report.messages.model_copy(update={"paths": list(shown_as)})
+        report = report.model_copy(update={"messages": summary})
     return report

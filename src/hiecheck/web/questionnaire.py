@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from hiecheck.citation import Citation
 from hiecheck.programs.models import (
-    CONTENT_GROUP_LABELS,
     EnrollmentKey,
     EnrollmentKeyName,
     InterfaceKind,
@@ -300,15 +299,17 @@ def _interface_asks(profiles: list[ProgramProfile], sources: Sources) -> tuple[I
     return tuple(InterfaceAsk(label, tuple(r), q) for label, (r, q) in asks.items())
 
 
-def build_questionnaire(rules: ProfileSet, sources: Sources) -> Questionnaire:
-    """The questionnaire for the profiles in force on ``rules.as_of``."""
+def build_questionnaire(rules: ProfileSet) -> Questionnaire:
+    """The questionnaire for the profiles in force on ``rules.as_of`` (sources named by the
+    titles the profiles carry)."""
+    sources = rules.sources
     profiles = sorted((lp.profile for lp in rules.in_force.values()), key=lambda p: p.name)
     return Questionnaire(
         as_of=rules.as_of,
         programs=tuple(_program(p, sources) for p in profiles),
         declarations=_declarations(profiles, sources),
         kinds=tuple(Choice(k, KIND_LABELS.get(k, k.upper())) for k in get_args(InterfaceKind)),
-        content=tuple(Choice(g, label) for g, label in CONTENT_GROUP_LABELS.items()),
+        content=tuple(Choice(g, label) for g, label in rules.content.labels.items()),
         interface_asks=_interface_asks(profiles, sources),
     )
 

@@ -1,4 +1,8 @@
-"""Output models of the message evidence: the ``messages`` block of the `check` JSON report."""
+"""Output models of the message evidence: the ``messages`` block of the `check` JSON report.
+
+They live on the programs side of the evidence seam (next to ``evidence_protocol``) because the
+report embeds them; the evidence step fills them in.
+"""
 
 from __future__ import annotations
 
