@@ -347,6 +347,16 @@ async def _received(request: Request, settings: ServeSettings, folder: Path) -> 
     )
 
 
+def warm_up(settings: ServeSettings) -> None:
+    """Pay the one-time costs before the first visitor does: import and read the profiles,
+    and, with a start-up organization, check it once (which compiles the HL7 checks its messages
+    need, kept per process like any compiled check; nothing of the report is kept)."""
+    handlers = App(settings)
+    handlers.questionnaire()
+    if settings.organization is not None:
+        handlers.startup_report()  # an unreadable folder is reported when /report is asked for
+
+
 def create_app(settings: ServeSettings) -> HostGuard:
     """The ASGI app for ``settings``: the routes inside the host and header guard."""
     handlers = App(settings)

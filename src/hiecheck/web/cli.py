@@ -88,7 +88,7 @@ def serve(
     import uvicorn
 
     from hiecheck.check import load_organization
-    from hiecheck.web.app import create_app
+    from hiecheck.web.app import create_app, warm_up
     from hiecheck.web.pipeline import check_enrollments, load_rules
     from hiecheck.web.security import is_loopback
     from hiecheck.web.settings import ServeSettings
@@ -110,6 +110,7 @@ def serve(
         allow_hosts=tuple(allow_host or ()),
     )
     _check_port(host, port)
+    warm_up(settings)
     app = create_app(settings)
     url = settings.url + ("report" if organization is not None else "")
     typer.echo(f"hiecheck serve: {url}")
