@@ -20,6 +20,7 @@ from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
 from hiecheck.programs.render_table import render_table
@@ -31,6 +32,7 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class ListFormat(StrEnum):
@@ -106,7 +108,7 @@ def programs(
             render_list(loaded, console)
         else:
             for role in roles:
-                render_role(selected[0], role, console)
+                render_role(selected[0], role, console, loaded.sources)
     raise typer.Exit(0)
 
 
@@ -130,7 +132,7 @@ def check(
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+        CheckFormat, typer.Option("--format", "-f", help="table, json, markdown or html.")
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -180,6 +182,8 @@ def check(
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
+        elif fmt is CheckFormat.html:
+            handle.write(render_html(report))
         else:
             width = 120 if output is not None else None
             render_table(report, make_console(handle, width=width), explain=explain)
