@@ -223,11 +223,12 @@ def test_options_of_one_organization_are_refused(
     assert run.code == 2 and run.out == "" and run.err.startswith(f"hiecheck: error: {message}")
 
 
-def test_html_and_csv_are_portfolio_formats(hiecheck: Hiecheck) -> None:
-    run = hiecheck("check", EXAMPLE, "--as-of", AS_OF, "-f", "html")
-    assert run.code == 2 and "html is a portfolio format" in run.err
-    one = hiecheck("check", EXAMPLE, "--as-of", AS_OF, "-f", "csv")
-    assert one.code == 1 and one.out.startswith("key,file,organization")
+def test_html_of_one_file_is_its_report_and_csv_a_portfolio(hiecheck: Hiecheck) -> None:
+    one = hiecheck("check", EXAMPLE, "--as-of", AS_OF, "-f", "html")
+    assert one.code == 1 and "HIE conditions for Example Family Practice" in one.out
+    assert "HIE portfolio" not in one.out
+    row = hiecheck("check", EXAMPLE, "--as-of", AS_OF, "-f", "csv")
+    assert row.code == 1 and row.out.startswith("key,file,organization")
 
 
 def test_an_empty_folder_is_bad_input(hiecheck: Hiecheck, tmp_path: Path) -> None:

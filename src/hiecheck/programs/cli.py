@@ -22,6 +22,7 @@ from hiecheck.portfolio.inputs import wants_portfolio
 from hiecheck.portfolio.render_reports import ReportsFormat
 from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
 from hiecheck.programs.render_table import render_table
@@ -33,8 +34,8 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"  # one organization: the HTML report; a portfolio: the portfolio page
     csv = "csv"  # portfolio runs only
-    html = "html"  # portfolio runs only (the one-organization HTML report comes with `web`)
 
 
 class ListFormat(StrEnum):
@@ -110,7 +111,7 @@ def programs(
             render_list(loaded, console)
         else:
             for role in roles:
-                render_role(selected[0], role, console)
+                render_role(selected[0], role, console, loaded.sources)
     raise typer.Exit(0)
 
 
@@ -143,8 +144,7 @@ def check(
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
         CheckFormat, typer.Option(
-            "--format", "-f",
-            help="table, json or markdown; portfolio runs also csv and html.",
+            "--format", "-f", help="table, json, markdown or html; portfolio runs also csv."
         )
     ] = CheckFormat.table,
     strict: Annotated[
@@ -207,9 +207,6 @@ def check(
             reports_format=reports_format, compare=compare, messages=messages or (),
             explain=explain,
         )))
-    if fmt in (CheckFormat.csv, CheckFormat.html):
-        raise InputError("--format", f"{fmt.value} is a portfolio format (give several "
-                         "organization files or a folder)", expected="table | json | markdown")
     org_file = org_files[0]
     if output is not None:  # the organization file itself, before it is even read
         Reads.of([org_file]).refuse(output)
@@ -219,7 +216,8 @@ def check(
     reads = reads_of(expand_sources(paths), paths, org_file) if output is not None else (
         Reads.of(files=[org_file])  # stdout: only a redirection onto the organization file
     )
-    escape: Escape = "json" if fmt is CheckFormat.json else "text"
+    escapes: dict[CheckFormat, Escape] = {CheckFormat.json: "json", CheckFormat.html: "xml"}
+    escape = escapes.get(fmt, "text")
     with report_output(output, reads, escape) as handle:
         with ExitStack() as stack:
             advance = byte_progress(
@@ -232,6 +230,8 @@ def check(
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
+        elif fmt is CheckFormat.html:
+            handle.write(render_html(report))
         else:
             width = 120 if output is not None else None
             render_table(report, make_console(handle, width=width), explain=explain)

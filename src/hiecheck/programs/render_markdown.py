@@ -12,6 +12,8 @@ from hiecheck.programs.report_digest import (
     fix_checklist,
     general_notes,
     grouped_readings,
+    report_contacts,
+    role_documents,
     role_steps,
     short_title,
 )
@@ -74,7 +76,7 @@ def _tier(t: TierResult) -> list[str]:
     return out
 
 
-def _role(role: RoleReport) -> list[str]:
+def _role(report: Report, role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
         "",
@@ -104,8 +106,8 @@ def _role(role: RoleReport) -> list[str]:
         out += ["Next steps:", ""]
         out += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         out.append("")
-    sources = sorted({f"{c.source}, {c.section}" for c in role.citations})
-    out += [f"Sources: {'; '.join(sources)} (profile version {role.profile_version}).", ""]
+    sources = "; ".join(doc.text() for doc in role_documents(report, role))
+    out += [f"Sources: {sources} (profile version {role.profile_version}).", ""]
     return out
 
 
@@ -207,16 +209,9 @@ def _readings(report: Report) -> list[str]:
 
 
 def _contacts(report: Report) -> list[str]:
-    names: dict[str, str] = {}
-    about: dict[str, list[str]] = {}
-    for role in report.roles:
-        for c in role.contacts:
-            names.setdefault(c.email, c.name)
-            if c.about not in about.setdefault(c.email, []):
-                about[c.email].append(c.about)
     lines = [
-        f"- {names[email]}: {email} (questions about {' or '.join(about[email])})"
-        for email in names
+        f"- {c.name}: {c.email} (questions about {' or '.join(c.about)})"
+        for c in report_contacts(report)
     ]
     return ["## Contacts", "", *lines, ""]
 
@@ -244,7 +239,7 @@ def render_markdown(report: Report) -> str:
     if report.messages is not None:
         lines += _messages(report.messages)
     for role in report.roles:
-        lines += _role(role)
+        lines += _role(report, role)
     lines += _readings(report)
     lines += _contacts(report)
     lines += ["## Terms used", ""]

@@ -25,7 +25,8 @@ def tier_line(tier: TierResult) -> str:
     return f"Tier {tier.sought} sought, Tier {tier.reached} reached ({tier.basis})"
 
 
-def _role_note(role: RoleReport) -> str | None:
+def role_note(role: RoleReport) -> str | None:
+    """The short note under a role's summary line: its tier, a conflict, or what is optional."""
     if role.tier is not None:
         return tier_line(role.tier)
     if role.findings:
@@ -88,6 +89,6 @@ def render_summary(out: Printer, report: Report) -> None:
     pad = out.status_width([r.status for r in report.roles])
     for role in report.roles:
         out.status_line(role.status, role.name, pad=pad)
-        note = _role_note(role)
+        note = role_note(role)
         if note is not None:
             out.line(note, indent=2 + pad + 2, style="dim")

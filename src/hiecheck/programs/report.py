@@ -12,6 +12,7 @@ from hiecheck.citation import Citation
 from hiecheck.programs.lines import Line
 from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.statuses import Basis, IncentiveStatus, Participation, Standing, Status
+from hiecheck.sources import Source, source_of
 
 
 class _Out(BaseModel):
@@ -157,7 +158,15 @@ class Report(_Out):
     messages: MessagesSummary | None = Field(
         default=None, description="what the evidence step read (with --messages / org messages)"
     )
+    sources: dict[str, Source] = Field(
+        default_factory=dict,
+        description="title, publisher and address of each document cited, by citation source",
+    )
 
     def role(self, role_id: str) -> RoleReport:
         """The section of one role."""
         return next(r for r in self.roles if r.id == role_id)
+
+    def source_of(self, citation: Citation) -> Source:
+        """The document a citation quotes, by title and publisher."""
+        return source_of(self.sources, citation)
