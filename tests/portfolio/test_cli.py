@@ -49,7 +49,9 @@ def test_one_file_is_still_the_one_report(hiecheck: Hiecheck) -> None:
         assert single.out == text, fmt
 
 
-@pytest.mark.parametrize(("fmt", "suffix"), [("markdown", ".md"), ("json", ".json")])
+@pytest.mark.parametrize(
+    ("fmt", "suffix"), [("markdown", ".md"), ("json", ".json"), ("html", ".html")]
+)
 def test_reports_dir_holds_each_organizations_own_report(
     hiecheck: Hiecheck, tmp_path: Path, fmt: str, suffix: str
 ) -> None:

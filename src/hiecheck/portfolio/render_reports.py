@@ -1,7 +1,7 @@
 """Each organization's own report, written to ``--reports-dir`` by the worker that checked it.
 
-The report is exactly what ``hiecheck check ORG.toml --format markdown|json`` prints, so it is
-ready to send. Files are written atomically (:func:`hiecheck.outputs.report_output`), and a
+The report is exactly what ``hiecheck check ORG.toml --format markdown|json|html`` prints, so it
+is ready to send. Files are written atomically (:func:`hiecheck.outputs.report_output`), and a
 file that is one of the run's inputs (by any name) is never replaced.
 """
 
@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from hiecheck.console import Escape
 from hiecheck.outputs import OutputError, report_output
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.report import Report
 
@@ -22,10 +23,13 @@ class ReportsFormat(StrEnum):
 
     markdown = "markdown"
     json = "json"
+    html = "html"
 
 
-SUFFIXES = {ReportsFormat.markdown: ".md", ReportsFormat.json: ".json"}
-ESCAPES: dict[ReportsFormat, Escape] = {ReportsFormat.markdown: "text", ReportsFormat.json: "json"}
+SUFFIXES = {ReportsFormat.markdown: ".md", ReportsFormat.json: ".json", ReportsFormat.html: ".html"}
+ESCAPES: dict[ReportsFormat, Escape] = {
+    ReportsFormat.markdown: "text", ReportsFormat.json: "json", ReportsFormat.html: "xml",
+}
 
 
 def file_identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
@@ -41,6 +45,8 @@ def render_report(report: Report, fmt: ReportsFormat) -> str:
     """One organization's report in ``fmt``."""
     if fmt is ReportsFormat.json:
         return report.model_dump_json(indent=2) + "\n"
+    if fmt is ReportsFormat.html:
+        return render_html(report)
     return render_markdown(report)
 
 

@@ -177,7 +177,7 @@ def check(
     ] = None,
     reports_format: Annotated[
         ReportsFormat | None, typer.Option(
-            "--reports-format", help="Portfolio: markdown (default) or json reports."
+            "--reports-format", help="Portfolio: markdown (default), json or html reports."
         )
     ] = None,
     compare: Annotated[
