@@ -38,6 +38,7 @@ from hiecheck.portfolio.inputs import organization_files
 from hiecheck.portfolio.model import OrganizationEntry
 from hiecheck.portfolio.render_html import portfolio_css, sort_script
 from hiecheck.portfolio.render_html import render_fragment as render_portfolio
+from hiecheck.portfolio.report_names import slug  # file names from organization names
 from hiecheck.portfolio.run import portfolio_of
 from hiecheck.programs.organization import LoadedOrganization
 from hiecheck.programs.render_html import (
@@ -106,12 +107,6 @@ def field_label(name: str, q: Questionnaire) -> str:
         return f"Interface {int(m[1]) + 1}"
     found = next((d.label for d in q.declarations if d.field == name), None)
     return found or "The answers"
-
-
-def slug(name: str) -> str:
-    """A file name from an organization name: ``Example Family Practice`` → ``example-family-
-    practice``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "organization"
 
 
 @dataclass(frozen=True)
