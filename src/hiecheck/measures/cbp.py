@@ -11,7 +11,7 @@ from hiecheck.measures.engine import session
 from hiecheck.measures.models import CbpSummary, MeasureReport, Period, rate
 from hiecheck.measures.run import MeasureRequest, execute
 
-# Status ids of profiles/measures/cbp.toml this summary reads (checked: see _count).
+# Status ids of profiles/measures/cbp/cbp.toml this summary reads (checked: see _count).
 NO_HYPERTENSION = "no-hypertension"
 
 

@@ -70,8 +70,11 @@ class InputRead(_Model):
     rows: int
 
 
+OutputKind = Literal["members", "gaps"]
+
+
 class OutputFile(_Model):
-    kind: Literal["members", "gaps"]
+    kind: OutputKind
     path: str
     rows: int
 

@@ -22,6 +22,7 @@ from hiecheck.measures.models import (
     InputRead,
     MeasureReport,
     OutputFile,
+    OutputKind,
     Period,
     ProviderResult,
 )
@@ -147,13 +148,15 @@ def execute(request: MeasureRequest,
             raise InputError(str(request.payments), f"no row for provider {missing[0]!r}",
                              expected=f"a {profile.payments_column} row for every provider")
     feed = run_feed_checks(con, measure)
-    outputs = []
+    outputs: list[OutputFile] = []
     salt = run_salt(request.salt)
-    for kind, path in (("members", request.members_out), ("gaps", request.gaps_out)):
+    asked: tuple[tuple[OutputKind, Path | None], ...] = (
+        ("members", request.members_out), ("gaps", request.gaps_out))
+    for kind, path in asked:
         if path is not None:
             rows = write_members(con, measure, path, show_values=request.show_values, salt=salt,
                                  gaps_only=kind == "gaps")
-            outputs.append(OutputFile(kind=kind, path=str(path), rows=rows))  # type: ignore[arg-type]
+            outputs.append(OutputFile(kind=kind, path=str(path), rows=rows))
     report = MeasureReport(
         measure=profile.measure, measure_id=profile.id, version=profile.version,
         title=profile.title, period=period, providers=providers, statuses=statuses,
