@@ -1,5 +1,8 @@
 """Report models of the member-level measures: what a run computed, per provider and per status,
-and the CBP summary that `check --messages` can show. Renderers turn these into words."""
+and the CBP summary that the `check` report carries. Renderers turn these into words.
+
+Light on purpose (pydantic only, no DuckDB): the `check` report embeds :class:`CbpSummary`, and
+importing it must not load the engine."""
 
 from __future__ import annotations
 
@@ -10,11 +13,23 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hiecheck.citation import Citation
-from hiecheck.measures.profile import MeasureName, Note, Population
+
+MeasureName = Literal["bhh", "ohh", "cbp"]
+Population = Literal["numerator", "gap", "out"]
+ID_PATTERN = r"^[a-z][a-z0-9_\-]*$"  # ids of statuses, value sets, readings and feed checks
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class Note(BaseModel):
+    """A reading the project chose where the sources are silent, or a feed check's meaning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # also read from measure profiles
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str
 
 
 class Period(_Model):

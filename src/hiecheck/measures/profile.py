@@ -19,15 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError, raise_all
+from hiecheck.measures.models import ID_PATTERN, MeasureName, Note, Population
 from hiecheck.measures.schema import PERIOD_PARAMETERS, RESULT_COLUMNS, InputTable, dry_run
 from hiecheck.tomlfile import load_model
 from hiecheck.versioned import Version, load_versions
 
-MeasureName = Literal["bhh", "ohh", "cbp"]
-Population = Literal["numerator", "gap", "out"]
 VALUE_SETS_FILE = "value_sets.toml"
 
-_ID = r"^[a-z][a-z0-9_\-]*$"
+_ID = ID_PATTERN
 _LOINC = re.compile(r"^(\d{1,7})-(\d)$")
 _CPT = re.compile(r"^[0-9A-Z]{5}$")
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$")
@@ -142,13 +141,6 @@ class Status(_Strict):
 
     id: str = Field(pattern=_ID)
     population: Population
-    text: str
-
-
-class Note(_Strict):
-    """A reading the project chose where the sources are silent, or a feed check's meaning."""
-
-    id: str = Field(pattern=_ID)
     text: str
 
 

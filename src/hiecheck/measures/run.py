@@ -20,6 +20,7 @@ from hiecheck.measures.inputs import InputProblems, collect, load_input
 from hiecheck.measures.models import (
     CountsRow,
     InputRead,
+    MeasureName,
     MeasureReport,
     OutputFile,
     OutputKind,
@@ -27,7 +28,7 @@ from hiecheck.measures.models import (
     ProviderResult,
 )
 from hiecheck.measures.output import guard_outputs, reads_of, run_salt, write_members
-from hiecheck.measures.profile import LoadedMeasure, MeasureName, select_measure
+from hiecheck.measures.profile import LoadedMeasure, select_measure
 from hiecheck.measures.schema import InputTable
 from hiecheck.measures.side_files import (
     read_codes,
