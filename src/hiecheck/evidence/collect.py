@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
@@ -23,6 +24,7 @@ from hiecheck.hl7.report import UNREADABLE_RULES
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
 from hiecheck.hl7.validate import (
+    Extract,
     MessageResult,
     SourceEnd,
     default_checks,
@@ -221,6 +223,19 @@ def _strict_failures(findings: list[Finding], gid: str, rule: GroupRule) -> set[
     return out
 
 
+class MessageTap(Protocol):
+    """Another step that takes fields from every message in this same pass (the CBP eCQM's), so
+    the messages are read once (standard input cannot be read twice).
+
+    ``extract`` runs where each message is checked (:data:`hiecheck.hl7.validate.Extract`: in a
+    worker with ``jobs > 1``); ``receive`` gets what it returned, in input order, here."""
+
+    @property
+    def extract(self) -> Extract: ...
+
+    def receive(self, extracted: object) -> None: ...
+
+
 def display_name(source: str, roots: list[Path]) -> str:
     """A file name for reports: relative to the folder given that holds it, else the bare name."""
     path = Path(source).resolve()
@@ -239,15 +254,16 @@ def collect(
     profiles: Path | None = None,
     jobs: int = 1,
     on_bytes: Callable[[int], None] | None = None,
+    tap: MessageTap | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
     Missing paths and unreadable files raise InputError (exit 2). ``on_bytes`` is told the bytes
-    read as they are read (a progress bar).
+    read as they are read (a progress bar); ``tap`` takes its fields from every message.
     """
     sources = expand_paths(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
-    checks = default_checks(requirements, profiles)
+    checks = default_checks(requirements, profiles, tap.extract if tap is not None else None)
     out = Collected(profile=profile, paths=list(paths))
     for rule in load_timing_rules(profiles).event_time:
         for code in rule.message_types:
@@ -260,6 +276,8 @@ def collect(
             if name is None:  # resolved once per file, not per message
                 name = names[event.source] = display_name(event.source, roots)
             out.add(event, name)
+            if tap is not None:
+                tap.receive(event.extracted)
         elif isinstance(event, SourceEnd):
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
             if unreadable:

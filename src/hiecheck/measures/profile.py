@@ -22,7 +22,7 @@ from hiecheck.errors import InputError, raise_all
 from hiecheck.measures.models import ID_PATTERN, MeasureName, Note, Population
 from hiecheck.measures.schema import PERIOD_PARAMETERS, RESULT_COLUMNS, InputTable, dry_run
 from hiecheck.tomlfile import load_model
-from hiecheck.versioned import Version, load_versions
+from hiecheck.versioned import Version, Versions, load_versions
 
 VALUE_SETS_FILE = "value_sets.toml"
 
@@ -256,24 +256,29 @@ def _measure_of(profile: MeasureProfile) -> str:
     return profile.measure
 
 
-def load_measures(root: Traversable, measure: MeasureName) -> list[LoadedMeasure]:
-    """Every version of ``measure``: the files of ``root/<measure>/`` (``root`` is a
-    profiles/measures folder), oldest first, each with its SQL bound, and checked for
-    overlapping effective ranges (hiecheck.versioned)."""
+def measure_versions(root: Traversable, measure: MeasureName) -> Versions[MeasureProfile]:
+    """Every version of ``measure``, the files of ``root/<measure>/`` (``root``: a
+    profiles/measures folder), validated and checked for overlapping effective ranges by the one
+    effective-dated loader (hiecheck.versioned); their SQL is not read yet."""
     if not root.is_dir():
         raise InputError(str(root), "measure profiles folder not found",
                          expected="profiles/measures/<measure>/*.toml")
-    value_sets = load_value_sets(root)
-    folder = root / measure
-    versions = load_versions(folder, MeasureProfile, kind=f"{measure} measure",
+    versions = load_versions(root / measure, MeasureProfile, kind=f"{measure} measure",
                              id_of=_measure_of)
-    problems = [
+    raise_all([
         InputError(v.source, f"a profile of measure {v.profile.measure!r} in the {measure} folder",
                    location="measure", expected=f'measure = "{measure}"')
         for v in versions.versions if v.profile.measure != measure
-    ]
-    raise_all(problems)
-    return [_load_measure(v, folder, value_sets) for v in versions.of(measure)]
+    ])
+    return versions
+
+
+def load_measures(root: Traversable, measure: MeasureName) -> list[LoadedMeasure]:
+    """Every version of ``measure`` (see :func:`measure_versions`), oldest first, each with its
+    SQL read and bound and its value sets checked."""
+    versions = measure_versions(root, measure)
+    value_sets = load_value_sets(root)
+    return [_load_measure(v, root / measure, value_sets) for v in versions.of(measure)]
 
 
 def select_measure(root: Traversable, measure: MeasureName, day: date) -> LoadedMeasure:
