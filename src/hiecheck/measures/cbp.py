@@ -10,13 +10,10 @@ from pathlib import Path
 
 from hiecheck.measures.engine import session
 from hiecheck.measures.hl7_extract import HL7Tables
-from hiecheck.measures.models import CbpSummary, MeasureReport, Period, rate
+from hiecheck.measures.models import NO_HYPERTENSION, CbpSummary, MeasureReport, Period, rate
 from hiecheck.measures.profile import measure_versions
 from hiecheck.measures.run import MeasureRequest, execute, latest_message_day
 from hiecheck.paths import profiles_dir
-
-# Status ids of profiles/measures/cbp/cbp.toml this summary reads (checked: see _count).
-NO_HYPERTENSION = "no-hypertension"
 
 
 def summarize(report: MeasureReport, period_from_data: bool) -> CbpSummary:

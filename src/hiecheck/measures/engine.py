@@ -125,5 +125,5 @@ def run_feed_checks(con: duckdb.DuckDBPyConnection,
         found = dict(con.execute(measure.feed_sql).fetchall())
     except duckdb.Error as exc:
         raise _sql_error(measure, measure.profile.feed_sql or "", exc) from None
-    return [FeedCheckResult(id=c.id, text=c.text, count=int(found.get(c.id, 0)))
+    return [FeedCheckResult(id=c.id, text=c.text, count=int(found.get(c.id, 0)), unit=c.unit)
             for c in measure.profile.feed_checks]

@@ -17,6 +17,7 @@ from hiecheck.citation import Citation
 MeasureName = Literal["bhh", "ohh", "cbp"]
 Population = Literal["numerator", "gap", "out"]
 ID_PATTERN = r"^[a-z][a-z0-9_\-]*$"  # ids of statuses, value sets, readings and feed checks
+NO_HYPERTENSION = "no-hypertension"  # the CBP status of patients without the diagnosis
 
 
 class _Model(BaseModel):
@@ -30,6 +31,15 @@ class Note(BaseModel):
 
     id: str = Field(pattern=ID_PATTERN)
     text: str
+
+
+class FeedCheck(Note):
+    """Something a measure needs from the messages, checked by its feed SQL."""
+
+    unit: str | None = Field(
+        default=None,
+        description="what one count is, singular ('patient', 'DG1 segment'); none: a yes/no check",
+    )
 
 
 class Period(_Model):
@@ -99,7 +109,9 @@ class FeedCheckResult(_Model):
 
     id: str
     text: str
-    count: int
+    count: int = Field(description="how many (of unit); 1 or 0 for a yes/no check")
+    unit: str | None = Field(
+        default=None, description="what one count is, singular; none: a yes/no check")
 
 
 class MeasureReport(_Model):
@@ -153,3 +165,8 @@ class CbpSummary(_Model):
     statuses: list[StatusCount]
     missing: list[FeedCheckResult] = Field(description="feed checks that found something")
     readings: list[Note]
+
+    def left_out(self) -> list[StatusCount]:
+        """Patients with hypertension who are not in the measure, by reason (nonzero only)."""
+        return [s for s in self.statuses
+                if s.population == "out" and s.status != NO_HYPERTENSION and s.members]

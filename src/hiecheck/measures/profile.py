@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError, raise_all
-from hiecheck.measures.models import ID_PATTERN, MeasureName, Note, Population
+from hiecheck.measures.models import ID_PATTERN, FeedCheck, MeasureName, Note, Population
 from hiecheck.measures.schema import PERIOD_PARAMETERS, RESULT_COLUMNS, InputTable, dry_run
 from hiecheck.tomlfile import load_model
 from hiecheck.versioned import Version, Versions, load_versions
@@ -163,7 +163,7 @@ class MeasureProfile(_Strict, EffectivePeriod):
         default=None, description="the P4P CSV column for provider payments (bhh_payments ...)")
     parameters: dict[str, int] = {}
     statuses: list[Status] = Field(min_length=1)
-    feed_checks: list[Note] = []
+    feed_checks: list[FeedCheck] = []
     citations: list[Citation] = Field(min_length=1)
     readings: list[Note] = []
 
