@@ -21,6 +21,7 @@ from hiecheck.measures import cli as measures_cli
 from hiecheck.outputs import STDOUT_NAME, OutputError
 from hiecheck.p4p import cli as p4p_cli
 from hiecheck.programs import cli as programs_cli
+from hiecheck.web import cli as web_cli
 
 app = typer.Typer(
     name="hiecheck",
@@ -53,6 +54,7 @@ programs_cli.register(app)
 hl7_cli.register(app)
 p4p_cli.register(app)
 measures_cli.register(app)
+web_cli.register(app)
 
 
 def _error(text: str) -> None:
@@ -115,6 +117,8 @@ def run(argv: list[str] | None = None) -> int:
         return _internal(exc)
     except Exception as exc:  # a bug: one line unless the user asks for the traceback
         return _internal(exc)
+    if code == 130:  # typer turned a KeyboardInterrupt into Exit(130), silently
+        _error("interrupted")
     return int(code) if isinstance(code, int) else ExitCode.OK
 
 

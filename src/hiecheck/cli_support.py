@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from hiecheck.console import make_console
 from hiecheck.errors import InputError
 from hiecheck.outputs import report_output
 
-STDIN_NAME = "-"  # a source that is standard input (as hiecheck.hl7.reader names it)
+
+class ReadSource(Protocol):
+    """What the progress bar needs of a source a command reads (``hl7.reader.Source`` is one)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def stream(self) -> bool: ...
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -33,22 +42,23 @@ def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
 
 
 def byte_progress(
-    sources: Sequence[str] | Callable[[], Sequence[str]],
+    sources: Sequence[ReadSource] | Callable[[], Sequence[ReadSource]],
     quiet: bool,
     stack: ExitStack,
     label: str,
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
-    or stderr is not a terminal. ``sources`` are the files the command reads (``-`` for stdin),
-    or a function giving them, called only when a bar is shown (each command's reader expands
-    folders and globs, so this module knows no reader). The bar closes with ``stack``."""
+    or stderr is not a terminal. ``sources`` are what the command reads, or a function giving
+    them, called only when a bar is shown (each command's reader expands folders and globs, so
+    this module knows no reader). The bar has no total when a stream is read (stdin, a pipe, a
+    device). It closes with ``stack``."""
     if quiet or not sys.stderr.isatty():
         return None
     if callable(sources):
         sources = sources()
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
+    total = None if any(s.stream for s in sources) else sum(_size(s.path) for s in sources)
     progress = stack.enter_context(
         Progress(label, BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                  console=make_console(stderr=True), transient=True)
@@ -59,3 +69,10 @@ def byte_progress(
         progress.update(task, advance=n)
 
     return advance
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reported when it is read
+        return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
 import sys
 import unicodedata
@@ -100,9 +101,38 @@ def show_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def display_path(path: str) -> str:
+    """A file name as reports show it: one the file system could not decode (held as lone
+    surrogates, e.g. in the C locale) is read as UTF-8, bytes that are not UTF-8 shown as
+    ``\\xff``, so JSON, XML and any console can carry it. The real name still opens the file."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
+
+
 def safe_text(value: object, style: str = "") -> Text:
     """Any value as rich Text: never parsed as markup, control characters shown as escapes."""
     return Text(show_controls("" if value is None else str(value)), style=style)
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def markdown_text(text: str) -> str:
+    """User text for a markdown report, read as the words it is: characters markdown would take
+    as formatting (``*``, ``_``, ``[``, ``<``, a backtick …) are escaped, controls shown."""
+    return _MARKDOWN.sub(r"\\\1", show_controls(text))
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds."""
+    text = show_controls(text)
+    longest = max((len(m) for m in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def stream_encoding(stream: object) -> str | None:

@@ -29,9 +29,9 @@ def test_provider_csv_is_what_p4p_bhh_reads(tmp_path: Path, cli: CliRun) -> None
     out = tmp_path / "p4p.csv"
     result = cli("measure", "bhh", *_inputs(tmp_path), "--year", "2025", "--output", str(out))
     assert result.returncode == 0, result.stderr
-    providers = read_bhh(out, "diabetes_screening_antipsychotics")
-    assert [(p.provider_id, p.counts.numerator, p.counts.denominator) for p in providers] == [
-        ("BHH1", 1, 2), ("BHH2", 0, 1)]
+    providers = read_bhh(str(out), "diabetes_screening_antipsychotics")
+    assert list(zip(providers.ids, providers.numerators, providers.denominators,
+                    strict=True)) == [("BHH1", 1, 2), ("BHH2", 0, 1)]
     scored = cli("p4p", "bhh", str(out), "--format", "json")
     assert scored.returncode == 0, scored.stderr
 

@@ -121,12 +121,15 @@ def test_other_measures_pass_through_and_p4p_reads_the_csv(tmp_path: Path, cli) 
                  str(files["fills"]), "--counts", str(counts), "--year", "2025",
                  "--output", str(out))
     assert result.returncode == 0, result.stderr
-    (provider,) = read_ohh(out, ["continuity_pharmacotherapy_oud", "community_engagement",
-                                 "access_preventive_ambulatory_care"])
-    assert provider.measures["continuity_pharmacotherapy_oud"].numerator == 1
-    assert provider.measures["continuity_pharmacotherapy_oud"].denominator == 2
-    assert provider.measures["community_engagement"].numerator == 3
-    assert str(provider.ohh_payments) == "100000.00"
+    measures = ["continuity_pharmacotherapy_oud", "community_engagement",
+                "access_preventive_ambulatory_care"]
+    providers = read_ohh(str(out), measures)
+    assert len(providers) == 1
+    counts = dict(zip(providers.measures, providers.counts(0), strict=True))
+    assert counts["continuity_pharmacotherapy_oud"].numerator == 1
+    assert counts["continuity_pharmacotherapy_oud"].denominator == 2
+    assert counts["community_engagement"].numerator == 3
+    assert providers.payments == [10_000_000]  # cents: $100,000.00
     scored = cli("p4p", "ohh", str(out), "--as-of", "2025-12-31")
     assert scored.returncode == 0, scored.stderr
 

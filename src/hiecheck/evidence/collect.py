@@ -14,21 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from hiecheck.console import display_path
 from hiecheck.counted import counted_at_most, counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
 from hiecheck.hl7.content import ABSENT, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.reader import expand_paths
+from hiecheck.hl7.reader import Source, expand_sources
 from hiecheck.hl7.report import UNREADABLE_RULES
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
 from hiecheck.hl7.validate import (
+    NOT_HL7_RULE,
     Extract,
     MessageResult,
     SourceEnd,
     default_checks,
     message_code,
+    skipped_reason,
     validate_paths,
 )
 from hiecheck.programs.messages_summary import (
@@ -36,6 +39,7 @@ from hiecheck.programs.messages_summary import (
     GroupCount,
     LatencySummary,
     MessagesSummary,
+    SkippedFile,
 )
 
 _LOCATION = re.compile(r"^([A-Z][A-Z0-9]{2})\[\d+\](?:-(\d+)(?:\(\d+\))?(?:\.(\d+))?)?")
@@ -101,6 +105,7 @@ class Collected:
     groups: dict[tuple[str, str], GroupTally] = field(default_factory=dict)
     findings: Counter[tuple[str, str]] = field(default_factory=Counter)
     event_fields: dict[str, str] = field(default_factory=dict)  # type → "EVN-2" …
+    skipped: list[SkippedFile] = field(default_factory=list)  # found in a folder, not HL7
 
     # -- folding -------------------------------------------------------------------------------
 
@@ -186,6 +191,7 @@ class Collected:
         return MessagesSummary(
             paths=self.paths,
             files=self.files,
+            skipped=self.skipped,
             messages=self.messages,
             by_type={c: t.messages for c, t in sorted(self.types.items())},
             latency={c: self.latency(c) for c in sorted(self.types)},
@@ -254,38 +260,45 @@ def collect(
     profiles: Path | None = None,
     jobs: int = 1,
     on_bytes: Callable[[int], None] | None = None,
+    sources: list[Source] | None = None,
     tap: MessageTap | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
-    Missing paths and unreadable files raise InputError (exit 2). ``on_bytes`` is told the bytes
-    read as they are read (a progress bar); ``tap`` takes its fields from every message.
+    Missing paths and unreadable files raise InputError (exit 2); files found in a folder that
+    are not HL7 are listed in ``skipped``. ``on_bytes`` is told the bytes read as they are read
+    (a progress bar). ``sources``: ``paths`` expanded already. ``tap`` takes its fields from
+    every message.
     """
-    sources = expand_paths(paths)
+    sources = sources if sources is not None else expand_sources(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
     checks = default_checks(requirements, profiles, tap.extract if tap is not None else None)
-    out = Collected(profile=profile, paths=list(paths))
+    out = Collected(profile=profile, paths=[display_path(p) for p in paths])
     for rule in load_timing_rules(profiles).event_time:
         for code in rule.message_types:
             out.event_fields.setdefault(code, rule.fields[0])
     roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-    names: dict[str, str] = {}
+    # Each file's name for reports, from its real path (the events carry the display name).
+    names = {s.name: display_path(display_name(s.path, roots)) for s in sources}
     for event in validate_paths(sources, checks, jobs=jobs, on_bytes=on_bytes):
         if isinstance(event, MessageResult):
-            name = names.get(event.source)
-            if name is None:  # resolved once per file, not per message
-                name = names[event.source] = display_name(event.source, roots)
+            name = names.get(event.source) or event.source
             out.add(event, name)
             if tap is not None:
                 tap.receive(event.extracted)
         elif isinstance(event, SourceEnd):
+            not_hl7 = [f for f in event.findings if f.rule == NOT_HL7_RULE]
+            if not_hl7:
+                name = names.get(event.source) or event.source
+                out.skipped.append(SkippedFile(file=name, reason=skipped_reason(not_hl7[0])))
+                continue
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
             if unreadable:
                 f = unreadable[0]
                 raise InputError(
                     event.source, f.message, expected="a readable file of HL7 v2 messages"
                 )
-            out.files.append(names.setdefault(event.source, display_name(event.source, roots)))
+            out.files.append(names.get(event.source) or event.source)
             for f in event.findings:
                 if f.severity is not Severity.INFO:
                     out.findings[(f.rule, str(f.severity))] += 1

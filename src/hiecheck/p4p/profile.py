@@ -23,10 +23,14 @@ class _Strict(BaseModel):
 
 
 class Reading(_Strict):
-    """A reading the project chose where the sources are silent."""
+    """A reading the project chose where the sources are silent, with the sentence it reads
+    (``source``, ``section``, ``quote``: checked word for word against the seeds)."""
 
     id: str
     text: str
+    source: str
+    section: str
+    quote: str
 
 
 class ProfileBase(_Strict, EffectivePeriod):
@@ -65,6 +69,10 @@ class OhhProfile(ProfileBase):
     withhold_percent: Decimal = Field(ge=0, le=100)
     default_composite: Literal["pooled", "mean-of-rates"]
     default_bonus_split: Literal["proportional", "equal"]
+    meaningful_providers: int = Field(
+        ge=1, description="Fewer providers in a file: the bonus pool is flagged as not the "
+        "program's (it is only these providers' kept withholds)."
+    )
     benchmark_assessment_period: Period
     measures: list[Measure] = Field(min_length=1)
     rates: list[OhhRate] = []
@@ -126,6 +134,12 @@ class PcmhProfile(ProfileBase):
     min_denominator: int = Field(ge=1)
     months_per_year: int = Field(ge=1)
     default_percentile_method: Literal["midrank", "strict-below", "inclusive"]
+    default_percentile_peers: Literal["others", "all"]
+    meaningful_peers: int = Field(
+        ge=1, description="Fewer other practices with a raw score for a measure: its "
+        "percentiles are flagged as too coarse to mean much."
+    )
+    default_band_rounding: Literal["nearest", "down"]
     default_improvement_total: Literal["all-valid", "like-for-like"]
     measures: list[str] = []
     schedule: PcmhSchedule

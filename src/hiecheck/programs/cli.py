@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hiecheck.check import load_organization, load_rules, message_paths, run_check
 from hiecheck.cli_support import byte_progress, parse_date
 from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import HL7_SUFFIXES, expand_paths
+from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
 from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
 from hiecheck.programs.render_table import render_table
@@ -32,6 +32,7 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class ListFormat(StrEnum):
@@ -51,25 +52,6 @@ PROFILES_HELP = (
 
 def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
     return load_profiles(profiles_dir(profiles), as_of)
-
-
-def _console() -> Console:
-    return make_console()
-
-
-def _read_by_folders(name: str) -> bool:
-    """Whether reading a messages folder picks up a file of this name (hl7.reader's rule)."""
-    return not name.startswith(".") and Path(name).suffix.lower() in HL7_SUFFIXES
-
-
-def _reads(org_file: Path, paths: list[str], output: Path | None) -> Reads:
-    """What `check` reads, refused as its --output: the organization file and the messages."""
-    if output is None:  # stdout: only a redirection onto the organization file is checked
-        return Reads.of(files=[org_file])
-    folders = [p for p in paths if Path(p).is_dir()]
-    others = [p for p in paths if p not in folders]  # files and glob patterns
-    files = expand_paths(others) if others else []
-    return Reads.of(files=[org_file, *files], folders=folders, reads_name=_read_by_folders)
 
 
 def _selected(
@@ -116,14 +98,17 @@ def programs(
             ids = {r.id for r in roles}
             for p in data:
                 p["roles"] = [r for r in p["roles"] if r["id"] in ids]
-        typer.echo(json.dumps({"as_of": str(when), "programs": data}, indent=2, ensure_ascii=False))
+        with report_output(None, escape="json") as out:
+            out.write(json.dumps({"as_of": str(when), "programs": data}, indent=2,
+                                 ensure_ascii=False) + "\n")
         raise typer.Exit(0)
-    console = _console()
-    if roles is None:
-        render_list(loaded, console)
-    else:
-        for role in roles:
-            render_role(selected[0], role, console)
+    with report_output(None) as out:
+        console = make_console(out)
+        if roles is None:
+            render_list(loaded, console)
+        else:
+            for role in roles:
+                render_role(selected[0], role, console, loaded.sources)
     raise typer.Exit(0)
 
 
@@ -147,7 +132,7 @@ def check(
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+        CheckFormat, typer.Option("--format", "-f", help="table, json, markdown or html.")
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -176,13 +161,20 @@ def check(
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
     """
+    if output is not None:  # the organization file itself, before it is even read
+        Reads.of([org_file]).refuse(output)
     rules = load_rules(profiles, parse_date(as_of))
     org = load_organization(org_file, rules)
     paths = message_paths(org, messages or [])
+    reads = reads_of(expand_sources(paths), paths, org_file) if output is not None else (
+        Reads.of(files=[org_file])  # stdout: only a redirection onto the organization file
+    )
     escape: Escape = "json" if fmt is CheckFormat.json else "text"
-    with report_output(output, _reads(org_file, paths, output), escape) as handle:
+    with report_output(output, reads, escape) as handle:
         with ExitStack() as stack:
-            advance = byte_progress(lambda: expand_paths(paths), quiet, stack, "reading messages")
+            advance = byte_progress(
+                lambda: expand_sources(paths), quiet, stack, "reading messages"
+            )
             report = run_check(
                 org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance
             )
@@ -190,6 +182,8 @@ def check(
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
+        elif fmt is CheckFormat.html:
+            handle.write(render_html(report))
         else:
             width = 120 if output is not None else None
             render_table(report, make_console(handle, width=width), explain=explain)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from hiecheck.console import display_path
 from hiecheck.errors import ExitCode
 from hiecheck.measures.models import CbpSummary
 from hiecheck.programs.content_groups import ContentGroups
@@ -46,6 +47,7 @@ from hiecheck.programs.statuses import (
     Status,
     weakest,
 )
+from hiecheck.sources import Source, Sources
 
 ATTESTED_STEP = (
     "Items marked 'attested' are declared in your organization file but not yet proven; "
@@ -124,11 +126,14 @@ def _unmet(ids: Iterable[str], assessed: Assessed) -> list[str]:
 def _steps_for(
     role: Role, ids: Iterable[str], assessed: Assessed, profile: ProgramProfile
 ) -> list[Line]:
-    """Next steps for the unmet ones of ``ids``: each profile step, then the evidence's fixes."""
+    """Next steps for the unmet ones of ``ids``: the evidence's exact fixes where it has them
+    (the profile's general step would only repeat them), else the profile's step."""
     return [
         step
         for rid in _unmet(ids, assessed)
-        for step in (Line(_fill(role.requirement(rid).next_step, profile)), *assessed[rid].fixes)
+        for step in (
+            assessed[rid].fixes or (Line(_fill(role.requirement(rid).next_step, profile)),)
+        )
     ]
 
 
@@ -545,7 +550,7 @@ def evaluate(
     failing = result == Standing.UNMET or (strict and result == Standing.ATTESTED)
     return Report(
         organization=org.org.name,
-        source=org.path.name,
+        source=display_path(org.path.name),
         as_of=as_of,
         strict=strict,
         result=result,
@@ -553,4 +558,20 @@ def evaluate(
         roles=roles,
         messages=messages,
         cbp=cbp,
+        sources=_cited_sources(roles, profiles.sources),
     )
+
+
+def _cited_sources(roles: list[RoleReport], table: Sources) -> dict[str, Source]:
+    """Title and publisher of every document the report's roles cite, by citation source."""
+    cited = [
+        c
+        for r in roles
+        for c in (
+            *r.citations,
+            *(q.citation for q in r.requirements),
+            *(i.citation for i in r.incentives),
+            *([r.tier.pmpm_citation] if r.tier else []),
+        )
+    ]
+    return {c.source: table.of(c) for c in cited}

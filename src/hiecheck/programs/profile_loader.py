@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources.abc import Traversable
 
 from hiecheck.errors import InputError, raise_all
 from hiecheck.programs.content_groups import CONTEXT_KEY, ContentGroups, load_content_groups
 from hiecheck.programs.models import ProgramProfile, Role
+from hiecheck.sources import Sources, load_sources
 from hiecheck.versioned import Version, load_versions
 
 PROGRAMS_SUBDIR = "programs"
@@ -25,10 +26,11 @@ class ProfileSet:
     all_versions: tuple[LoadedProfile, ...]
     in_force: dict[str, LoadedProfile]
     content: ContentGroups
+    sources: Sources = field(default_factory=Sources)  # titles of the documents cited
 
     def at(self, as_of: date) -> ProfileSet:
         """The same versions with the ones in force on ``as_of`` selected."""
-        return _select(self.all_versions, self.content, as_of)
+        return _select(self.all_versions, self.content, as_of, self.sources)
 
     def program(self, program: str) -> ProgramProfile | None:
         """The version of ``program`` in force, if any."""
@@ -71,11 +73,14 @@ def load_profiles(profiles_root: Traversable, as_of: date) -> ProfileSet:
         id_of=_program_id,
         context={CONTEXT_KEY: content},
     )
-    return _select(versions.versions, content, as_of)
+    return _select(versions.versions, content, as_of, load_sources(profiles_root))
 
 
 def _select(
-    loaded: tuple[LoadedProfile, ...], content: ContentGroups, as_of: date
+    loaded: tuple[LoadedProfile, ...],
+    content: ContentGroups,
+    as_of: date,
+    sources: Sources | None = None,
 ) -> ProfileSet:
     in_force = {lp.profile.program: lp for lp in loaded if lp.profile.in_force(as_of)}
     seen: dict[str, str] = {}
@@ -92,7 +97,13 @@ def _select(
                 )
             seen[role.id] = lp.source
     raise_all(problems)
-    return ProfileSet(as_of=as_of, all_versions=loaded, in_force=in_force, content=content)
+    return ProfileSet(
+        as_of=as_of,
+        all_versions=loaded,
+        in_force=in_force,
+        content=content,
+        sources=sources or Sources(),
+    )
 
 
 def describe_versions(profiles: ProfileSet, program: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hiecheck.console import markdown_code, markdown_text
 from hiecheck.duration import duration
 from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.render_cbp import CBP_READINGS_TITLE, cbp_readings, render_cbp_markdown
@@ -12,6 +13,8 @@ from hiecheck.programs.report_digest import (
     fix_checklist,
     general_notes,
     grouped_readings,
+    report_contacts,
+    role_documents,
     role_steps,
     short_title,
 )
@@ -74,7 +77,7 @@ def _tier(t: TierResult) -> list[str]:
     return out
 
 
-def _role(role: RoleReport) -> list[str]:
+def _role(report: Report, role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
         "",
@@ -104,8 +107,8 @@ def _role(role: RoleReport) -> list[str]:
         out += ["Next steps:", ""]
         out += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         out.append("")
-    sources = sorted({f"{c.source}, {c.section}" for c in role.citations})
-    out += [f"Sources: {'; '.join(sources)} (profile version {role.profile_version}).", ""]
+    sources = "; ".join(doc.text() for doc in role_documents(report, role))
+    out += [f"Sources: {sources} (profile version {role.profile_version}).", ""]
     return out
 
 
@@ -119,10 +122,14 @@ def _messages(summary: MessagesSummary) -> list[str]:
         "## What your HL7 messages show",
         "",
         f"hiecheck read {_plural(summary.messages, 'message')} ({types}) in "
-        f"{_plural(len(summary.files), 'file')}: {', '.join(summary.files)}. "
+        f"{_plural(len(summary.files), 'file')}: {', '.join(map(markdown_text, summary.files))}. "
         "This report names fields and message numbers only, never patient information.",
         "",
     ]
+    if summary.skipped:
+        names = ", ".join(f"{markdown_text(s.file)} ({s.reason})" for s in summary.skipped)
+        out += [f"{_plural(len(summary.skipped), 'file')} in the folder are not HL7 messages "
+                f"and were skipped: {names}.", ""]
     for code, lat in summary.latency.items():
         if lat.measured and lat.median_seconds is not None:
             verdict = "real-time" if lat.realtime_shown else "not real-time"
@@ -141,7 +148,8 @@ def _messages(summary: MessagesSummary) -> list[str]:
         counts = ", ".join(f"{f.count} × {f.rule} ({f.severity})" for f in summary.findings)
         out += [
             f"Message checks also found: {counts}. These do not change the results above; "
-            f"run `hiecheck validate {' '.join(summary.paths)}` for the details.",
+            f"run {markdown_code('hiecheck validate ' + ' '.join(summary.paths))} for the "
+            "details.",
             "",
         ]
     out += [f"How hiecheck reads 'real-time': {summary.realtime_reading}", ""]
@@ -205,16 +213,9 @@ def _readings(report: Report) -> list[str]:
 
 
 def _contacts(report: Report) -> list[str]:
-    names: dict[str, str] = {}
-    about: dict[str, list[str]] = {}
-    for role in report.roles:
-        for c in role.contacts:
-            names.setdefault(c.email, c.name)
-            if c.about not in about.setdefault(c.email, []):
-                about[c.email].append(c.about)
     lines = [
-        f"- {names[email]}: {email} (questions about {' or '.join(about[email])})"
-        for email in names
+        f"- {c.name}: {c.email} (questions about {' or '.join(c.about)})"
+        for c in report_contacts(report)
     ]
     return ["## Contacts", "", *lines, ""]
 
@@ -222,13 +223,13 @@ def _contacts(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     """The report as markdown text, addressed to the organization (e-mail ready, no PHI)."""
     overall = STATUS_WORDS[report.result]
-    basis = f"your organization file ({report.source})"
+    basis = f"your organization file ({markdown_text(report.source)})"
     if report.messages is not None:
         basis += f" and {_plural(report.messages.messages, 'HL7 message')} from your system"
     lines = [
-        f"# HIE conditions for {report.organization}",
+        f"# HIE conditions for {markdown_text(report.organization)}",
         "",
-        f"To the team at {report.organization}:",
+        f"To the team at {markdown_text(report.organization)}:",
         "",
         f"As of {report.as_of}, based on {basis}, this is where you stand in the MaineCare (OMS) "
         f"programs you take part in. Overall: **{overall}**.",
@@ -244,7 +245,7 @@ def render_markdown(report: Report) -> str:
     if report.cbp is not None:
         lines += render_cbp_markdown(report.cbp)
     for role in report.roles:
-        lines += _role(role)
+        lines += _role(report, role)
     lines += _readings(report)
     lines += _contacts(report)
     lines += ["## Terms used", ""]

@@ -16,6 +16,7 @@ from hiecheck.programs.models import (
 from hiecheck.programs.profile_loader import ProfileSet
 from hiecheck.programs.report_digest import PARTICIPATION_WORDS
 from hiecheck.programs.text_layout import Printer
+from hiecheck.sources import Sources
 
 
 def requirement_summary(req: Requirement, content: ContentGroups) -> str:
@@ -67,7 +68,7 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
         out.line(f"{contact.name} <{contact.email}>", prefix="HIE questions: ", hang=2)
 
 
-def _role_header(out: Printer, profile: ProgramProfile, role: Role) -> None:
+def _role_header(out: Printer, profile: ProgramProfile, role: Role, titles: Sources) -> None:
     """Program, initiative, participation condition, the enrollment that selects the role, tier."""
     out.heading(f"{role.name} [{role.id}]")
     out.line(
@@ -92,7 +93,7 @@ def _role_header(out: Printer, profile: ProgramProfile, role: Role) -> None:
     if role.tier is not None:
         out.line(
             f"{role.tier.name}: Tier PMPM ${role.tier.pmpm_usd:.2f} "
-            f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})",
+            f"({titles.of(role.tier.pmpm_citation).cite()}, {role.tier.pmpm_citation.section})",
             hang=2,
         )
 
@@ -125,13 +126,16 @@ def _role_rules(out: Printer, role: Role) -> None:
         )
 
 
-def _role_sources(out: Printer, profile: ProgramProfile, role: Role) -> None:
+def _role_sources(out: Printer, profile: ProgramProfile, role: Role, titles: Sources) -> None:
     """Quoted sources, readings and contacts."""
     out.line("Sources:", style="bold")
     initiative = [profile.initiative.citation] if profile.initiative is not None else []
     for cite in [*role.citations, *initiative]:
         out.line(
-            f'{cite.source}, {cite.section}: "{cite.quote}"', indent=2, prefix="- ", style="dim"
+            f'{titles.of(cite).cite()}, {cite.section}: "{cite.quote}"',
+            indent=2,
+            prefix="- ",
+            style="dim",
         )
     readings = profile.readings_for(role.id)
     if readings:
@@ -147,9 +151,13 @@ def _role_sources(out: Printer, profile: ProgramProfile, role: Role) -> None:
     )
 
 
-def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
-    """Everything a profile says about one role."""
+def render_role(
+    profile: ProgramProfile, role: Role, console: Console, sources: Sources | None = None
+) -> None:
+    """Everything a profile says about one role; ``sources`` names the cited documents by title
+    (never by the file name the quotes are checked against)."""
+    titles = sources or Sources()
     out = Printer(console)
-    _role_header(out, profile, role)
+    _role_header(out, profile, role, titles)
     _role_rules(out, role)
-    _role_sources(out, profile, role)
+    _role_sources(out, profile, role, titles)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from hiecheck.console import make_console
 from hiecheck.programs.render_cbp import CBP_READINGS_TITLE, cbp_readings, render_cbp_table
 from hiecheck.programs.render_summary import render_summary
 from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
@@ -190,7 +191,7 @@ def _readings(out: Printer, report: Report, explain: bool) -> None:
 
 def render_table(report: Report, console: Console | None = None, *, explain: bool = False) -> None:
     """Print ``report`` to the console (stdout by default); ``explain`` adds the readings."""
-    console = console or Console(highlight=False, markup=False)
+    console = console or make_console()
     out = Printer(console)
     render_summary(out, report)
     for role in report.roles:

@@ -17,6 +17,7 @@ from hiecheck.measures.models import CbpSummary
 from hiecheck.programs.lines import Line
 from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.statuses import Basis, IncentiveStatus, Participation, Standing, Status
+from hiecheck.sources import Source, source_of
 
 
 class _Out(BaseModel):
@@ -171,7 +172,15 @@ class Report(_Out):
             "are read and a role enrolled in has the cbp-ecqm incentive (PCPlus Tier II and III)"
         ),
     )
+    sources: dict[str, Source] = Field(
+        default_factory=dict,
+        description="title, publisher and address of each document cited, by citation source",
+    )
 
     def role(self, role_id: str) -> RoleReport:
         """The section of one role."""
         return next(r for r in self.roles if r.id == role_id)
+
+    def source_of(self, citation: Citation) -> Source:
+        """The document a citation quotes, by title and publisher."""
+        return source_of(self.sources, citation)

@@ -14,6 +14,7 @@ from hiecheck.programs.evaluate import ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STE
 from hiecheck.programs.lines import NEEDED_FOR, Line
 from hiecheck.programs.report import Report, RequirementResult, RoleReport
 from hiecheck.programs.statuses import Participation, Status
+from hiecheck.sources import Source
 
 GENERAL_NOTES = (ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP)
 """Next steps that explain statuses rather than ask for a change: shown once per report."""
@@ -168,6 +169,51 @@ def grouped_readings(report: Report) -> list[ReadingGroup]:
         )
         group.texts.append(text)
     return sorted(groups.values(), key=lambda g: -len(g.roles))
+
+
+@dataclass
+class ContactGroup:
+    """One address the report names, with everything it is the contact for."""
+
+    name: str
+    email: str
+    about: list[str]
+
+
+def report_contacts(report: Report) -> list[ContactGroup]:
+    """Every contact of every role once, by e-mail address, in report order."""
+    groups: dict[str, ContactGroup] = {}
+    for role in report.roles:
+        for c in role.contacts:
+            group = groups.setdefault(c.email, ContactGroup(c.name, c.email, []))
+            if c.about not in group.about:
+                group.about.append(c.about)
+    return list(groups.values())
+
+
+@dataclass
+class CitedDocument:
+    """A document a role's rules come from, named by title, with the sections cited."""
+
+    source: Source
+    sections: list[str]
+
+    def text(self) -> str:
+        """``HealthInfoNet, “Coordinating …”, sections “A”, “B”`` (and the address if known)."""
+        word = "section" if len(self.sections) == 1 else "sections"
+        where = ", ".join(f"“{s}”" for s in self.sections)
+        url = f" ({self.source.url})" if self.source.url else ""
+        return f"{self.source.cite()}{url}, {word} {where}"
+
+
+def role_documents(report: Report, role: RoleReport) -> list[CitedDocument]:
+    """The documents behind a role, each once with its sections, in the order first cited."""
+    found: dict[str, CitedDocument] = {}
+    for citation in role.citations:
+        doc = found.setdefault(citation.source, CitedDocument(report.source_of(citation), []))
+        if citation.section not in doc.sections:
+            doc.sections.append(citation.section)
+    return list(found.values())
 
 
 def shared_contacts(report: Report) -> list[str]:
