@@ -13,6 +13,7 @@ The expected counts below are computed from those sentences by :func:`cms165`, n
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import subprocess
@@ -37,6 +38,7 @@ from hiecheck.check import (
 from hiecheck.measures.cbp import cbp_summary
 from hiecheck.measures.models import Period
 from hiecheck.programs.render_cbp import CBP_READINGS_TITLE, CBP_TITLE
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_table import render_table
 from tests.measures.test_cbp import adt, vitals
@@ -179,14 +181,15 @@ def test_what_the_feed_lacks_is_said(tmp_path: Path, rules: Rules) -> None:
     assert report.cbp is not None
     assert {m.id for m in report.cbp.missing} >= {"vitals-never-sent"}
     table, letter = _table(report), render_markdown(report)
-    for text in (table, letter):
+    page = html.unescape(render_html(report))
+    for text in (table, letter, page):
         assert CBP_TITLE in text and "no OBX with a blood-pressure LOINC" in text
     assert "(2 DG1 segments)" in letter  # the diagnosis-date check counts DG1 segments
 
 
 def test_the_example_organization_gets_the_block(rules: Rules) -> None:
     """The bundled example seeks Tier III: the same counts as `hiecheck measure cbp` on its
-    folder, shown in every format, and the readings once each."""
+    folder, shown in every format (table, markdown, HTML), and the readings once each."""
     org = load_organization(EXAMPLE, rules)
     report = run_check(org, rules)
     assert report.cbp is not None
@@ -195,12 +198,12 @@ def test_the_example_organization_gets_the_block(rules: Rules) -> None:
     assert report.cbp.patients == 4 and report.cbp.with_hypertension == 2
     table = _table(report, explain=True)
     assert CBP_TITLE in table and max(len(line) for line in table.splitlines()) <= 80
-    letter = render_markdown(report)
-    assert f"## {CBP_TITLE}" in letter
+    letter, page = render_markdown(report), html.unescape(render_html(report))
+    assert f"## {CBP_TITLE}" in letter and f">{CBP_TITLE}</h2>" in page
+    flat = " ".join(table.split())
     for reading in report.cbp.readings:
-        flat = " ".join(table.split())
-        assert flat.count(reading.text) == 1 and letter.count(reading.text) == 1
-    assert table.count(CBP_READINGS_TITLE) == 1 and letter.count(CBP_READINGS_TITLE) == 1
+        assert [text.count(reading.text) for text in (flat, letter, page)] == [1, 1, 1]
+    assert [text.count(CBP_READINGS_TITLE) for text in (table, letter, page)] == [1, 1, 1]
     assert Report.model_validate_json(report.model_dump_json()) == report
 
 
@@ -216,7 +219,8 @@ def test_no_block_without_pcplus_tier_2_or_3(tmp_path: Path, rules: Rules,
         org = _pcplus(rules, tier, folder)
     report = run_check(org, rules)
     assert report.messages is not None and report.cbp is None
-    assert CBP_TITLE not in _table(report) and CBP_TITLE not in render_markdown(report)
+    assert not [text for text in (_table(report), render_markdown(report), render_html(report))
+                if CBP_TITLE in text]
     assert json.loads(report.model_dump_json())["cbp"] is None
 
 
@@ -284,7 +288,8 @@ def test_workers_and_standard_input_give_the_same_block(rules: Rules, tmp_path: 
 def test_no_patient_is_named_in_any_format(tmp_path: Path, rules: Rules) -> None:
     folder = _feed(tmp_path, messages_of(PATIENTS))
     report = run_check(_pcplus(rules, 3, folder), rules)
-    outputs = [report.model_dump_json(), render_markdown(report), _table(report, explain=True)]
+    outputs = [report.model_dump_json(), render_markdown(report), _table(report, explain=True),
+               render_html(report)]
     for text in outputs:
         assert not [p.id for p in PATIENTS if p.id in text]
         assert "19600101" not in text and "1960-01-01" not in text and "DOE" not in text

@@ -1,10 +1,10 @@
 """The CBP eCQM block of a `check` report in words: what the HIE's Controlling High Blood Pressure
-measure would see in the organization's messages, for the table and the markdown report.
+measure would see in the organization's messages, for the table, the markdown and the HTML report.
 
 Counts only (the summary holds no patient). The words a person reads are built once here
-(:func:`cbp_facts`) and laid out by each renderer; the readings (how CMS165 is read from HL7 v2,
-what HL7 v2 cannot show) are not repeated here: the readings section of each report lists them
-once, under :data:`CBP_READINGS_TITLE`.
+(:func:`cbp_facts` and the headings) and laid out by each renderer (HTML: its template); the
+readings (how CMS165 is read from HL7 v2, what HL7 v2 cannot show) are not repeated in the block:
+each report's readings section lists them once, under :data:`CBP_READINGS_TITLE`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ from hiecheck.programs.text_layout import Printer
 
 CBP_TITLE = "Blood pressure eCQM: what the HIE would see in your messages"
 CBP_READINGS_TITLE = "Controlling High Blood Pressure eCQM (CMS165) from your HL7 messages"
+LEFT_OUT_HEADING = "Patients with hypertension not in the measure"
+LACKING_HEADING = "What the measure needs that your messages lack"
+LETTER_NOTE = (
+    "These are counts only: no patient is named. How hiecheck reads CMS165 from HL7 v2, and what "
+    "HL7 v2 cannot show, is under “Where the published rules are silent” below."
+)
+"""The block's last sentence in the letters (markdown, HTML), whose readings section follows."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,11 @@ def render_cbp_table(out: Printer, cbp: CbpSummary, *, explain: bool) -> None:
         out.line(words, indent=2, prefix=f"{n:>{width}} ")
     out.line(facts.rate, indent=2)
     if facts.left_out:
-        out.line("Patients with hypertension not in the measure:", style="bold")
+        out.line(f"{LEFT_OUT_HEADING}:", style="bold")
         for n, words in facts.left_out:
             out.line(words, indent=2, prefix=f"{n:>{width}} ")
     if facts.lacking:
-        out.line("What the measure needs that your messages lack:", style="bold")
+        out.line(f"{LACKING_HEADING}:", style="bold")
         for words in facts.lacking:
             out.line(words, indent=2, prefix=f"{out.marks.mark('unmet')} ", prefix_style="bold red")
     where = "in the readings at the end" if explain else "add --explain"
@@ -116,16 +123,11 @@ def render_cbp_markdown(cbp: CbpSummary) -> list[str]:
     out += [f"- **{n}** {words}" for n, words in facts.counts]
     out += ["", facts.rate, ""]
     if facts.left_out:
-        out += ["Patients with hypertension not in the measure:", ""]
+        out += [f"{LEFT_OUT_HEADING}:", ""]
         out += [f"- **{n}**: {words}" for n, words in facts.left_out]
         out.append("")
     if facts.lacking:
-        out += ["What the measure needs that your messages lack:", ""]
+        out += [f"{LACKING_HEADING}:", ""]
         out += [f"- [ ] {words}" for words in facts.lacking]
         out.append("")
-    out += [
-        "These are counts only: no patient is named. How hiecheck reads CMS165 from HL7 v2, and "
-        "what HL7 v2 cannot show, is under \"Where the published rules are silent\" below.",
-        "",
-    ]
-    return out
+    return [*out, LETTER_NOTE, ""]
