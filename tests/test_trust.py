@@ -223,7 +223,7 @@ def test_an_endless_pipe_as_the_organization_file_ends(org: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     ["validate", "--format", "bogus", "msgs"], ["validate"], ["validate", "msgs", "-j", "0"],
-    ["check"], ["check", "org.toml", "--format", "html"], ["nosuchcommand"],
+    ["check"], ["check", "org.toml", "--format", "pdf"], ["nosuchcommand"],
     ["p4p", "bhh"], ["p4p", "bhh", "bhh.csv", "--bogus"], ["programs", "--as-of", "never"],
     ["validate", "no-such-file.hl7"], ["check", "missing.toml"], ["check", "msgs"],
     ["p4p", "ohh", "msgs"],

@@ -410,7 +410,7 @@ def test_name_problem_marks_the_input_invalid(client: TestClient, web: SimpleNam
     ("files", "words"),
     [
         ([("notes.pdf", b"%PDF-1.4")], "notes.pdf is not a message file"),
-        ([("empty.hl7", b"no message here\r")], "empty.hl7:"),
+        ([("empty.hl7", b"no message here\r")], "skipped as not HL7 (empty.hl7)"),
         ([("broken.zip", b"PK\x03\x04 not really")], "broken.zip could not be unpacked"),
     ],
 )

@@ -302,4 +302,12 @@ def collect(
             for f in event.findings:
                 if f.severity is not Severity.INFO:
                     out.findings[(f.rule, str(f.severity))] += 1
+    if out.messages == 0 and out.skipped:  # folders given, none of their files HL7: as validate
+        raise InputError(
+            ", ".join(paths),
+            f"no HL7 message found: {len(out.skipped)} file(s) skipped as not HL7 "
+            f"({', '.join(s.file for s in out.skipped[:3])}"
+            f"{', …' if len(out.skipped) > 3 else ''})",
+            expected="a folder holding HL7 v2 message files",
+        )
     return out

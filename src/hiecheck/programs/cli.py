@@ -169,7 +169,8 @@ def check(
     reads = reads_of(expand_sources(paths), paths, org_file) if output is not None else (
         Reads.of(files=[org_file])  # stdout: only a redirection onto the organization file
     )
-    escape: Escape = "json" if fmt is CheckFormat.json else "text"
+    escapes: dict[CheckFormat, Escape] = {CheckFormat.json: "json", CheckFormat.html: "xml"}
+    escape = escapes.get(fmt, "text")
     with report_output(output, reads, escape) as handle:
         with ExitStack() as stack:
             advance = byte_progress(

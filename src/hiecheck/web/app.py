@@ -332,7 +332,8 @@ def _message_problem(exc: InputError, folder: Path) -> str:
         source = Path(source).resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         source = Path(source).name
-    text = f"{source}: {exc.problem}"
+    # The folder itself (none of the uploads holds a message): the problem names the files.
+    text = exc.problem if source in (".", "") else f"{source}: {exc.problem}"
     return text + (f" (expected {exc.expected})" if exc.expected else "")
 
 
