@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from hiecheck.console import display_path
 from hiecheck.counted import counted_at_most, counted_median
@@ -25,6 +26,7 @@ from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
 from hiecheck.hl7.validate import (
     NOT_HL7_RULE,
+    Extract,
     MessageResult,
     SourceEnd,
     default_checks,
@@ -227,6 +229,19 @@ def _strict_failures(findings: list[Finding], gid: str, rule: GroupRule) -> set[
     return out
 
 
+class MessageTap(Protocol):
+    """Another step that takes fields from every message in this same pass (the CBP eCQM's), so
+    the messages are read once (standard input cannot be read twice).
+
+    ``extract`` runs where each message is checked (:data:`hiecheck.hl7.validate.Extract`: in a
+    worker with ``jobs > 1``); ``receive`` gets what it returned, in input order, here."""
+
+    @property
+    def extract(self) -> Extract: ...
+
+    def receive(self, extracted: object) -> None: ...
+
+
 def display_name(source: str, roots: list[Path]) -> str:
     """A file name for reports: relative to the folder given that holds it, else the bare name."""
     path = Path(source).resolve()
@@ -246,16 +261,18 @@ def collect(
     jobs: int = 1,
     on_bytes: Callable[[int], None] | None = None,
     sources: list[Source] | None = None,
+    tap: MessageTap | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
     Missing paths and unreadable files raise InputError (exit 2); files found in a folder that
     are not HL7 are listed in ``skipped``. ``on_bytes`` is told the bytes read as they are read
-    (a progress bar). ``sources``: ``paths`` expanded already.
+    (a progress bar). ``sources``: ``paths`` expanded already. ``tap`` takes its fields from
+    every message.
     """
     sources = sources if sources is not None else expand_sources(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
-    checks = default_checks(requirements, profiles)
+    checks = default_checks(requirements, profiles, tap.extract if tap is not None else None)
     out = Collected(profile=profile, paths=[display_path(p) for p in paths])
     for rule in load_timing_rules(profiles).event_time:
         for code in rule.message_types:
@@ -267,6 +284,8 @@ def collect(
         if isinstance(event, MessageResult):
             name = names.get(event.source) or event.source
             out.add(event, name)
+            if tap is not None:
+                tap.receive(event.extracted)
         elif isinstance(event, SourceEnd):
             not_hl7 = [f for f in event.findings if f.rule == NOT_HL7_RULE]
             if not_hl7:

@@ -23,7 +23,7 @@ from pathlib import Path
 from hiecheck.errors import InputError
 from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, check_content
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import tokenize
+from hiecheck.hl7.message import Message, tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
     READ_ERRORS,
@@ -83,6 +83,7 @@ class MessageResult:
     groups: dict[str, GroupResult]
     findings: list[Finding] = field(default_factory=list)
     latency_from: str | None = None  # the event-time field the latency was measured from
+    extracted: object = None  # what Checks.extract took from the message (None without it)
 
     @property
     def has_errors(self) -> bool:
@@ -100,12 +101,19 @@ def message_code(message_type: str) -> str:
     return m.group(0).upper() if m else ""
 
 
+Extract = Callable[[Message], object]
+"""Fields another step takes from every message in the same pass (the CBP eCQM's, for `check`).
+It runs where the message is checked, in a worker process with ``jobs > 1``: a module-level
+function (or a ``functools.partial`` of one) returning plain, picklable data."""
+
+
 @dataclass(slots=True)
 class Checks:
     """What to run on every message."""
 
     requirements: CompiledRequirements | None
     timing: TimingRules
+    extract: Extract | None = None
 
 
 def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
@@ -120,10 +128,11 @@ def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     timing = check_timing(message, checks.timing)
     findings.extend(timing.findings)
     msh = message.msh
+    extracted = checks.extract(message) if checks.extract is not None else None
     return MessageResult(
         raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
         message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
-        findings, timing.measured_from,
+        findings, timing.measured_from, extracted,
     )
 
 
@@ -260,12 +269,12 @@ def _pack(result: MessageResult) -> _Packed:
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
             result.version, result.segment_ids, result.latency, groups, findings,
-            result.latency_from)
+            result.latency_from, result.extracted)
 
 
 def _unpack(packed: _Packed) -> MessageResult:
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
-     findings, latency_from) = packed
+     findings, latency_from, extracted) = packed
     severities = _SEVERITIES
     shared = SHARED_RESULTS
     return MessageResult(
@@ -274,7 +283,7 @@ def _unpack(packed: _Packed) -> MessageResult:
          for g in groups},
         [Finding(r, severities[sev], m, src, ln, num, loc, val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
-        latency_from,
+        latency_from, extracted,
     )
 
 
@@ -458,15 +467,18 @@ def _sources(paths: Iterable[str | Source]) -> list[Source]:
 
 
 def default_checks(
-    requirements: CompiledRequirements | None, profiles: Path | None = None
+    requirements: CompiledRequirements | None,
+    profiles: Path | None = None,
+    extract: Extract | None = None,
 ) -> Checks:
-    """Checks with the timing rules from the profiles folder."""
-    return Checks(requirements, load_timing_rules(profiles))
+    """Checks with the timing rules from the profiles folder (and ``extract``, if given)."""
+    return Checks(requirements, load_timing_rules(profiles), extract)
 
 
 __all__ = [
     "Checks",
     "Event",
+    "Extract",
     "InputError",
     "MessageResult",
     "SourceEnd",
