@@ -240,10 +240,10 @@ class MessageEvidence:
             return False, f"{absent} in {g.applicable} {where} messages: {label} missing"
         parts: list[str] = []
         for pattern, k in sorted(g.missing.items(), key=lambda kv: (-kv[1], kv[0])):
-            what = "segment absent" if "-" not in pattern else "not valued"
+            what = "segment absent" if pattern.field is None else "not valued"
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
         for pattern, k in sorted(g.invalid.items(), key=lambda kv: (-kv[1], kv[0])):
-            what = rule.invalid.get(pattern, "not in the expected code set")
+            what = rule.invalid.get(str(pattern), "not in the expected code set")
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
         absent = g.applicable - g.present
         if not parts or (absent and rule.min_share > 0):

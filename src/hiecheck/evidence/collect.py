@@ -7,7 +7,6 @@ number of messages; only one latency number per message is kept, for the median.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,36 +18,15 @@ from hiecheck.evidence.profile import EvidenceProfile, GroupRule
 from hiecheck.evidence.summary import FindingCount, GroupCount, LatencySummary, MessagesSummary
 from hiecheck.hl7.content import ABSENT, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import FieldRef, Location
+from hiecheck.hl7.message import type_label
 from hiecheck.hl7.reader import expand_paths
 from hiecheck.hl7.report import UNREADABLE_RULES
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.timing import load_timing_rules
-from hiecheck.hl7.validate import (
-    MessageResult,
-    SourceEnd,
-    default_checks,
-    message_code,
-    validate_paths,
-)
+from hiecheck.hl7.validate import MessageResult, SourceEnd, default_checks, validate_paths
 
-_LOCATION = re.compile(r"^([A-Z][A-Z0-9]{2})\[\d+\](?:-(\d+)(?:\(\d+\))?(?:\.(\d+))?)?")
 NO_EVENT_TIME_RULE = "timing.no-event-time"
-
-
-def field_pattern(location: str) -> str:
-    """``PR1[1]`` → ``PR1``; ``PID[1]-7`` → ``PID-7``; ``OBX[2]-3(2).1`` → ``OBX-3.1``."""
-    m = _LOCATION.match(location)
-    if m is None:
-        return location
-    seg, number, component = m.groups()
-    if number is None:
-        return seg
-    return f"{seg}-{number}" + (f".{component}" if component else "")
-
-
-def _field_of(pattern: str) -> str:
-    """``OBX-3.1`` → ``OBX-3``."""
-    return pattern.split(".", 1)[0]
 
 
 @dataclass
@@ -58,8 +36,8 @@ class GroupTally:
     applicable: int = 0
     present: int = 0
     proven: int = 0
-    missing: Counter[str] = field(default_factory=Counter)  # field pattern → messages
-    invalid: Counter[str] = field(default_factory=Counter)
+    missing: Counter[FieldRef] = field(default_factory=Counter)  # field → messages
+    invalid: Counter[FieldRef] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)  # "file #n" of proving messages
 
     def merge(self, other: GroupTally, keep: int) -> None:
@@ -101,7 +79,7 @@ class Collected:
         """Fold one message result in (``file_name``: its file as reports show it)."""
         keep = self.profile.examples
         where = f"{file_name} #{result.number}"
-        code = message_code(result.message_type) or "(no type)"
+        code = type_label(result.message_code)
         self.messages += 1
         t = self.types.get(code)
         if t is None:
@@ -127,8 +105,8 @@ class Collected:
             if verdict.status != ABSENT:
                 g.present += 1
             if verdict.missing:
-                g.missing.update({field_pattern(loc) for loc in verdict.missing})  # once a message
-            invalid = {_field_of(field_pattern(loc)) for loc in verdict.invalid}
+                g.missing.update(_fields(verdict.missing))  # once a message
+            invalid = {ref.whole_field() for ref in _fields(verdict.invalid)}
             if verdict.status == SATISFIED and rule.strict and result.findings:
                 invalid |= _strict_failures(result.findings, gid, rule)
             g.invalid.update(invalid)
@@ -202,17 +180,21 @@ class Collected:
         )
 
 
-def _strict_failures(findings: list[Finding], gid: str, rule: GroupRule) -> set[str]:
+def _fields(locations: list[Location]) -> set[FieldRef]:
+    """The fields (and components) these locations name, regardless of occurrence."""
+    return {ref for ref in (w.field_ref() for w in locations) if ref is not None}
+
+
+def _strict_failures(findings: list[Finding], gid: str, rule: GroupRule) -> set[FieldRef]:
     """Fields of ``rule.strict`` that failed in this message for group ``gid`` (any severity)."""
-    out: set[str] = set()
+    out: set[FieldRef] = set()
     for check in rule.strict:
+        wanted = FieldRef.parse(check.field)
         for f in findings:
-            if (
-                f.rule == check.rule
-                and f.group == gid
-                and _field_of(field_pattern(f.location)) == check.field
-            ):
-                out.add(check.field)
+            if f.rule == check.rule and f.group == gid:
+                ref = f.where.field_ref()
+                if ref is not None and ref.whole_field() == wanted:
+                    out.add(wanted)
     return out
 
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
+from hiecheck.hl7 import rules
 from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import Location, at_segment
 from hiecheck.hl7.message import (
     DEFAULT_DELIMITERS,
     HL7_NULL,
@@ -30,6 +33,7 @@ from hiecheck.hl7.message import (
     Segment,
     _has_content,
     is_value,
+    type_label,
 )
 from hiecheck.hl7.requirements import (
     CodeSet,
@@ -40,39 +44,45 @@ from hiecheck.hl7.requirements import (
     parse_version,
 )
 
-SATISFIED = "satisfied"
-INCOMPLETE = "incomplete"
-ABSENT = "absent"
-NOT_APPLICABLE = "not-applicable"
+
+class GroupStatus(StrEnum):
+    """A content group's verdict for one message."""
+
+    SATISFIED = "satisfied"  # anchor present, no error in the group
+    INCOMPLETE = "incomplete"  # anchor present, some R element missing or invalid
+    ABSENT = "absent"  # no anchor segment
+    NOT_APPLICABLE = "not-applicable"  # the group does not apply to this message type / event
+
+
+SATISFIED = GroupStatus.SATISFIED
+INCOMPLETE = GroupStatus.INCOMPLETE
+ABSENT = GroupStatus.ABSENT
+NOT_APPLICABLE = GroupStatus.NOT_APPLICABLE
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _SN_COMPARATORS = frozenset({"", ">", "<", ">=", "<=", "=", "<>"})
 _SN_SEPARATORS = frozenset({"", "-", "+", "/", ".", ":"})
 _RULE_FOR_CHECK = {
-    "value-set": "content.value-set",
-    "units": "content.units",
-    "numeric": "content.not-numeric",
+    "value-set": rules.CONTENT_VALUE_SET,
+    "units": rules.CONTENT_UNITS,
+    "numeric": rules.CONTENT_NOT_NUMERIC,
 }
 _ERROR = Severity.ERROR
-_WARNING = Severity.WARNING
-_INFO = Severity.INFO
 
 
 @dataclass(slots=True)
 class GroupResult:
     """Whether one message carries a content group, and what is missing or invalid.
 
-    ``status`` is ``satisfied`` (anchor present, no error in the group), ``incomplete`` (anchor
-    present, some R element missing or invalid), ``absent`` (no anchor segment) or
-    ``not-applicable`` (the group does not apply to this message type / event).
-    ``missing`` and ``invalid`` hold locations such as ``PID[1]-7``; ``re_missing`` the locations of
-    absent RE elements (not counted against the group).
+    ``status``: see :class:`GroupStatus`. ``missing`` and ``invalid`` hold the locations of
+    missing and invalid elements (``PID[1]-7``); ``re_missing`` those of absent RE elements (not
+    counted against the group).
     """
 
-    status: str
-    missing: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    re_missing: list[str] = field(default_factory=list)
+    status: GroupStatus
+    missing: list[Location] = field(default_factory=list)
+    invalid: list[Location] = field(default_factory=list)
+    re_missing: list[Location] = field(default_factory=list)
 
     @property
     def satisfied(self) -> bool:
@@ -85,7 +95,7 @@ _SATISFIED_RESULT = GroupResult(SATISFIED)
 _NOT_APPLICABLE_RESULT = GroupResult(NOT_APPLICABLE)
 _ABSENT_RESULT = GroupResult(ABSENT)
 # Status -> the shared verdict with nothing listed (for results rebuilt from worker processes).
-SHARED_RESULTS: dict[str, GroupResult] = {
+SHARED_RESULTS: dict[GroupStatus, GroupResult] = {
     r.status: r for r in (_SATISFIED_RESULT, _NOT_APPLICABLE_RESULT, _ABSENT_RESULT)
 }
 
@@ -162,12 +172,12 @@ class _Run:
         self.findings: list[Finding] = []
 
     def add(
-        self, rule: str, severity: Severity, text: str, line: int, where: str,
-        value: str | None = None, group: str | None = None,
+        self, rule: rules.Rule, text: str, line: int, where: Location,
+        value: str | None = None, group: str | None = None, severity: Severity | None = None,
     ) -> None:
         m = self.message
         self.findings.append(
-            Finding(rule, severity, text, m.source, line, m.number, where, value, group)
+            rule.finding(text, m.source, line, m.number, where, value, group, severity)
         )
 
 
@@ -206,21 +216,21 @@ def _check_element(
     else:
         if el.field_required and not _valued(seg, number, None):
             return  # the whole field is reported missing by its own element
-        where = seg.location(number, el.component)
+        where = seg.at(number, el.component)
         if el.usage == "R":
-            run.add("content.required-missing", _ERROR,
+            run.add(rules.CONTENT_REQUIRED,
                     f"{el.label} is required ({group.id}) but not valued", seg.line, where,
                     group=group.id)
             result.missing.append(where)
         elif el.usage == "RE":
-            run.add("content.re-missing", _WARNING,
+            run.add(rules.CONTENT_RE_MISSING,
                     f"{el.label} is required if available ({group.id}) but not valued",
                     seg.line, where, group=group.id)
             result.re_missing.append(where)
         return
     if el.usage == "X":
-        where = seg.location(number, el.component)
-        run.add("content.not-allowed", _ERROR, f"{el.label} must not be valued ({group.id})",
+        where = seg.at(number, el.component)
+        run.add(rules.CONTENT_NOT_ALLOWED, f"{el.label} must not be valued ({group.id})",
                 seg.line, where, seg.field(number), group.id)
         result.invalid.append(where)
         return
@@ -229,10 +239,10 @@ def _check_element(
         count = sum(1 for r in reps if is_value(r))
         if count < el.min_reps or (el.max_reps is not None and count > el.max_reps):
             hi = "*" if el.max_reps is None else el.max_reps
-            run.add("content.cardinality", _ERROR,
+            run.add(rules.CONTENT_CARDINALITY,
                     f"{el.label} has {count} repetition(s), expected {el.min_reps}..{hi}",
-                    seg.line, seg.location(number), group=group.id)
-            result.invalid.append(seg.location(number))
+                    seg.line, seg.at(number), group=group.id)
+            result.invalid.append(seg.at(number))
     check = el.check
     if check == "presence":
         return
@@ -255,9 +265,9 @@ def _check_element(
                 f"{el.label} units are not UCUM (expected {wanted})" if check == "units"
                 else f"{el.label} is not in its value set (expected {wanted})"
             )
-        loc = seg.location(number, el.component, rep)
-        run.add(_RULE_FOR_CHECK[check], el.severity, f"{text} ({group.id})", seg.line, loc, value,
-                group.id)
+        loc = seg.at(number, el.component, rep)
+        run.add(_RULE_FOR_CHECK[check], f"{text} ({group.id})", seg.line, loc, value, group.id,
+                el.severity)
         if el.severity is _ERROR:
             result.invalid.append(loc)
 
@@ -265,15 +275,15 @@ def _check_element(
 def _absent_segment(
     run: _Run, el: CompiledElement, result: GroupResult, group: CompiledGroup
 ) -> None:
-    where = f"{el.segment}[1]"
+    where = at_segment(el.segment, 1)
     line = run.message.line
     if el.usage == "R":
-        run.add("content.required-missing", _ERROR,
+        run.add(rules.CONTENT_REQUIRED,
                 f"{el.segment} segment absent; {el.label} is required ({group.id})", line, where,
                 group=group.id)
         result.missing.append(where)
     elif el.usage == "RE":
-        run.add("content.re-missing", _WARNING,
+        run.add(rules.CONTENT_RE_MISSING,
                 f"{el.segment} segment absent; {el.label} is required if available ({group.id})",
                 line, where, group=group.id)
         result.re_missing.append(where)
@@ -309,16 +319,15 @@ def _all_accepted(
     return True
 
 
-# What an absent anchor means for a group: (rule, severity, text, group id) of its finding (None
-# for usage RE and O), the location, and the verdict to share (None: usage R, whose ``missing`` is
-# built anew).
-AbsentOutcome = tuple[tuple[str, Severity, str, str] | None, str, "GroupResult | None"]
+# What an absent anchor means for a group: (rule, text, group id) of its finding (None for usage RE
+# and O), the location, and the verdict to share (None: usage R, whose ``missing`` is built anew).
+AbsentOutcome = tuple[tuple[rules.Rule, str, str] | None, Location, "GroupResult | None"]
 
 
 def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
-    where = f"{group.anchor}[1]"
+    where = at_segment(group.anchor, 1)
     if group.usage == "R":
-        return (("content.required-missing", _ERROR,
+        return ((rules.CONTENT_REQUIRED,
                  f"no {group.anchor} segment: {group.title} ({group.id}) is required", group.id),
                 where, None)
     return None, where, _ABSENT_RESULT
@@ -328,7 +337,7 @@ def _absent(run: _Run, outcome: AbsentOutcome) -> GroupResult:
     """The group's anchor segment is not in the message."""
     finding, where, shared = outcome
     if finding is not None:
-        run.add(finding[0], finding[1], finding[2], run.message.line, where, group=finding[3])
+        run.add(finding[0], finding[1], run.message.line, where, group=finding[2])
     return shared if shared is not None else GroupResult(ABSENT, missing=[where])
 
 
@@ -394,6 +403,7 @@ def _run_group(
 
 
 _VERSIONS: dict[str, tuple[int, ...]] = {}  # MSH-12 as written -> parse_version
+_MSH_9 = at_segment("MSH", 1, 9)
 
 
 def check_content(
@@ -403,9 +413,9 @@ def check_content(
     run = _Run(message)
     code = message.message_code
     if code not in requirements.message_types:
-        run.add("content.not-covered", _INFO,
-                f"requirement set {requirements.id} does not cover {code or '(no type)'} messages",
-                message.line, "MSH[1]-9")
+        run.add(rules.CONTENT_NOT_COVERED,
+                f"requirement set {requirements.id} does not cover {type_label(code)} messages",
+                message.line, _MSH_9)
         return run.findings, {g.id: _NOT_APPLICABLE_RESULT for g in requirements.groups}
     index = message.index
     groups: dict[str, GroupResult] = {}

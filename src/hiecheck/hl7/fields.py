@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from hiecheck.hl7 import datatypes, reference
+from hiecheck.hl7 import datatypes, reference, rules
 from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
 from hiecheck.hl7.findings import Finding, Severity, segment_finding
+from hiecheck.hl7.location import Location
 from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 
@@ -140,11 +141,10 @@ def _check_segment(
                 segment_finding(
                     message,
                     seg,
-                    "field.required-missing",
-                    Severity.ERROR,
+                    rules.FIELD_REQUIRED,
                     f"{seg.id}-{n} ({_label(f.name)}) is required in HL7 {message.version} "
                     "but empty",
-                    seg.location(n),
+                    seg.at(n),
                 )
             )
     if walker is not None:
@@ -211,7 +211,7 @@ def _check_failing_fields(
 # in a v2.3 feed, a coded PID-16): it is checked once. Bounded; cleared when full. Default
 # delimiters only (the walker runs only then).
 _FIELD_FINDINGS: dict[
-    tuple[int, int, str, int, str], list[tuple[str, Severity, str, str, str | None]]
+    tuple[int, int, str, int, str], list[tuple[str, Severity, str, Location, str | None]]
 ] = {}
 _FIELD_FINDINGS_MAX = 1 << 14
 
@@ -232,13 +232,13 @@ def _check_field_remembered(
     if found is None:
         fresh: list[Finding] = []
         _check_field(message, seg, n, check, value, spec, empty_chars, fresh)
-        found = [(f.rule, f.severity, f.message, f.location, f.value) for f in fresh]
+        found = [(f.rule, f.severity, f.message, f.where, f.value) for f in fresh]
         if len(_FIELD_FINDINGS) >= _FIELD_FINDINGS_MAX:
             _FIELD_FINDINGS.clear()
         _FIELD_FINDINGS[key] = found
-    for rule, severity, text, location, shown in found:
+    for rule, severity, text, where, shown in found:
         out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
-                           location, shown))
+                           where, shown))
 
 
 def _check_field(
@@ -265,11 +265,10 @@ def _check_field(
             segment_finding(
                 message,
                 seg,
-                "field.too-many-repetitions",
-                Severity.ERROR,
+                rules.FIELD_REPETITIONS,
                 f"{seg.id}-{n} ({_label(check.spec.name)}) may not repeat in HL7 "
                 f"{message.version} but has {value.count(rep) + 1} repetitions",
-                seg.location(n),
+                seg.at(n),
                 value,
             )
         )
@@ -301,11 +300,10 @@ def _check_field(
                     segment_finding(
                         message,
                         seg,
-                        "field.not-in-table",
-                        Severity.WARNING,
+                        rules.FIELD_NOT_IN_TABLE,
                         f"{seg.id}-{n} code is not in HL7 table {check.spec.table} of version "
                         f"{message.version}",
-                        seg.location(n, repetition=r),
+                        seg.at(n, repetition=r),
                         code,
                     )
                 )
@@ -323,7 +321,7 @@ def _undefined(
         text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn or reserved)"
     out.append(
         segment_finding(
-            message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n)
+            message, seg, rules.FIELD_NOT_IN_VERSION, text, seg.at(n)
         )
     )
 
@@ -338,11 +336,10 @@ def _too_long(
                 segment_finding(
                     message,
                     seg,
-                    "field.too-long",
-                    Severity.WARNING,
+                    rules.FIELD_TOO_LONG,
                     f"{seg.id}-{f.number} ({f.datatype}) is {len(part)} characters, longer than "
                     f"the {check.max_length} hl7apy allows for {f.datatype}",
-                    seg.location(f.number, repetition=r),
+                    seg.at(f.number, repetition=r),
                     part,
                 )
             )
@@ -366,10 +363,9 @@ def _bad_format(
         segment_finding(
             message,
             seg,
-            "field.invalid-format",
-            Severity.ERROR,
+            rules.FIELD_FORMAT,
             f"{where} is not a valid {dt} (expected {datatypes.EXPECTED[dt]})",
-            seg.location(n, comp, r, sub),
+            seg.at(n, comp, r, sub),
             part,
         )
     )
@@ -428,10 +424,9 @@ def _check_parts(
                     segment_finding(
                         message,
                         seg,
-                        "field.component-not-in-version",
-                        Severity.WARNING,
+                        rules.FIELD_COMPONENT_NOT_IN_VERSION,
                         text,
-                        seg.location(n, c + 1, r),
+                        seg.at(n, c + 1, r),
                         comps[c],
                     )
                 )
@@ -446,10 +441,9 @@ def _check_parts(
                     segment_finding(
                         message,
                         seg,
-                        "field.component-not-in-version",
-                        Severity.WARNING,
+                        rules.FIELD_COMPONENT_NOT_IN_VERSION,
                         text,
-                        seg.location(n, g, r),
+                        seg.at(n, g, r),
                         comps[g - 1],
                     )
                 )
@@ -473,10 +467,9 @@ def _check_parts(
                         segment_finding(
                             message,
                             seg,
-                            "field.subcomponent-not-in-version",
-                            Severity.WARNING,
+                            rules.FIELD_SUBCOMPONENT_NOT_IN_VERSION,
                             text,
-                            seg.location(n, c + 1, r, i + 1),
+                            seg.at(n, c + 1, r, i + 1),
                             subs[i],
                         )
                     )
@@ -538,11 +531,10 @@ def _part_too_long(
         segment_finding(
             message,
             seg,
-            "field.too-long",
-            Severity.WARNING,
+            rules.FIELD_TOO_LONG,
             f"{where} ({datatype}) is {len(value)} characters, longer than the {limit} hl7apy "
             f"allows for {datatype}",
-            seg.location(n, comp, r, sub),
+            seg.at(n, comp, r, sub),
             value,
         )
     )

@@ -16,8 +16,10 @@ from rich.table import Table
 from hiecheck.counted import counted_median
 from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import Location, location_text
+from hiecheck.hl7.message import type_label
 from hiecheck.hl7.report import Tally
-from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart, message_code
+from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -54,7 +56,7 @@ class TableWriter:
         self.groups: dict[str, Counter[str]] = {}  # group id -> status -> messages
         self.types: Counter[str] = Counter()  # MSH-9.1 -> messages
         self.latencies: dict[str, Counter[float]] = {}  # MSH-9.1 -> seconds -> messages
-        self.latency_fields: dict[str, Counter[str]] = {}  # MSH-9.1 -> field -> messages
+        self.latency_fields: dict[str, Counter[Location]] = {}  # MSH-9.1 -> field -> messages
 
     def _keep(self, findings: list[Finding]) -> None:
         for f in findings:
@@ -73,11 +75,12 @@ class TableWriter:
                 if counts is None:
                     counts = self.groups[gid] = Counter()
                 counts[verdict.status] += 1
-            code = message_code(event.message_type) or "(no type)"
+            code = type_label(event.message_code)
             self.types[code] += 1
             if event.latency is not None:
                 self.latencies.setdefault(code, Counter())[event.latency] += 1
-                self.latency_fields.setdefault(code, Counter())[event.latency_from or "?"] += 1
+                if event.latency_from is not None:
+                    self.latency_fields.setdefault(code, Counter())[event.latency_from] += 1
         elif isinstance(event, SourceEnd):
             self._keep(event.findings)
             self.files.append((event.source, *self.tally.file_counts()))
@@ -150,7 +153,7 @@ class TableWriter:
             if not counts:
                 table.add_row(code, str(messages), "0", "", "", "")
                 continue
-            fields = ", ".join(f for f, _ in self.latency_fields[code].most_common())
+            fields = ", ".join(location_text(f) for f, _ in self.latency_fields[code].most_common())
             table.add_row(code, str(messages), str(sum(counts.values())), fields,
                           duration(counted_median(counts)), duration(max(counts)))
         return table

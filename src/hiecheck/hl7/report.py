@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 
 from hiecheck import __version__
 from hiecheck.errors import ExitCode
-from hiecheck.hl7.content import GroupResult
+from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import Location, location_text
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 UNREADABLE_RULES = frozenset({"read.no-message", "read.unreadable"})
@@ -39,7 +40,7 @@ class FindingOut(BaseModel):
 class GroupOut(BaseModel):
     """A content-group verdict for one message."""
 
-    status: str
+    status: GroupStatus
     missing: list[str] = []
     invalid: list[str] = []
     re_missing: list[str] = []
@@ -111,8 +112,13 @@ def finding_out(f: Finding, show_values: bool) -> FindingOut:
     )
 
 
+def _texts(locations: list[Location]) -> list[str]:
+    return [location_text(w) for w in locations]
+
+
 def _group_out(g: GroupResult) -> GroupOut:
-    return GroupOut(status=g.status, missing=g.missing, invalid=g.invalid, re_missing=g.re_missing)
+    return GroupOut(status=g.status, missing=_texts(g.missing), invalid=_texts(g.invalid),
+                    re_missing=_texts(g.re_missing))
 
 
 def _counts(findings: list[Finding]) -> tuple[int, int, int]:
@@ -133,7 +139,7 @@ def message_out(r: MessageResult, show_values: bool) -> MessageOut:
     return MessageOut(
         number=r.number, line=r.line, message_type=r.message_type, control_id=r.control_id,
         version=r.version, segments=list(r.segment_ids), latency_seconds=r.latency,
-        latency_from=r.latency_from,
+        latency_from=None if r.latency_from is None else location_text(r.latency_from),
         groups={k: _group_out(v) for k, v in r.groups.items()},
         errors=e, warnings=w, infos=i, findings=[finding_out(f, show_values) for f in r.findings],
     )
@@ -212,6 +218,10 @@ def _json_float(value: float) -> str | None:
     return None
 
 
+def _json_locations(items: list[Location], pad: str) -> str:
+    return _json_list([location_text(w) for w in items], pad) if items else "[]"
+
+
 def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
     if not items:
         return "[]"
@@ -243,9 +253,9 @@ def _group_json(gid: str, g: GroupResult, p2: str, p3: str) -> str:
             return found
     text = (
         f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
-        f'{p3}"missing": {_json_list(g.missing, p3)},\n'
-        f'{p3}"invalid": {_json_list(g.invalid, p3)},\n'
-        f'{p3}"re_missing": {_json_list(g.re_missing, p3)}\n{p2}}}'
+        f'{p3}"missing": {_json_locations(g.missing, p3)},\n'
+        f'{p3}"invalid": {_json_locations(g.invalid, p3)},\n'
+        f'{p3}"re_missing": {_json_locations(g.re_missing, p3)}\n{p2}}}'
     )
     if plain and len(_PLAIN_GROUP_JSON) < 4096:
         _PLAIN_GROUP_JSON[(gid, g.status, p2)] = text
@@ -262,7 +272,7 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
             text = message_out(r, show_values).model_dump_json(indent=2)
             return text.replace("\n", "\n" + pad)
         latency = written
-    latency_from = "null" if r.latency_from is None else _string(r.latency_from)
+    latency_from = "null" if r.latency_from is None else _string(location_text(r.latency_from))
     e, w, i = _counts(r.findings)
     p1, p2, p3 = pad + "  ", pad + "    ", pad + "      "
     if r.groups:

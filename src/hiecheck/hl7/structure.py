@@ -12,20 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hiecheck.hl7 import reference
+from hiecheck.hl7 import reference, rules
 from hiecheck.hl7.fields import check_fields
-from hiecheck.hl7.findings import Finding, Severity, segment_finding
-from hiecheck.hl7.message import Message, Segment
+from hiecheck.hl7.findings import Finding, segment_finding
+from hiecheck.hl7.message import Message, Segment, is_code, is_structure_id
 from hiecheck.hl7.reference import CompiledStructure, GroupNode, Node, SegmentNode
+from hiecheck.hl7.rules import Rule
 
-# MSH-1/MSH-2 problems found by the tokenizer → (rule id, severity).
-HEADER_RULES: dict[str, tuple[str, Severity]] = {
-    "MSH-1.missing": ("msh.field-separator-missing", Severity.ERROR),
-    "MSH-1.invalid": ("msh.field-separator-invalid", Severity.ERROR),
-    "MSH-2.duplicate": ("msh.encoding-characters-duplicate", Severity.ERROR),
-    "MSH-2.short": ("msh.encoding-characters-short", Severity.ERROR),
-    "MSH-2.long": ("msh.encoding-characters-long", Severity.WARNING),
-    "MSH-2.invalid": ("msh.encoding-characters-invalid", Severity.ERROR),
+# MSH-1/MSH-2 problems found by the tokenizer → their rule.
+HEADER_RULES: dict[str, Rule] = {
+    "MSH-1.missing": rules.MSH_SEPARATOR_MISSING,
+    "MSH-1.invalid": rules.MSH_SEPARATOR_INVALID,
+    "MSH-2.duplicate": rules.MSH_ENCODING_DUPLICATE,
+    "MSH-2.short": rules.MSH_ENCODING_SHORT,
+    "MSH-2.long": rules.MSH_ENCODING_LONG,
+    "MSH-2.invalid": rules.MSH_ENCODING_INVALID,
 }
 
 _ID_OK: dict[str, bool] = {}
@@ -43,7 +44,7 @@ def _valid_id(seg_id: str) -> bool:
 _PLAIN: dict[str, frozenset[str]] = {}
 
 
-def _plain_ids(version: str) -> frozenset[str] | None:
+def plain_ids(version: str) -> frozenset[str] | None:
     """Segment ids of a supported version that need no segment finding (valid, known, not Z)."""
     found = _PLAIN.get(version)
     if found is None:
@@ -64,15 +65,21 @@ def check_structure(message: Message) -> list[Finding]:
     out: list[Finding] = []
     msh = message.msh
     for problem in message.header_problems:
-        rule, severity = HEADER_RULES.get(
-            problem.rule, ("msh." + problem.rule.lower().replace(".", "-"), Severity.ERROR)
-        )
         number = 1 if problem.rule.startswith("MSH-1") else 2
-        where = msh.location(number)
-        out.append(segment_finding(message, msh, rule, severity, problem.detail, where))
+        value = msh.field(2) if number == 2 else None
+        out.append(segment_finding(message, msh, HEADER_RULES[problem.rule], problem.detail,
+                                   msh.at(number), value))
+
+    if message.type_case_differs:
+        out.append(segment_finding(
+            message, msh, rules.MSH_TYPE_CASE,
+            f"MSH-9 is not written in upper case; read as "
+            f"{_type_text(message.message_code, message.trigger_event)}",
+            msh.at(9), msh.field(9),
+        ))
 
     version = message.version
-    plain = _plain_ids(version)
+    plain = plain_ids(version)
     if plain is not None:
         ids = [s.id for s in message.segments]
         if plain.issuperset(ids):
@@ -95,10 +102,10 @@ def check_structure(message: Message) -> list[Finding]:
                 segment_finding(
                     message,
                     seg,
-                    "segment.invalid-id",
-                    Severity.ERROR,
-                    f"segment id {sid[:8]!r} is not 3 characters [A-Z][A-Z0-9]{{2}}",
-                    seg.location(),
+                    rules.SEGMENT_INVALID_ID,
+                    "the line does not start with a segment id (3 characters "
+                    "[A-Z][A-Z0-9]{2} before the field separator)",
+                    seg.at(),
                     sid[:40],
                 )
             )
@@ -107,10 +114,9 @@ def check_structure(message: Message) -> list[Finding]:
                 segment_finding(
                     message,
                     seg,
-                    "segment.z-segment",
-                    Severity.INFO,
+                    rules.SEGMENT_Z,
                     f"Z-segment {sid} (site-defined; kept, not checked against the standard)",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         else:
@@ -121,11 +127,10 @@ def check_structure(message: Message) -> list[Finding]:
             segment_finding(
                 message,
                 msh,
-                "msh.version-unsupported",
-                Severity.ERROR,
+                rules.MSH_VERSION_UNSUPPORTED,
                 "MSH-12 version is not one hl7apy has reference data for "
                 f"({', '.join(reference.SUPPORTED_VERSIONS)}); version-dependent checks skipped",
-                msh.location(12),
+                msh.at(12),
                 version,
             )
         )
@@ -141,10 +146,9 @@ def check_structure(message: Message) -> list[Finding]:
                 segment_finding(
                     message,
                     seg,
-                    "segment.unknown",
-                    Severity.ERROR,
+                    rules.SEGMENT_UNKNOWN,
                     f"segment {seg.id} is not defined in HL7 {version}",
-                    seg.location(),
+                    seg.at(),
                 )
             )
 
@@ -157,12 +161,12 @@ def check_structure(message: Message) -> list[Finding]:
     return out
 
 
-_RESOLVED: dict[tuple[str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
+_RESOLVED: dict[tuple[str, str, str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
 
 
 def _resolve_cached(message: Message, version: str, out: list[Finding]) -> CompiledStructure | None:
-    """:func:`_resolve_structure` memoised on (version, MSH-9 as written)."""
-    key = (version, message.msh.field(9))
+    """:func:`_resolve_structure` memoised on what it reads: version, MSH-9.1, 9.2 and 9.3."""
+    key = (version, message.message_code, message.trigger_event, message.structure_id)
     hit = _RESOLVED.get(key)
     if hit is None:
         found: list[Finding] = []
@@ -173,8 +177,16 @@ def _resolve_cached(message: Message, version: str, out: list[Finding]) -> Compi
     msh = message.msh
     for t in templates:
         out.append(Finding(t.rule, t.severity, t.message, message.source, msh.line,
-                           message.number, t.location, t.value))
+                           message.number, t.where, t.value))
     return compiled
+
+
+def _type_text(code: str, event: str) -> str:
+    """``ADT^A04`` for findings when both have the form of codes, else what MSH-9 holds in words
+    (the text itself could be anything the sender put there)."""
+    if is_code(code) and (not event or is_code(event)):
+        return f"{code}^{event}" if event else code
+    return "the message type in MSH-9"
 
 
 def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructure | None:
@@ -182,22 +194,22 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
     msh = message.msh
     version = message.version
     code, event, declared = message.message_code, message.trigger_event, message.structure_id
-    type_text = f"{code}^{event}" if event else code
+    type_text = _type_text(code, event)
     events = reference.EVENT_STRUCTURES.get(version, {})
     key = f"{code}^{event}"
     mapped = reference.structure_for(version, code, event)
     if declared:
         name = reference.structure_for(version, code, event, declared)
         if name is None:
+            shown = declared if is_structure_id(declared) else "(MSH-9.3)"
             if mapped is None:
                 out.append(
                     segment_finding(
                         message,
                         msh,
-                        "msh.unknown-message-type",
-                        Severity.ERROR,
-                        f"message structure {declared} (MSH-9.3) is not defined in HL7 {version}",
-                        msh.location(9, 3),
+                        rules.MSH_UNKNOWN_TYPE,
+                        f"message structure {shown} (MSH-9.3) is not defined in HL7 {version}",
+                        msh.at(9, 3),
                     )
                 )
                 return None
@@ -205,11 +217,10 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 segment_finding(
                     message,
                     msh,
-                    "msh.unknown-structure",
-                    Severity.WARNING,
-                    f"MSH-9.3 {declared} is not a message structure of HL7 {version}; "
+                    rules.MSH_UNKNOWN_STRUCTURE,
+                    f"MSH-9.3 {shown} is not a message structure of HL7 {version}; "
                     f"checked as {mapped}, the structure of {type_text}",
-                    msh.location(9, 3),
+                    msh.at(9, 3),
                 )
             )
             name = mapped
@@ -218,11 +229,10 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 segment_finding(
                     message,
                     msh,
-                    "msh.structure-mismatch",
-                    Severity.WARNING,
+                    rules.MSH_STRUCTURE_MISMATCH,
                     f"MSH-9.3 {declared} differs from {mapped}, the structure HL7 {version} "
                     f"gives {type_text}; checked as {declared}",
-                    msh.location(9, 3),
+                    msh.at(9, 3),
                 )
             )
     else:
@@ -231,10 +241,9 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 segment_finding(
                     message,
                     msh,
-                    "msh.unknown-message-type",
-                    Severity.ERROR,
+                    rules.MSH_UNKNOWN_TYPE,
                     "MSH-9 has no message code and trigger event",
-                    msh.location(9),
+                    msh.at(9),
                 )
             )
             return None
@@ -243,11 +252,10 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 segment_finding(
                     message,
                     msh,
-                    "structure.not-checked",
-                    Severity.WARNING,
+                    rules.STRUCTURE_NOT_CHECKED,
                     f"{type_text} has no message structure in hl7apy's HL7 {version} data "
                     "(withdrawn event); segment order not checked",
-                    msh.location(9),
+                    msh.at(9),
                 )
             )
             return None
@@ -256,10 +264,9 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
                 segment_finding(
                     message,
                     msh,
-                    "msh.unknown-message-type",
-                    Severity.ERROR,
+                    rules.MSH_UNKNOWN_TYPE,
                     f"{type_text} is not a message type of HL7 {version}",
-                    msh.location(9),
+                    msh.at(9),
                 )
             )
             return None
@@ -267,10 +274,9 @@ def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructur
             segment_finding(
                 message,
                 msh,
-                "msh.structure-inferred",
-                Severity.INFO,
+                rules.MSH_STRUCTURE_INFERRED,
                 f"MSH-9.3 (message structure) is empty; inferred {mapped} from {type_text}",
-                msh.location(9, 3),
+                msh.at(9, 3),
                 mapped,
             )
         )
@@ -373,11 +379,10 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.too-many",
-                    Severity.ERROR,
+                    rules.STRUCTURE_TOO_MANY,
                     f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
                     f"{seg.location()} is one too many",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         elif reason == "out-of-order":
@@ -385,10 +390,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.unexpected-segment",
-                    Severity.ERROR,
+                    rules.STRUCTURE_UNEXPECTED,
                     f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         else:
@@ -396,10 +400,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.unexpected-segment",
-                    Severity.ERROR,
+                    rules.STRUCTURE_UNEXPECTED,
                     f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
-                    seg.location(),
+                    seg.at(),
                 )
             )
     for miss in walk.missing:
@@ -416,10 +419,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             segment_finding(
                 message,
                 anchor,
-                "structure.missing-required-segment",
-                Severity.ERROR,
+                rules.STRUCTURE_MISSING,
                 f"required {_describe(node)} of {miss.path} is missing {where}",
-                anchor.location(),
+                anchor.at(),
             )
         )
     if not out:
@@ -428,10 +430,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             segment_finding(
                 message,
                 message.msh,
-                "structure.unexpected-segment",
-                Severity.ERROR,
+                rules.STRUCTURE_UNEXPECTED,
                 f"segment order does not match {compiled.name} (HL7 {compiled.version})",
-                message.msh.location(),
+                message.msh.at(),
             )
         )
     return out

@@ -25,9 +25,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
-from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.location import Location, at_segment
 from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content
 from hiecheck.hl7.requirements import messages_dir
+from hiecheck.hl7.rules import (
+    TIMING_IMPRECISE,
+    TIMING_NEGATIVE,
+    TIMING_NO_EVENT_TIME,
+    TIMING_UNPARSEABLE,
+    Rule,
+)
 from hiecheck.tomlfile import load_model
 
 TIMING_FILE = "timing.toml"
@@ -175,7 +183,7 @@ class LatencyResult:
 
     seconds: float | None
     findings: list[Finding]
-    measured_from: str | None = None
+    measured_from: Location | None = None
 
 
 def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str] | None:
@@ -195,7 +203,8 @@ def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str
 
 
 _DAY_START: dict[str, int | None] = {}  # YYYYMMDD -> its first second since 0001-01-01, or None
-_LOCATIONS: dict[tuple[str, int, int], str] = {}
+_LOCATIONS: dict[tuple[str, int, int], Location] = {}
+_MSH_7 = at_segment("MSH", 1, 7)
 
 
 def _plain_seconds(text: str) -> int | None:
@@ -237,11 +246,11 @@ def _plain_latency(event_text: str, msh_text: str, min_digits: int) -> float | N
     return float(message - event)
 
 
-def _location(seg: Segment, number: int) -> str:
+def _location(seg: Segment, number: int) -> Location:
     key = (seg.id, seg.occurrence, number)
     found = _LOCATIONS.get(key)
     if found is None:
-        found = f"{seg.id}[{seg.occurrence}]-{number}"  # seg.location(number)
+        found = seg.at(number)
         if len(_LOCATIONS) < 1024:
             _LOCATIONS[key] = found
     return found
@@ -267,16 +276,16 @@ def _explained_latency(
     out: list[Finding] = []
     source, number_in_source = message.source, message.number
 
-    def add(rule: str, sev: Severity, text: str, line: int, where: str, value: str | None) -> None:
-        out.append(Finding(rule, sev, text, source, line, number_in_source, where, value))
+    def add(rule: Rule, text: str, line: int, where: Location, value: str | None) -> None:
+        out.append(rule.finding(text, source, line, number_in_source, where, value))
 
     msh = message.msh
     if found is None:
         wanted = _event_fields(rules, message.message_code)
         if wanted:
             names = ", ".join(f"{s}-{n}" for s, n in wanted)
-            add("timing.no-event-time", Severity.INFO,
-                f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
+            add(TIMING_NO_EVENT_TIME,
+                f"no event time ({names}) to measure latency", message.line, _MSH_7, None)
         return LatencyResult(None, out)
     seg, number, event_text = found
     event_loc = _location(seg, number)
@@ -284,14 +293,14 @@ def _explained_latency(
     event_time = msh_time if event_text == msh_text else parse_dtm(event_text)
     if msh_time is None or event_time is None:
         if msh_time is None and msh_text.strip():
-            add("timing.unparseable", Severity.WARNING, "MSH-7 is not an HL7 date/time",
-                msh.line, "MSH[1]-7", msh_text)
+            add(TIMING_UNPARSEABLE, "MSH-7 is not an HL7 date/time",
+                msh.line, _MSH_7, msh_text)
         if event_time is None:
-            add("timing.unparseable", Severity.WARNING,
+            add(TIMING_UNPARSEABLE,
                 f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
         return LatencyResult(None, out)
     if min(msh_time.digits, event_time.digits) < rules.min_precision_digits:
-        add("timing.imprecise", Severity.INFO,
+        add(TIMING_IMPRECISE,
             f"{seg.id}-{number} or MSH-7 is less precise than {rules.min_precision_digits} digits; "
             "latency not computed", seg.line, event_loc, f"{event_text} -> {msh_text}")
         return LatencyResult(None, out)
@@ -303,7 +312,7 @@ def _explained_latency(
             b = b.replace(tzinfo=None)
     seconds = (b - a).total_seconds()
     if seconds < 0:
-        add("timing.negative", Severity.WARNING,
+        add(TIMING_NEGATIVE,
             f"event time {seg.id}-{number} is {-seconds:g} s after the message time MSH-7",
             seg.line, event_loc, f"{event_text} -> {msh_text}")
     return LatencyResult(seconds, out, event_loc)

@@ -12,7 +12,6 @@ Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, 
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -22,9 +21,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hiecheck.errors import InputError
-from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, check_content
+from hiecheck.hl7 import rules
+from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, GroupStatus, check_content
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import tokenize
+from hiecheck.hl7.location import FILE, Location, LocationKind, is_segment_id
+from hiecheck.hl7.message import Message, tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
     STDIN_NAME,
@@ -34,7 +35,7 @@ from hiecheck.hl7.reader import (
     read_stream,
 )
 from hiecheck.hl7.requirements import CompiledRequirements
-from hiecheck.hl7.structure import check_structure
+from hiecheck.hl7.structure import check_structure, plain_ids
 from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
 
 STDIN_LABEL = "<stdin>"
@@ -77,7 +78,11 @@ class MessageResult:
     latency: float | None
     groups: dict[str, GroupResult]
     findings: list[Finding] = field(default_factory=list)
-    latency_from: str | None = None  # the event-time field the latency was measured from
+    latency_from: Location | None = None  # the event-time field the latency was measured from
+    # MSH-9 read once (upper case, see hiecheck.hl7.message): code, trigger event, structure.
+    message_code: str = ""
+    trigger_event: str = ""
+    structure_id: str = ""
 
     @property
     def has_errors(self) -> bool:
@@ -85,15 +90,6 @@ class MessageResult:
 
 
 Event = SourceStart | MessageResult | SourceEnd
-
-_CODE = re.compile(r"[A-Za-z0-9]+")
-
-
-def message_code(message_type: str) -> str:
-    """MSH-9.1 from a result's raw MSH-9 text (``ADT^A04^ADT_A01`` → ``ADT``; '' when none)."""
-    m = _CODE.match(message_type.strip())
-    return m.group(0).upper() if m else ""
-
 
 @dataclass(slots=True)
 class Checks:
@@ -117,9 +113,23 @@ def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     msh = message.msh
     return MessageResult(
         raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
-        message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
-        findings, timing.measured_from,
+        message.version, _shown_ids(message), timing.seconds, groups,
+        findings, timing.measured_from, message.message_code, message.trigger_event,
+        message.structure_id,
     )
+
+
+INVALID_SEGMENT_ID = "(invalid id)"  # what the result lists for a line with no valid segment id
+
+
+def _shown_ids(message: Message) -> tuple[str, ...]:
+    """The segment ids in order, each invalid one (a line with no separator, ``pid``) listed as
+    :data:`INVALID_SEGMENT_ID`: what a line holds is never part of the result."""
+    ids = tuple([s.id for s in message.segments])
+    plain = plain_ids(message.version)
+    if plain is not None and plain.issuperset(ids):
+        return ids
+    return tuple(i if is_segment_id(i) else INVALID_SEGMENT_ID for i in ids)
 
 
 class _Counted:
@@ -167,7 +177,7 @@ def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[
 
 
 def _unreadable(name: str, problem: str) -> Finding:
-    return Finding("read.unreadable", Severity.ERROR, problem, name, 0, 0, "file")
+    return rules.READ_UNREADABLE.finding(problem, name, 0, 0, FILE)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -183,38 +193,65 @@ def _init_worker(checks: Checks) -> None:
 # Results travel back from workers as plain tuples: unpickling slotted dataclasses costs more
 # than checking the message did, and would make the reading process the bottleneck.
 _SEVERITIES = {s.value: s for s in Severity}
+_KINDS = {k.value: k for k in LocationKind}
+_STATUSES = {s.value: s for s in GroupStatus}
 _Packed = tuple
 
 
 def _pack(result: MessageResult) -> _Packed:
     groups = tuple(
-        (gid, g.status) if not (g.missing or g.invalid or g.re_missing)
-        else (gid, g.status, g.missing, g.invalid, g.re_missing)
+        (gid, g.status.value) if not (g.missing or g.invalid or g.re_missing)
+        else (gid, g.status.value, _pack_where(g.missing), _pack_where(g.invalid),
+              _pack_where(g.re_missing))
         for gid, g in result.groups.items()
     )
     findings = tuple(
-        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number, f.location,
-         f.value, f.group)
+        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number,
+         _pack_location(f.where), f.value, f.group)
         for f in result.findings
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
             result.version, result.segment_ids, result.latency, groups, findings,
-            result.latency_from)
+            None if result.latency_from is None else _pack_location(result.latency_from),
+            result.message_code, result.trigger_event, result.structure_id)
 
 
 def _unpack(packed: _Packed) -> MessageResult:
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
-     findings, latency_from) = packed
+     findings, latency_from, code, event, structure) = packed
     severities = _SEVERITIES
     shared = SHARED_RESULTS
     return MessageResult(
         source, number, line, message_type, control_id, version, segment_ids, latency,
-        {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else GroupResult(*g[1:])
+        {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else _unpack_group(g)
          for g in groups},
-        [Finding(r, severities[sev], m, src, ln, num, loc, val, grp)
+        [Finding(r, severities[sev], m, src, ln, num, _unpack_location(loc), val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
-        latency_from,
+        None if latency_from is None else _unpack_location(latency_from), code, event, structure,
     )
+
+
+def _pack_location(where: Location) -> tuple:
+    return (where.kind.value, where.segment, where.occurrence, where.field, where.repetition,
+            where.component, where.subcomponent, where.line)
+
+
+def _unpack_location(packed: tuple) -> Location:
+    kind, *rest = packed
+    return Location(_KINDS[kind], *rest)
+
+
+def _pack_where(locations: list[Location]) -> tuple:
+    return tuple(_pack_location(w) for w in locations)
+
+
+def _unpack_group(g: tuple) -> GroupResult:
+    if len(g) == 2:
+        return GroupResult(_STATUSES[g[1]])
+    _, status, missing, invalid, re_missing = g
+    return GroupResult(_STATUSES[status], [_unpack_location(w) for w in missing],
+                       [_unpack_location(w) for w in invalid],
+                       [_unpack_location(w) for w in re_missing])
 
 
 def _pack_raw(raw: RawMessage) -> _Packed:
@@ -393,7 +430,6 @@ __all__ = [
     "SourceEnd",
     "SourceStart",
     "default_checks",
-    "message_code",
     "validate_message",
     "validate_paths",
 ]
