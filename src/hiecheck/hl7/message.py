@@ -19,6 +19,21 @@ from hiecheck.hl7.location import Location, at_line, at_segment, is_segment_id, 
 from hiecheck.hl7.reader import RawMessage
 
 HL7_NULL = '""'
+# C0 control characters (and DEL) that have no place in a field; TAB is left alone (senders use it
+# in text), CR and LF end segments. A field holding only these is not valued.
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL_SET = frozenset(CONTROL_CHARACTERS)
+_CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
+# Every byte to itself, each control character to NUL: translating an ASCII message with it and
+# looking for NUL (memchr) is about four times as fast as a regular expression search.
+_CONTROL_TO_NUL = bytes(0 if chr(b) in _CONTROL_SET else b for b in range(256))
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds one of :data:`CONTROL_CHARACTERS`."""
+    if text.isascii():
+        return b"\x00" in text.encode("ascii").translate(_CONTROL_TO_NUL)
+    return _CONTROL.search(text) is not None
 _CODE = re.compile(r"[A-Z0-9]{3}")
 _STRUCTURE = re.compile(r"[A-Z0-9]{3}(?:_[A-Z0-9]{3})?")
 NO_TYPE = "(no type)"
@@ -57,6 +72,7 @@ class Delimiters:
 
 
 DEFAULT_DELIMITERS = Delimiters()
+_DEFAULT_NOTHING = "^~& " + CONTROL_CHARACTERS  # what a field that carries nothing strips to ''
 
 
 @dataclass(slots=True)
@@ -175,13 +191,20 @@ class Segment:
 
 
 def is_value(text: str) -> bool:
-    """A present, non-null value (HL7 ``""`` means an explicit null)."""
-    return bool(text) and text != HL7_NULL
+    """A present, non-null value (HL7 ``""`` means an explicit null; control characters alone
+    are nothing)."""
+    return bool(text) and text != HL7_NULL and (
+        text[0] not in _CONTROL_SET or bool(text.strip(CONTROL_CHARACTERS))
+    )
 
 
 def _has_content(value: str, d: Delimiters) -> bool:
-    """A field made only of separators (``^^~^``) carries nothing."""
-    return bool(value.strip(d.component + d.repetition + d.subcomponent + " "))
+    """A field made only of separators (``^^~^``), spaces and control characters carries
+    nothing."""
+    empty = _DEFAULT_NOTHING if d is DEFAULT_DELIMITERS else (
+        d.component + d.repetition + d.subcomponent + " " + CONTROL_CHARACTERS
+    )
+    return bool(value.strip(empty))
 
 
 @dataclass(slots=True)
@@ -202,24 +225,36 @@ class Message:
     type_case_differs: bool = field(init=False, default=False)
     # Segment id -> its segments in order (built by the tokenizer; computed if not given).
     index: dict[str, list[Segment]] = field(default_factory=dict, repr=False, compare=False)
+    # Whether any line holds a control character (set by the tokenizer): such messages take the
+    # plain path of every check.
+    has_controls: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if not self.index:
             for seg in self.segments:
                 self.index.setdefault(seg.id, []).append(seg)
         msh = self.segments[0]
-        self.version = msh.component(12, 1).strip()
         d = msh.delimiters
+        twelve = msh.field(12)
+        if d.component in twelve or d.repetition in twelve:
+            twelve = msh.component(12, 1)
+        self.version = twelve.strip()
         nine = msh.field(9).split(d.repetition)[0].split(d.component)
+        count = len(nine)
         code = nine[0].strip()
-        event = nine[1].strip() if len(nine) > 1 else ""
-        structure = nine[2].strip() if len(nine) > 2 else ""
-        self.message_code, self.trigger_event = code.upper(), event.upper()
-        self.structure_id = structure.upper()
-        self.type_case_differs = (
-            self.message_code != code or self.trigger_event != event
-            or self.structure_id != structure
-        )
+        event = nine[1].strip() if count > 1 else ""
+        structure = nine[2].strip() if count > 2 else ""
+        self.message_code = upper = code.upper()
+        if upper != code:
+            self.type_case_differs = True
+        if event:
+            self.trigger_event = upper = event.upper()
+            if upper != event:
+                self.type_case_differs = True
+        if structure:
+            self.structure_id = upper = structure.upper()
+            if upper != structure:
+                self.type_case_differs = True
 
     @property
     def source(self) -> str:
@@ -319,7 +354,11 @@ def tokenize(raw: RawMessage) -> Message:
     index: dict[str, list[Segment]] = {}
     segments: list[Segment] = []
     append = segments.append
+    texts: list[str] = []
+    keep = texts.append
+    new = object.__new__
     for lineno, text in lines:
+        keep(text)
         cut = text.find(sep)
         seg_id = text if cut < 0 else text[:cut]
         parts: list[str] | None = None  # split lazily (Segment.fields)
@@ -328,15 +367,26 @@ def tokenize(raw: RawMessage) -> Message:
             parts = ["MSH", sep, enc_written, *text[4 + len(enc_written) + 1 :].split(sep)]
             if len(text) <= 4 + len(enc_written):
                 parts = parts[:3]
+        # Segment.__init__ by hand: a Python-level __init__ call per segment is a tenth of
+        # the whole tokenizer's time.
+        seg = new(Segment)
+        seg.id = seg_id
+        seg.line = lineno
+        seg._fields = parts
+        seg.delimiters = delimiters
+        seg.text = text
         same = index.get(seg_id)
         if same is None:
-            seg = Segment(seg_id, lineno, 1, parts, delimiters, text)
+            seg.occurrence = 1
             index[seg_id] = [seg]
         else:
-            seg = Segment(seg_id, lineno, len(same) + 1, parts, delimiters, text)
+            seg.occurrence = len(same) + 1
             same.append(seg)
         append(seg)
-    return Message(raw, delimiters, segments, problems, index)
+    message = Message(raw, delimiters, segments, problems, index)
+    # One scan of the whole message (control characters are rare; each check that cares asks).
+    message.has_controls = has_control_characters("".join(texts))
+    return message
 
 
 _ESCAPES = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}

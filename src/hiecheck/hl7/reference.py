@@ -497,12 +497,3 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
 def _field_number(name: str, position: int) -> int:
     tail = name.rsplit("_", 1)[-1]
     return int(tail) if tail.isdigit() else position
-
-
-def warm_up(version: str, structures: tuple[str, ...]) -> None:
-    """Compile structures and their segments ahead of time (benchmarks, long-running servers)."""
-    for name in structures:
-        compiled = compile_structure(version, name)
-        if compiled is not None:
-            for seg_id in compiled.segment_ids:
-                segment_spec(version, seg_id)

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import IO, TextIO
 
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.report import Tally
+from hiecheck.hl7.tally import Tally
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 SPOOL_BYTES = 1 << 20

@@ -1,8 +1,8 @@
 """The people-facing report: rich tables of findings, rule counts, content groups, latency, files.
 
-Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept (errors
-shown first), everything else is counted (content-group verdicts per status, latencies per distinct
-value).
+Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept and
+shown (errors first); everything else is counted by :class:`hiecheck.hl7.tally.Tally`
+(content-group verdicts per status, latencies per distinct value).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from hiecheck.counted import counted_median
-from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
+from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.location import Location, location_text
-from hiecheck.hl7.message import type_label
-from hiecheck.hl7.report import Tally
+from hiecheck.hl7.location import location_text
+from hiecheck.hl7.tally import Tally
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -40,7 +39,8 @@ def duration(seconds: float) -> str:
 
 
 class TableWriter:
-    """Collects a bounded sample of findings and counts; prints the tables at :meth:`finish`."""
+    """Collects a bounded sample of findings (``max_rows`` per severity, errors shown first) and
+    the run's tally; prints the tables at :meth:`finish`."""
 
     def __init__(
         self, out: TextIO, requirements: str | None, show_values: bool, max_rows: int = 200
@@ -49,18 +49,12 @@ class TableWriter:
         self.requirements = requirements
         self.show_values = show_values
         self.max_rows = max_rows
-        self.tally = Tally()
+        self.tally = Tally(by_type=True)
         self.kept: dict[Severity, list[Finding]] = {s: [] for s in _ORDER}
-        self.severity_of: dict[str, Severity] = {}
         self.files: list[tuple[str, int, int, int, int]] = []
-        self.groups: dict[str, Counter[str]] = {}  # group id -> status -> messages
-        self.types: Counter[str] = Counter()  # MSH-9.1 -> messages
-        self.latencies: dict[str, Counter[float]] = {}  # MSH-9.1 -> seconds -> messages
-        self.latency_fields: dict[str, Counter[Location]] = {}  # MSH-9.1 -> field -> messages
 
     def _keep(self, findings: list[Finding]) -> None:
         for f in findings:
-            self.severity_of.setdefault(f.rule, f.severity)
             bucket = self.kept[f.severity]
             if len(bucket) < self.max_rows:
                 bucket.append(f)
@@ -70,17 +64,6 @@ class TableWriter:
         self.tally.observe(event)
         if isinstance(event, MessageResult):
             self._keep(event.findings)
-            for gid, verdict in event.groups.items():
-                counts = self.groups.get(gid)
-                if counts is None:
-                    counts = self.groups[gid] = Counter()
-                counts[verdict.status] += 1
-            code = type_label(event.message_code)
-            self.types[code] += 1
-            if event.latency is not None:
-                self.latencies.setdefault(code, Counter())[event.latency] += 1
-                if event.latency_from is not None:
-                    self.latency_fields.setdefault(code, Counter())[event.latency_from] += 1
         elif isinstance(event, SourceEnd):
             self._keep(event.findings)
             self.files.append((event.source, *self.tally.file_counts()))
@@ -89,7 +72,7 @@ class TableWriter:
         """Print the tables."""
         console = Console(file=self.out, width=160 if not self.out.isatty() else None,
                           highlight=False, soft_wrap=False)
-        rows = [f for s in _ORDER for f in self.kept[s]][: self.max_rows]
+        rows = [f for s in _ORDER for f in self.kept[s]]
         table = Table(title="Findings", show_lines=False)
         for col in ("severity", "rule", "file:line", "msg", "location", "finding"):
             table.add_column(col, overflow="fold")
@@ -102,24 +85,27 @@ class TableWriter:
             if self.show_values:
                 cells.append(f.value or "")
             table.add_row(*cells)
-        totals = self.tally.final_totals()
+        tally = self.tally
+        totals = tally.final_totals()
         hidden = totals.errors + totals.warnings + totals.infos - len(rows)
         if rows:
             console.print(table)
         if hidden > 0:
-            console.print(f"… {hidden} more finding(s) not shown; use --format json for all.")
+            console.print(f"… {hidden} more finding(s) not shown (at most {self.max_rows} per "
+                          "severity); use --format json for all.")
         rules = Table(title="Findings by rule")
         rules.add_column("rule")
         rules.add_column("severity")
         rules.add_column("count", justify="right")
         for rule, count in totals.rules.items():
-            sev = self.severity_of.get(rule, Severity.INFO)
+            sev = tally.first_severity.get(rule, Severity.INFO)
             rules.add_row(rule, f"[{_STYLE[sev]}]{sev.value}[/]", str(count))
         if totals.rules:
             console.print(rules)
-        if self.groups:
-            console.print(self._groups_table())
-        if self.types:
+        groups = tally.group_statuses()
+        if groups:
+            console.print(self._groups_table(groups))
+        if tally.types:
             console.print(self._latency_table())
         files = Table(title="Files")
         for col in ("file", "messages", "errors", "warnings", "info"):
@@ -128,19 +114,19 @@ class TableWriter:
             files.add_row(name, str(messages), str(e), str(w), str(i))
         console.print(files)
         verdict = {0: "[green]clean: no error findings[/]", 1: "[red]error findings[/]",
-                   2: "[red]unreadable input[/]"}[int(self.tally.exit_code)]
+                   2: "[red]unreadable input[/]"}[int(tally.exit_code)]
         console.print(
             f"requirements: {self.requirements or 'none'} · files: {totals.files} · messages: "
             f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
             f"{totals.errors} · warnings: {totals.warnings} · info: {totals.infos} · {verdict}"
         )
 
-    def _groups_table(self) -> Table:
+    def _groups_table(self, groups: dict[str, Counter[GroupStatus]]) -> Table:
         table = Table(title=f"Content groups ({self.requirements}): messages per verdict")
         table.add_column("group")
         for _, label in _GROUP_COLUMNS:
             table.add_column(label, justify="right")
-        for gid, counts in self.groups.items():
+        for gid, counts in groups.items():
             table.add_row(gid, *(str(counts[status]) for status, _ in _GROUP_COLUMNS))
         return table
 
@@ -148,12 +134,12 @@ class TableWriter:
         table = Table(title="Latency: event time to message time (MSH-7)")
         for col in ("type", "messages", "measured", "from", "median", "max"):
             table.add_column(col, justify="left" if col in ("type", "from") else "right")
-        for code, messages in sorted(self.types.items()):
-            counts = self.latencies.get(code)
+        for code, t in sorted(self.tally.types.items()):
+            counts = t.latencies
             if not counts:
-                table.add_row(code, str(messages), "0", "", "", "")
+                table.add_row(code, str(t.messages), "0", "", "", "")
                 continue
-            fields = ", ".join(location_text(f) for f, _ in self.latency_fields[code].most_common())
-            table.add_row(code, str(messages), str(sum(counts.values())), fields,
+            fields = ", ".join(location_text(f) for f, _ in t.latency_from.most_common())
+            table.add_row(code, str(t.messages), str(sum(counts.values())), fields,
                           duration(counted_median(counts)), duration(max(counts)))
         return table

@@ -5,7 +5,8 @@ them against the structure compiled from hl7apy's reference data (:mod:`hiecheck
 Only when that fails does a slower walker run, which names every problem (not just the first):
 unexpected or out-of-order segments, too many repetitions, missing required segments and groups.
 Z-segments may appear anywhere (HL7 convention): they are reported (info) and kept out of the order
-match; they are never dropped.
+match; they are never dropped. What is compiled per version and message type comes from
+:class:`hiecheck.hl7.compiled.CompiledVersion`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hiecheck.hl7 import reference, rules
-from hiecheck.hl7.fields import check_fields
+from hiecheck.hl7.compiled import (
+    CompiledVersion,
+    VersionRegistry,
+    shared_versions,
+    type_text,
+)
+from hiecheck.hl7.fields import control_findings, segment_fields
 from hiecheck.hl7.findings import Finding, segment_finding
-from hiecheck.hl7.message import Message, Segment, is_code, is_structure_id
+from hiecheck.hl7.location import is_segment_id
+from hiecheck.hl7.message import Message, Segment
 from hiecheck.hl7.reference import CompiledStructure, GroupNode, Node, SegmentNode
 from hiecheck.hl7.rules import Rule
 
@@ -29,39 +37,24 @@ HEADER_RULES: dict[str, Rule] = {
     "MSH-2.invalid": rules.MSH_ENCODING_INVALID,
 }
 
-_ID_OK: dict[str, bool] = {}
 
-
-def _valid_id(seg_id: str) -> bool:
-    ok = _ID_OK.get(seg_id)
-    if ok is None:
-        ok = reference.SEGMENT_ID.fullmatch(seg_id) is not None
-        if len(_ID_OK) < 4096:
-            _ID_OK[seg_id] = ok
-    return ok
-
-
-_PLAIN: dict[str, frozenset[str]] = {}
-
-
-def plain_ids(version: str) -> frozenset[str] | None:
-    """Segment ids of a supported version that need no segment finding (valid, known, not Z)."""
-    found = _PLAIN.get(version)
-    if found is None:
-        if not reference.is_supported(version):
-            return None
-        found = _PLAIN[version] = frozenset(
-            sid for sid in reference.known_segments(version) if _valid_id(sid) and sid[0] != "Z"
-        )
-    return found
-
-
-def check_structure(message: Message) -> list[Finding]:
+def check_structure(message: Message, versions: VersionRegistry | None = None) -> list[Finding]:
     """All structural findings of one message (header, segments, order, cardinality, fields).
 
     Version-dependent checks run only when hl7apy has MSH-12's version; otherwise one
-    ``msh.version-unsupported`` error says so. Never raises on malformed input.
+    ``msh.version-unsupported`` error says so. Never raises on malformed input. ``versions``:
+    the compiled checks to use (default: those shared by one-off calls).
     """
+    return structure_findings(message, (versions or shared_versions()).get(message.version))
+
+
+def structure_findings(
+    message: Message, compiled: CompiledVersion | None,
+    ids: tuple[str, ...] | None = None, all_plain: bool | None = None,
+) -> list[Finding]:
+    """:func:`check_structure` with the message's version already looked up (None: not
+    supported). ``ids``: the message's segment ids; ``all_plain``: whether every one is in
+    ``compiled.plain`` (both worked out when None)."""
     out: list[Finding] = []
     msh = message.msh
     for problem in message.header_problems:
@@ -69,35 +62,33 @@ def check_structure(message: Message) -> list[Finding]:
         value = msh.field(2) if number == 2 else None
         out.append(segment_finding(message, msh, HEADER_RULES[problem.rule], problem.detail,
                                    msh.at(number), value))
-
     if message.type_case_differs:
         out.append(segment_finding(
             message, msh, rules.MSH_TYPE_CASE,
-            f"MSH-9 is not written in upper case; read as "
-            f"{_type_text(message.message_code, message.trigger_event)}",
+            "MSH-9 is not written in upper case; read as "
+            f"{type_text(message.message_code, message.trigger_event)}",
             msh.at(9), msh.field(9),
         ))
+    if message.has_controls:
+        out.extend(control_findings(message))
 
-    version = message.version
-    plain = plain_ids(version)
-    if plain is not None:
-        ids = [s.id for s in message.segments]
-        if plain.issuperset(ids):
+    if compiled is not None:
+        if ids is None:
+            ids = tuple([s.id for s in message.segments])
+        if all_plain is None:
+            all_plain = compiled.plain.issuperset(ids)
+        if all_plain:
             # The common case: every id is a standard segment of the version (no Z, none unknown).
-            compiled = _resolve_cached(message, version, out)
-            if compiled is not None and not compiled.matches(",".join(ids) + ","):
-                out.extend(diagnose(message, compiled, message.segments))
-            out.extend(check_fields(message, version))
+            structure = _resolve(message, compiled, out)
+            if structure is not None and not structure.matches(",".join(ids) + ","):
+                out.extend(diagnose(message, structure, message.segments))
+            segment_fields(message, compiled, out)
             return out
 
     matchable: list[Segment] = []
-    valid_ids = _ID_OK
     for seg in message.segments:
         sid = seg.id
-        ok = valid_ids.get(sid)
-        if ok is None:
-            ok = _valid_id(sid)
-        if not ok:
+        if not is_segment_id(sid):
             out.append(
                 segment_finding(
                     message,
@@ -122,7 +113,8 @@ def check_structure(message: Message) -> list[Finding]:
         else:
             matchable.append(seg)
 
-    if not reference.is_supported(version):
+    version = message.version
+    if compiled is None:
         out.append(
             segment_finding(
                 message,
@@ -136,7 +128,7 @@ def check_structure(message: Message) -> list[Finding]:
         )
         return out
 
-    known = reference.known_segments(version)
+    known = compiled.known
     ordered: list[Segment] = []
     for seg in matchable:
         if seg.id in known:
@@ -152,136 +144,25 @@ def check_structure(message: Message) -> list[Finding]:
                 )
             )
 
-    compiled = _resolve_cached(message, version, out)
-    if compiled is not None:
-        ids = ",".join([s.id for s in ordered]) + ","
-        if not compiled.matches(ids):
-            out.extend(diagnose(message, compiled, ordered))
-    out.extend(check_fields(message, version))
+    structure = _resolve(message, compiled, out)
+    if structure is not None:
+        ids_text = ",".join([s.id for s in ordered]) + ","
+        if not structure.matches(ids_text):
+            out.extend(diagnose(message, structure, ordered))
+    segment_fields(message, compiled, out)
     return out
 
 
-_RESOLVED: dict[tuple[str, str, str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
-
-
-def _resolve_cached(message: Message, version: str, out: list[Finding]) -> CompiledStructure | None:
-    """:func:`_resolve_structure` memoised on what it reads: version, MSH-9.1, 9.2 and 9.3."""
-    key = (version, message.message_code, message.trigger_event, message.structure_id)
-    hit = _RESOLVED.get(key)
-    if hit is None:
-        found: list[Finding] = []
-        hit = (_resolve_structure(message, found), found)
-        if len(_RESOLVED) < 4096:
-            _RESOLVED[key] = hit
-    compiled, templates = hit
-    msh = message.msh
-    for t in templates:
-        out.append(Finding(t.rule, t.severity, t.message, message.source, msh.line,
-                           message.number, t.where, t.value))
-    return compiled
-
-
-def _type_text(code: str, event: str) -> str:
-    """``ADT^A04`` for findings when both have the form of codes, else what MSH-9 holds in words
-    (the text itself could be anything the sender put there)."""
-    if is_code(code) and (not event or is_code(event)):
-        return f"{code}^{event}" if event else code
-    return "the message type in MSH-9"
-
-
-def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructure | None:
-    """The structure to check against, with msh.* findings about how it was found."""
-    msh = message.msh
-    version = message.version
-    code, event, declared = message.message_code, message.trigger_event, message.structure_id
-    type_text = _type_text(code, event)
-    events = reference.EVENT_STRUCTURES.get(version, {})
-    key = f"{code}^{event}"
-    mapped = reference.structure_for(version, code, event)
-    if declared:
-        name = reference.structure_for(version, code, event, declared)
-        if name is None:
-            shown = declared if is_structure_id(declared) else "(MSH-9.3)"
-            if mapped is None:
-                out.append(
-                    segment_finding(
-                        message,
-                        msh,
-                        rules.MSH_UNKNOWN_TYPE,
-                        f"message structure {shown} (MSH-9.3) is not defined in HL7 {version}",
-                        msh.at(9, 3),
-                    )
-                )
-                return None
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    rules.MSH_UNKNOWN_STRUCTURE,
-                    f"MSH-9.3 {shown} is not a message structure of HL7 {version}; "
-                    f"checked as {mapped}, the structure of {type_text}",
-                    msh.at(9, 3),
-                )
-            )
-            name = mapped
-        elif mapped is not None and mapped != name and key in events:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    rules.MSH_STRUCTURE_MISMATCH,
-                    f"MSH-9.3 {declared} differs from {mapped}, the structure HL7 {version} "
-                    f"gives {type_text}; checked as {declared}",
-                    msh.at(9, 3),
-                )
-            )
-    else:
-        if not code or (not event and mapped is None):
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    rules.MSH_UNKNOWN_TYPE,
-                    "MSH-9 has no message code and trigger event",
-                    msh.at(9),
-                )
-            )
-            return None
-        if key in events and events[key] is None:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    rules.STRUCTURE_NOT_CHECKED,
-                    f"{type_text} has no message structure in hl7apy's HL7 {version} data "
-                    "(withdrawn event); segment order not checked",
-                    msh.at(9),
-                )
-            )
-            return None
-        if mapped is None:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    rules.MSH_UNKNOWN_TYPE,
-                    f"{type_text} is not a message type of HL7 {version}",
-                    msh.at(9),
-                )
-            )
-            return None
-        out.append(
-            segment_finding(
-                message,
-                msh,
-                rules.MSH_STRUCTURE_INFERRED,
-                f"MSH-9.3 (message structure) is empty; inferred {mapped} from {type_text}",
-                msh.at(9, 3),
-                mapped,
-            )
-        )
-        name = mapped
-    return reference.compile_structure(version, name)
+def _resolve(
+    message: Message, compiled: CompiledVersion, out: list[Finding]
+) -> CompiledStructure | None:
+    """The structure of the message's type, with the msh.* findings on how it was found."""
+    found = compiled.resolve(message.message_code, message.trigger_event, message.structure_id)
+    if found.findings:
+        source, line, number = message.source, message.msh.line, message.number
+        for t in found.findings:
+            out.append(t.rule.finding(t.text, source, line, number, t.where, t.value))
+    return found.structure
 
 
 # ---------------------------------------------------------------------------------------------

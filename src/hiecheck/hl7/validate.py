@@ -22,10 +22,17 @@ from typing import BinaryIO
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
-from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, GroupStatus, check_content
+from hiecheck.hl7.compiled import CheckMode, VersionRegistry
+from hiecheck.hl7.content import (
+    SHARED_RESULTS,
+    CompiledContent,
+    GroupResult,
+    GroupStatus,
+    content_findings,
+)
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import FILE, Location, LocationKind, is_segment_id
-from hiecheck.hl7.message import Message, tokenize
+from hiecheck.hl7.message import tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
     STDIN_NAME,
@@ -35,8 +42,14 @@ from hiecheck.hl7.reader import (
     read_stream,
 )
 from hiecheck.hl7.requirements import CompiledRequirements
-from hiecheck.hl7.structure import check_structure, plain_ids
-from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
+from hiecheck.hl7.structure import structure_findings
+from hiecheck.hl7.timing import (
+    CompiledTiming,
+    LatencyOutcome,
+    TimingRules,
+    check_timing,
+    load_timing_rules,
+)
 
 STDIN_LABEL = "<stdin>"
 BATCH_SIZE = 256
@@ -83,6 +96,7 @@ class MessageResult:
     message_code: str = ""
     trigger_event: str = ""
     structure_id: str = ""
+    latency_outcome: LatencyOutcome = LatencyOutcome.MEASURED  # why there is (no) latency
 
     @property
     def has_errors(self) -> bool:
@@ -91,44 +105,67 @@ class MessageResult:
 
 Event = SourceStart | MessageResult | SourceEnd
 
-@dataclass(slots=True)
 class Checks:
-    """What to run on every message."""
+    """What to run on every message, compiled once and passed in: the structure and field checks
+    per HL7 version, the requirement set's content plans, the timing rules.
 
-    requirements: CompiledRequirements | None
-    timing: TimingRules
+    ``mode``: :attr:`CheckMode.FAST` (compiled expressions skip what cannot find anything) or
+    :attr:`CheckMode.REFERENCE` (the plain path every check is tested against; same findings).
+    """
+
+    __slots__ = ("content", "mode", "requirements", "timing", "timing_checks", "versions")
+
+    def __init__(
+        self,
+        requirements: CompiledRequirements | None,
+        timing: TimingRules,
+        mode: CheckMode = CheckMode.FAST,
+    ) -> None:
+        self.requirements = requirements
+        self.timing = timing
+        self.mode = mode
+        self.versions = VersionRegistry(mode)
+        self.content = None if requirements is None else CompiledContent(requirements, mode)
+        self.timing_checks = CompiledTiming(timing, mode)
+
+    def __getstate__(self) -> tuple[CompiledRequirements | None, TimingRules, CheckMode]:
+        return self.requirements, self.timing, self.mode  # compiled again where used
+
+    def __setstate__(
+        self, state: tuple[CompiledRequirements | None, TimingRules, CheckMode]
+    ) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
 
 def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     """Tokenize one raw message and run every check on it."""
     message = tokenize(raw)
+    compiled = checks.versions.get(message.version)
+    ids = tuple([s.id for s in message.segments])
+    all_plain = compiled is not None and compiled.plain.issuperset(ids)
     findings = message_note_findings(raw) if raw.notes else []
-    findings.extend(check_structure(message))
+    findings.extend(structure_findings(message, compiled, ids, all_plain))
     groups: dict[str, GroupResult] = {}
-    if checks.requirements is not None:
-        content, groups = check_content(message, checks.requirements)
+    if checks.content is not None:
+        content, groups = content_findings(message, checks.content)
         findings.extend(content)
-    timing = check_timing(message, checks.timing)
+    timing = check_timing(message, checks.timing_checks)
     findings.extend(timing.findings)
     msh = message.msh
     return MessageResult(
         raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
-        message.version, _shown_ids(message), timing.seconds, groups,
+        message.version, ids if all_plain else _shown_ids(ids), timing.seconds, groups,
         findings, timing.measured_from, message.message_code, message.trigger_event,
-        message.structure_id,
+        message.structure_id, timing.outcome,
     )
 
 
 INVALID_SEGMENT_ID = "(invalid id)"  # what the result lists for a line with no valid segment id
 
 
-def _shown_ids(message: Message) -> tuple[str, ...]:
+def _shown_ids(ids: tuple[str, ...]) -> tuple[str, ...]:
     """The segment ids in order, each invalid one (a line with no separator, ``pid``) listed as
     :data:`INVALID_SEGMENT_ID`: what a line holds is never part of the result."""
-    ids = tuple([s.id for s in message.segments])
-    plain = plain_ids(message.version)
-    if plain is not None and plain.issuperset(ids):
-        return ids
     return tuple(i if is_segment_id(i) else INVALID_SEGMENT_ID for i in ids)
 
 
@@ -195,10 +232,12 @@ def _init_worker(checks: Checks) -> None:
 _SEVERITIES = {s.value: s for s in Severity}
 _KINDS = {k.value: k for k in LocationKind}
 _STATUSES = {s.value: s for s in GroupStatus}
+_OUTCOMES = {o.value: o for o in LatencyOutcome}
 _Packed = tuple
 
 
-def _pack(result: MessageResult) -> _Packed:
+def pack_result(result: MessageResult) -> _Packed:
+    """A result as plain tuples (what workers send back: far cheaper to pickle)."""
     groups = tuple(
         (gid, g.status.value) if not (g.missing or g.invalid or g.re_missing)
         else (gid, g.status.value, _pack_where(g.missing), _pack_where(g.invalid),
@@ -213,12 +252,14 @@ def _pack(result: MessageResult) -> _Packed:
     return (result.source, result.number, result.line, result.message_type, result.control_id,
             result.version, result.segment_ids, result.latency, groups, findings,
             None if result.latency_from is None else _pack_location(result.latency_from),
-            result.message_code, result.trigger_event, result.structure_id)
+            result.message_code, result.trigger_event, result.structure_id,
+            result.latency_outcome.value)
 
 
-def _unpack(packed: _Packed) -> MessageResult:
+def unpack_result(packed: _Packed) -> MessageResult:
+    """The result :func:`pack_result` packed."""
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
-     findings, latency_from, code, event, structure) = packed
+     findings, latency_from, code, event, structure, outcome) = packed
     severities = _SEVERITIES
     shared = SHARED_RESULTS
     return MessageResult(
@@ -228,6 +269,7 @@ def _unpack(packed: _Packed) -> MessageResult:
         [Finding(r, severities[sev], m, src, ln, num, _unpack_location(loc), val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
         None if latency_from is None else _unpack_location(latency_from), code, event, structure,
+        _OUTCOMES[outcome],
     )
 
 
@@ -254,7 +296,7 @@ def _unpack_group(g: tuple) -> GroupResult:
                        [_unpack_location(w) for w in re_missing])
 
 
-def _pack_raw(raw: RawMessage) -> _Packed:
+def pack_raw(raw: RawMessage) -> _Packed:
     """A raw message as one string (lines joined by CR, which no line holds) plus line numbers
     only when they are not consecutive: far cheaper to pickle than the list of pairs."""
     lines = raw.lines
@@ -264,7 +306,7 @@ def _pack_raw(raw: RawMessage) -> _Packed:
             raw.batch)
 
 
-def _unpack_raw(packed: _Packed) -> RawMessage:
+def unpack_raw(packed: _Packed) -> RawMessage:
     source, number, first, text, numbers, notes, batch = packed
     texts = text.split("\r")
     if numbers is None:
@@ -274,14 +316,14 @@ def _unpack_raw(packed: _Packed) -> RawMessage:
 
 def _check_batch(raws: list[_Packed]) -> list[_Packed]:
     assert _WORKER_CHECKS is not None
-    return [_pack(validate_message(_unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
+    return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
 
 def _check_file(source: str) -> list[Event | _Packed]:
     """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
     assert _WORKER_CHECKS is not None
     return [
-        _pack(event) if isinstance(event, MessageResult) else event
+        pack_result(event) if isinstance(event, MessageResult) else event
         for event in _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     ]
 
@@ -326,7 +368,7 @@ class _Scheduler:
         if self._workers_full():
             self.pending.append([validate_message(raw, self.checks) for raw in raws])
         else:
-            self.pending.append(self.pool.submit(_check_batch, [_pack_raw(r) for r in raws]))
+            self.pending.append(self.pool.submit(_check_batch, [pack_raw(r) for r in raws]))
 
     def event(self, event: Event) -> None:
         """A source start or end, in its place among the results."""
@@ -343,7 +385,7 @@ class _Scheduler:
                 return
             pending.popleft()
             for item in head if isinstance(head, list) else head.result():
-                yield _unpack(item) if isinstance(item, tuple) else item
+                yield unpack_result(item) if isinstance(item, tuple) else item
 
 
 def _parallel(
@@ -416,13 +458,16 @@ def validate_paths(
 
 
 def default_checks(
-    requirements: CompiledRequirements | None, profiles: Path | None = None
+    requirements: CompiledRequirements | None,
+    profiles: Path | None = None,
+    mode: CheckMode = CheckMode.FAST,
 ) -> Checks:
-    """Checks with the timing rules from the profiles folder."""
-    return Checks(requirements, load_timing_rules(profiles))
+    """Checks with the timing rules from the profiles folder (``mode``: see :class:`Checks`)."""
+    return Checks(requirements, load_timing_rules(profiles), mode)
 
 
 __all__ = [
+    "CheckMode",
     "Checks",
     "Event",
     "InputError",
