@@ -1,4 +1,5 @@
-"""Commands of this area, registered on the root app by hiecheck.cli: ``hiecheck validate``."""
+"""Commands of this area, registered on the root app by hiecheck.cli: ``hiecheck validate`` and
+``hiecheck rules``."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Annotated, TextIO
 import typer
 
 from hiecheck.cli_support import byte_progress, output_stream
+from hiecheck.errors import InputError
+from hiecheck.hl7 import render_rules
 from hiecheck.hl7.reader import expand_paths
 from hiecheck.hl7.render_junit import JUnitWriter
 from hiecheck.hl7.render_table import TableWriter
 from hiecheck.hl7.report import JsonStreamWriter
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
+from hiecheck.hl7.rules import RULES, rules_matching
 from hiecheck.hl7.validate import default_checks, validate_paths
 
 
@@ -81,6 +85,40 @@ def validate(
     raise typer.Exit(int(code))
 
 
+class RulesFormat(StrEnum):
+    """How ``hiecheck rules`` writes the rules."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def rules(
+    rule_id: Annotated[str | None, typer.Argument(
+        metavar="[ID]",
+        help="A rule id (field.too-long) or a prefix (field, read) for several; none: all.",
+        show_default=False,
+    )] = None,
+    output_format: Annotated[RulesFormat, typer.Option(
+        "--format", "-f", help="text (one rule in full, or a list), markdown (a table) or json.",
+    )] = RulesFormat.TEXT,
+) -> None:
+    """The HL7 rules `validate` reports: id, severity, summary, explanation and source."""
+    chosen = list(RULES.values()) if rule_id is None else rules_matching(rule_id)
+    if not chosen:
+        raise InputError(rule_id or "", "no such rule", expected="a rule id or a prefix such as "
+                         f"'field' ({len(RULES)} rules: `hiecheck rules` lists them)")
+    if output_format is RulesFormat.MARKDOWN:
+        typer.echo(render_rules.markdown_table(chosen), nl=False)
+    elif output_format is RulesFormat.JSON:
+        typer.echo(render_rules.rules_json(chosen), nl=False)
+    elif len(chosen) == 1 and rule_id is not None:
+        typer.echo(render_rules.rule_text(chosen[0]), nl=False)
+    else:
+        typer.echo(render_rules.rules_list(chosen), nl=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
     app.command("validate")(validate)
+    app.command("rules")(rules)

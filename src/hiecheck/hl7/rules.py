@@ -283,7 +283,8 @@ FIELD_CONTROL_CHARACTER = _rule(
     """HL7 text holds no control characters: separators and escape sequences (\\.br\\, \\X0D\\)
     stand for them. A NUL or other control byte inside a field usually means a corrupted or
     padded export; receivers cut the value there. The character is never counted as a value (a
-    field holding only NUL is empty).""", f"{_CH2}: escape sequences for special characters")
+    field holding only NUL is empty). TAB is left alone (senders use it in text).""",
+    f"{_CH2}: escape sequences for special characters")
 
 # ----------------------------------------------------------------------------------- content.*
 
