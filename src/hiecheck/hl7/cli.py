@@ -69,10 +69,10 @@ def validate(
     set_id = compiled.id if compiled else None
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(output_stream(output))
+        writer: JsonStreamWriter | JUnitWriter | TableWriter
         if output_format is OutputFormat.JSON:
-            writer: JsonStreamWriter | JUnitWriter | TableWriter = JsonStreamWriter(
-                out, set_id, show_values)
-            writer.start()
+            writer = json_writer = JsonStreamWriter(out, set_id, show_values)
+            json_writer.start()
         elif output_format is OutputFormat.JUNIT:
             writer = JUnitWriter(out, show_values)
         else:

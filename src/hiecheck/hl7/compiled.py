@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from hiecheck.hl7 import reference, rules
+from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
 from hiecheck.hl7.findings import Severity
 from hiecheck.hl7.location import Location, at_segment, is_segment_id
@@ -125,7 +126,7 @@ def resolve_structure(version: str, code: str, event: str, declared: str) -> Res
     """The structure ``code^event^declared`` (MSH-9, upper case) is checked against in
     ``version``, with the findings that explain it. Names only what has the form of a code."""
     shown_type = type_text(code, event)
-    events = reference.EVENT_STRUCTURES.get(version, {})
+    events = EVENT_STRUCTURES.get(version, {})
     key = f"{code}^{event}"
     mapped = reference.structure_for(version, code, event)
     if declared:

@@ -181,7 +181,8 @@ def _check_failing_fields(
     pos = text.find("|", 4) if msh else 3  # the '|' that starts the first checked field
     if pos < 0 or pos >= len(text):
         return
-    stop = walker.first()(text, pos).end()
+    matched = walker.first()(text, pos)  # every field optional: it always matches
+    stop = len(text) if matched is None else matched.end()
     if stop == len(text):
         return
     fields = seg.fields

@@ -53,7 +53,8 @@ def _testcase(classname: str, name: str, findings: list[Finding], show_values: b
     if others:
         out = ET.SubElement(case, "system-out")
         out.text = xml_text("\n".join(_finding_line(f, show_values) for f in others))
-    return ET.tostring(case, encoding="utf-8") + b"\n"
+    written: bytes = ET.tostring(case, encoding="utf-8")
+    return written + b"\n"
 
 
 def _opening(element: ET.Element) -> str:

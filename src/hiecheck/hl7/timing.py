@@ -123,21 +123,21 @@ def parse_dtm(text: str) -> HL7Time | None:
     m = _DTM.match(text)
     if not m:
         return None
-    year, month, day, hour, minute, second, frac, offset = m.groups()
-    digits = 4 + sum(2 for g in (month, day, hour, minute, second) if g)
+    y, mo, d, h, mi, sec, frac, written_offset = m.groups()
+    digits = 4 + sum(2 for g in (mo, d, h, mi, sec) if g)
     try:
         value = datetime(
-            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-            int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
+            int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
+            int(sec or 0), int((frac or "0").ljust(6, "0")[:6]),
         )
-        if offset:
-            zone = _zone(offset)
+        if written_offset:
+            zone = _zone(written_offset)
             if zone is None:
                 return None
             value = value.replace(tzinfo=zone)
     except ValueError:
         return None
-    return HL7Time(value, digits, bool(offset))
+    return HL7Time(value, digits, bool(written_offset))
 
 
 @lru_cache(maxsize=8)

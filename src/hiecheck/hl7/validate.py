@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
@@ -233,7 +233,7 @@ _SEVERITIES = {s.value: s for s in Severity}
 _KINDS = {k.value: k for k in LocationKind}
 _STATUSES = {s.value: s for s in GroupStatus}
 _OUTCOMES = {o.value: o for o in LatencyOutcome}
-_Packed = tuple
+_Packed = tuple[Any, ...]
 
 
 def pack_result(result: MessageResult) -> _Packed:
@@ -273,21 +273,21 @@ def unpack_result(packed: _Packed) -> MessageResult:
     )
 
 
-def _pack_location(where: Location) -> tuple:
+def _pack_location(where: Location) -> _Packed:
     return (where.kind.value, where.segment, where.occurrence, where.field, where.repetition,
             where.component, where.subcomponent, where.line)
 
 
-def _unpack_location(packed: tuple) -> Location:
+def _unpack_location(packed: _Packed) -> Location:
     kind, *rest = packed
     return Location(_KINDS[kind], *rest)
 
 
-def _pack_where(locations: list[Location]) -> tuple:
+def _pack_where(locations: list[Location]) -> _Packed:
     return tuple(_pack_location(w) for w in locations)
 
 
-def _unpack_group(g: tuple) -> GroupResult:
+def _unpack_group(g: _Packed) -> GroupResult:
     if len(g) == 2:
         return GroupResult(_STATUSES[g[1]])
     _, status, missing, invalid, re_missing = g
@@ -314,7 +314,7 @@ def unpack_raw(packed: _Packed) -> RawMessage:
     return RawMessage(source, number, list(zip(numbers, texts, strict=True)), notes, batch)
 
 
-def _check_batch(raws: list[_Packed]) -> list[_Packed]:
+def _check_batch(raws: list[_Packed]) -> list[Event | _Packed]:
     assert _WORKER_CHECKS is not None
     return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
