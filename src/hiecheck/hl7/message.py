@@ -225,9 +225,8 @@ class Message:
     type_case_differs: bool = field(init=False, default=False)
     # Segment id -> its segments in order (built by the tokenizer; computed if not given).
     index: dict[str, list[Segment]] = field(default_factory=dict, repr=False, compare=False)
-    # Whether any line holds a control character (set by the tokenizer): such messages take the
-    # plain path of every check.
-    has_controls: bool = field(init=False, default=False)
+    # Whether any line holds a control character (None: not looked yet; see has_controls).
+    _controls: bool | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.index:
@@ -255,6 +254,17 @@ class Message:
             self.structure_id = upper = structure.upper()
             if upper != structure:
                 self.type_case_differs = True
+
+    @property
+    def has_controls(self) -> bool:
+        """Whether any line holds one of :data:`CONTROL_CHARACTERS`: such messages take the plain
+        path of every check (one scan of the message, on first use)."""
+        found = self._controls
+        if found is None:
+            found = self._controls = has_control_characters(
+                "".join([text for _, text in self.raw.lines])
+            )
+        return found
 
     @property
     def source(self) -> str:
@@ -354,11 +364,8 @@ def tokenize(raw: RawMessage) -> Message:
     index: dict[str, list[Segment]] = {}
     segments: list[Segment] = []
     append = segments.append
-    texts: list[str] = []
-    keep = texts.append
     new = object.__new__
     for lineno, text in lines:
-        keep(text)
         cut = text.find(sep)
         seg_id = text if cut < 0 else text[:cut]
         parts: list[str] | None = None  # split lazily (Segment.fields)
@@ -383,10 +390,7 @@ def tokenize(raw: RawMessage) -> Message:
             seg.occurrence = len(same) + 1
             same.append(seg)
         append(seg)
-    message = Message(raw, delimiters, segments, problems, index)
-    # One scan of the whole message (control characters are rare; each check that cares asks).
-    message.has_controls = has_control_characters("".join(texts))
-    return message
+    return Message(raw, delimiters, segments, problems, index)
 
 
 _ESCAPES = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}
