@@ -13,6 +13,10 @@ lazily, once, into
 Trigger events that share a structure (ADT^A04 uses ADT_A01 …) are resolved through
 :mod:`hiecheck.hl7.event_structures`, generated from hl7apy by
 ``hiecheck.hl7.generate_event_structures``.
+
+The functions marked ``@cache`` read hl7apy's static data: each (version, name) is read once per
+process, like an import, and depends on nothing else. What the checks build from it (expressions,
+walkers, resolved message types) lives on :class:`hiecheck.hl7.compiled.CompiledVersion`.
 """
 
 from __future__ import annotations
