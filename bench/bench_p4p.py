@@ -1,147 +1,133 @@
-"""Benchmark: score 1,000 providers on each P4P program (OHH, BHH, CT PCMH); not a timed test.
+"""Benchmark: `hiecheck p4p` on N generated providers per program, in every format; not a test.
 
-Run: ``.venv/bin/python bench/bench_p4p.py [--providers N] [--seed S]``. Generates CSV inputs with
-a seeded RNG in a temporary folder, reads and scores them through the same functions the CLI uses,
-and prints providers/s, elapsed time and peak traced memory per program.
+Run: ``.venv/bin/python bench/bench_p4p.py [--providers N] [--seed S] [--formats F ...]
+[--programs P ...] [--runs R] [--compare SRC]``. Generates CSV inputs with a seeded RNG in a
+temporary folder (OHH: 3 rows per provider; BHH: 1; PCMH: 8 measures per practice, and a
+previous year), then runs ``python -m hiecheck p4p PROGRAM ... --format F > /dev/null`` in a
+child process per program and format, and prints its wall time, CPU time and peak RSS (from
+``os.wait4``: the child's own figures, import time included). With ``--compare SRC`` each run
+alternates with the same command on another checkout's ``src`` folder (A/B in one run; formats
+that checkout does not have are skipped for it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
-from hiecheck.p4p.bhh import score_bhh
-from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
-from hiecheck.p4p.ohh import score_ohh
-from hiecheck.p4p.pcmh import score_pcmh
-from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
-
-PROFILES = Path(__file__).resolve().parents[1] / "src" / "hiecheck" / "profiles"
+ROOT = Path(__file__).resolve().parents[1]
+OHH_MEASURES = ["continuity_pharmacotherapy_oud", "community_engagement",
+                "access_preventive_ambulatory_care"]
 PCMH_MEASURES = [f"measure_{i:02d}" for i in range(8)]
+FORMATS = ["table", "json", "csv", "markdown", "html"]
+OLD_FORMATS = {"table", "json", "csv"}
 
 
-def _write_ohh(path: Path, rng: random.Random, count: int, measures: list[str]) -> None:
-    lines = ["provider_id,measure,numerator,denominator,ohh_payments"]
-    for i in range(count):
-        for j, measure in enumerate(measures):
-            den = rng.randint(0, 400)
-            num = rng.randint(0, den) if den else 0
-            pay = f"{rng.randint(50_000, 2_000_000)}.{rng.randint(0, 99):02d}" if j == 0 else ""
-            lines.append(f"OHH-{i:05d},{measure},{num},{den},{pay}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def _write_ohh(path: Path, rng: random.Random, count: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("provider_id,measure,numerator,denominator,ohh_payments\n")
+        for i in range(count):
+            for j, measure in enumerate(OHH_MEASURES):
+                den = rng.randint(0, 400)
+                num = rng.randint(0, den) if den else 0
+                pay = f"{rng.randint(50_000, 2_000_000)}.{rng.randint(0, 99):02d}" if j == 0 else ""
+                out.write(f"OHH-{i:06d},{measure},{num},{den},{pay}\n")
 
 
 def _write_bhh(path: Path, rng: random.Random, count: int) -> None:
-    lines = ["provider_id,numerator,denominator,bhh_payments"]
-    for i in range(count):
-        den = rng.randint(0, 900)
-        num = rng.randint(den // 2, den) if den else 0
-        lines.append(f"BHH-{i:05d},{num},{den},{rng.randint(100_000, 5_000_000)}.00")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.write("provider_id,numerator,denominator,bhh_payments\n")
+        for i in range(count):
+            den = rng.randint(0, 900)
+            num = rng.randint(den // 2, den) if den else 0
+            out.write(f"BHH-{i:06d},{num},{den},{rng.randint(100_000, 5_000_000)}.00\n")
 
 
-def _write_pcmh(path: Path, rng: random.Random, count: int, previous: bool) -> None:
-    head = "practice_id,measure,numerator,denominator,ncqa_recognized,full_year,annualized_members"
-    lines = [head]
-    for i in range(count):
-        for j, measure in enumerate(PCMH_MEASURES):
-            den = rng.randint(10, 600)
-            num = rng.randint(0, den)
-            first = j == 0
-            ncqa = ("yes" if rng.random() < 0.9 else "no") if first else ""
-            full = ("yes" if rng.random() < 0.95 else "no") if first else ""
-            members = str(rng.randint(100, 20_000)) if first else ""
-            lines.append(f"PCMH-{i:05d},{measure},{num},{den},{ncqa},{full},{members}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def _write_pcmh(path: Path, rng: random.Random, count: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("practice_id,measure,numerator,denominator,ncqa_recognized,full_year,"
+                  "annualized_members\n")
+        for i in range(count):
+            for j, measure in enumerate(PCMH_MEASURES):
+                den = rng.randint(10, 600)
+                num = rng.randint(0, den)
+                first = j == 0
+                ncqa = ("yes" if rng.random() < 0.9 else "no") if first else ""
+                full = ("yes" if rng.random() < 0.95 else "no") if first else ""
+                members = str(rng.randint(100, 20_000)) if first else ""
+                out.write(f"PCMH-{i:06d},{measure},{num},{den},{ncqa},{full},{members}\n")
 
 
-def _measure(label: str, count: int, job: Callable[[], object]) -> None:
-    """Time ``job`` (read + score) untraced, then run it again under tracemalloc for peak memory."""
+def _commands(folder: Path) -> dict[str, list[str]]:
+    return {
+        "ohh": ["ohh", str(folder / "ohh.csv"), "--as-of", "2023-01-01"],
+        "bhh": ["bhh", str(folder / "bhh.csv"), "--as-of", "2023-01-01"],
+        "pcmh": ["pcmh", str(folder / "pcmh.csv"), "--payment-year", "2020", "--previous",
+                 str(folder / "pcmh-prev.csv")],
+    }
+
+
+def _run(src: Path, args: list[str]) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS MiB, exit code) of one child process."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("HIECHECK_PROFILES", None)
     start = time.perf_counter()
-    job()
-    elapsed = time.perf_counter() - start
-    tracemalloc.start()
-    job()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(
-        f"{label:<5} {count:>6} providers  {elapsed:8.3f} s  {count / elapsed:10.0f} providers/s"
-        f"  peak {peak / 1_048_576:7.1f} MiB traced"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "hiecheck", "p4p", *args],
+        env=env, cwd=src.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    rss = usage.ru_maxrss / (1_048_576 if sys.platform == "darwin" else 1024)
+    return wall, usage.ru_utime + usage.ru_stime, rss, child.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--providers", type=int, default=1000)
+    parser.add_argument("--providers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20220801)
+    parser.add_argument("--formats", nargs="+", default=FORMATS, choices=FORMATS)
+    parser.add_argument("--programs", nargs="+", default=["ohh", "bhh", "pcmh"],
+                        choices=["ohh", "bhh", "pcmh"])
+    parser.add_argument("--runs", type=int, default=1, help="runs per program and format")
+    parser.add_argument("--compare", type=Path, help="another checkout's src folder (A/B)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    ohh_profile = select_profile(PROFILES, "ohh", date(2023, 1, 1))
-    bhh_profile = select_profile(PROFILES, "bhh", date(2023, 1, 1))
-    pcmh_profile = select_profile(PROFILES, "pcmh", date(2020, 1, 1))
-    assert isinstance(ohh_profile, OhhProfile)
-    assert isinstance(bhh_profile, BhhProfile)
-    assert isinstance(pcmh_profile, PcmhProfile)
-    measures = [m.id for m in ohh_profile.measures]
     n = args.providers
+    sources = [("new", ROOT / "src")]
+    if args.compare is not None:
+        sources.append(("old", args.compare.resolve()))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _write_ohh(folder / "ohh.csv", rng, n, measures)
+        _write_ohh(folder / "ohh.csv", rng, n)
         _write_bhh(folder / "bhh.csv", rng, n)
-        _write_pcmh(folder / "pcmh.csv", rng, n, previous=False)
-        _write_pcmh(folder / "pcmh-prev.csv", rng, n, previous=True)
-        started = time.perf_counter()
-        print(f"hiecheck P4P benchmark: {n} providers per program, seed {args.seed}")
-        _measure(
-            "ohh",
-            n,
-            lambda: score_ohh(
-                read_ohh(folder / "ohh.csv", measures),
-                ohh_profile,
-                method="pooled",
-                bonus_split="proportional",
-                as_of=date(2023, 1, 1),
-            ),
-        )
-        _measure(
-            "bhh",
-            n,
-            lambda: score_bhh(
-                read_bhh(folder / "bhh.csv", bhh_profile.measure.id),
-                bhh_profile,
-                as_of=date(2023, 1, 1),
-            ),
-        )
-        _measure(
-            "pcmh",
-            n,
-            lambda: score_pcmh(
-                read_pcmh(folder / "pcmh.csv", pcmh_profile.measures),
-                read_pcmh(folder / "pcmh-prev.csv", pcmh_profile.measures, previous=True),
-                pcmh_profile,
-                method="midrank",
-                improvement_total="all-valid",
-                as_of=date(2020, 1, 1),
-            ),
-        )
-        print(
-            f"whole run incl. traced reruns {time.perf_counter() - started:.3f} s; "
-            f"process peak RSS {_max_rss_mib():.1f} MiB"
-        )
-
-
-def _max_rss_mib() -> float:
-    """The process's peak resident set size in MiB (Linux reports KiB, macOS bytes)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1_048_576 if sys.platform == "darwin" else rss / 1024
+        _write_pcmh(folder / "pcmh.csv", rng, n)
+        _write_pcmh(folder / "pcmh-prev.csv", rng, n)
+        sizes = {p.name: p.stat().st_size / 1_048_576 for p in folder.iterdir()}
+        print(f"hiecheck p4p benchmark: {n:,} providers per program, seed {args.seed}; inputs "
+              + ", ".join(f"{k} {v:.1f} MiB" for k, v in sorted(sizes.items())))
+        print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        print(f"{'code':<4} {'program':<5} {'format':<9} {'wall s':>8} {'cpu s':>8} "
+              f"{'peak MiB':>9} {'exit':>4}")
+        for program in args.programs:
+            for fmt in args.formats:
+                for _ in range(args.runs):
+                    for label, src in sources:
+                        if label == "old" and fmt not in OLD_FORMATS:
+                            continue
+                        wall, cpu, rss, code = _run(
+                            src, [*_commands(folder)[program], "--format", fmt]
+                        )
+                        print(f"{label:<4} {program:<5} {fmt:<9} {wall:8.2f} {cpu:8.2f} "
+                              f"{rss:9.1f} {code:>4}", flush=True)
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hiecheck.cli_support import byte_progress
 from hiecheck.errors import ExitCode, InputError
+from hiecheck.hl7.reader import expand_sources
 from hiecheck.tomlfile import load_model
 
 
@@ -99,13 +100,14 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(
     or with --quiet (validate and check --messages share it)."""
     data = tmp_path / "feed.hl7"
     data.write_bytes(b"MSH|^~\\&|A\r" * 100)
+    sources = expand_sources([str(data)])
     with ExitStack() as stack:
-        assert byte_progress([str(data)], False, stack, "reading") is None  # stderr: a pipe
+        assert byte_progress(sources, False, stack, "reading") is None  # stderr: a pipe
     screen = _Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
     with ExitStack() as stack:
-        assert byte_progress([str(data)], True, stack, "reading") is None
-        advance = byte_progress([str(data)], False, stack, "reading")
+        assert byte_progress(sources, True, stack, "reading") is None
+        advance = byte_progress(sources, False, stack, "reading")
         assert advance is not None
         advance(data.stat().st_size)
     assert "reading" in screen.getvalue()

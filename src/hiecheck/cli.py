@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
+import traceback
 
 import typer
 
-from hiecheck import __version__
+# typer vendors click; its exceptions are what the parser raises without standalone mode.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+import hiecheck
+from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
+from hiecheck.measures import cli as measures_cli
+from hiecheck.outputs import STDOUT_NAME, OutputError
 from hiecheck.p4p import cli as p4p_cli
 from hiecheck.programs import cli as programs_cli
+from hiecheck.web import cli as web_cli
 
 app = typer.Typer(
     name="hiecheck",
@@ -27,7 +37,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"hiecheck {__version__}")
+        typer.echo(f"hiecheck {hiecheck.__version__}")
         raise typer.Exit()
 
 
@@ -43,24 +53,86 @@ def _root(
 programs_cli.register(app)
 hl7_cli.register(app)
 p4p_cli.register(app)
+measures_cli.register(app)
+web_cli.register(app)
+
+
+def _error(text: str) -> None:
+    """One line on stderr (never fails: stderr replaces what it cannot encode)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"hiecheck: {show_controls(text)}", file=sys.stderr, flush=True)
+
+
+def _quiet_stdout() -> None:
+    """After stdout broke (a closed pipe): point it at /dev/null so the interpreter's last flush
+    prints nothing (see the Python docs on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    Never exits the interpreter: the console script and in-process callers (a fuzzer capturing
+    stdout and stderr) use this. Bad input, usage mistakes and unwritable outputs are one line
+    on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback).
+    """
+    try:
+        code = app(args=argv, prog_name="hiecheck", standalone_mode=False)
+        sys.stdout.flush()
+    except OutputError as exc:
+        _error(f"error: {exc.one_line()}")
+        if exc.broken_pipe:
+            _quiet_stdout()
+        return ExitCode.BAD_INPUT
+    except InputError as exc:
+        for line in exc.lines():  # every problem found, one line each
+            _error(f"error: {line}")
+        return ExitCode.BAD_INPUT
+    except NoArgsIsHelpError:  # the help was printed already
+        return ExitCode.BAD_INPUT
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "hiecheck"
+        _error(f"error: {exc.format_message()} (see {command} --help)")
+        return ExitCode.BAD_INPUT
+    except ClickException as exc:
+        _error(f"error: {exc.format_message()}")
+        return ExitCode.BAD_INPUT
+    except typer.Abort:
+        _error("interrupted")
+        return 130
+    except SystemExit as exc:  # raised by a library; keep its code
+        return exc.code if isinstance(exc.code, int) else ExitCode.INTERNAL
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # stdout closed by its reader, outside a report stream
+            _error(f"error: {STDOUT_NAME}: cannot write: {exc.strerror}")
+            _quiet_stdout()
+            return ExitCode.BAD_INPUT
+        return _internal(exc)
+    except Exception as exc:  # a bug: one line unless the user asks for the traceback
+        return _internal(exc)
+    if code == 130:  # typer turned a KeyboardInterrupt into Exit(130), silently
+        _error("interrupted")
+    return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def _internal(exc: Exception) -> int:
+    if os.environ.get("HIECHECK_DEBUG"):
+        traceback.print_exception(exc)
+    else:
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(rerun with HIECHECK_DEBUG=1 for details and please report it)"
+        )
+    return ExitCode.INTERNAL
 
 
 def main() -> None:
-    """Console entry point: runs the app and maps errors to documented exit codes."""
-    try:
-        app()
-    except InputError as exc:
-        typer.echo(f"hiecheck: error: {exc.one_line()}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    except KeyboardInterrupt:
-        typer.echo("hiecheck: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # a bug: one line unless the user asks for the traceback
-        if os.environ.get("HIECHECK_DEBUG"):
-            raise
-        typer.echo(
-            f"hiecheck: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with HIECHECK_DEBUG=1 for details and please report it)",
-            err=True,
-        )
-        sys.exit(ExitCode.INTERNAL)
+    """Console entry point: :func:`run` on ``sys.argv``, its result as the exit status."""
+    sys.exit(run())

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
+from hiecheck.console import make_console
 from hiecheck.errors import InputError
-from hiecheck.hl7.reader import STDIN_NAME, expand_paths
+from hiecheck.outputs import report_output
+
+
+class ReadSource(Protocol):
+    """What the progress bar needs of a source a command reads (``hl7.reader.Source`` is one)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def stream(self) -> bool: ...
 
 
 def parse_date(value: str | None, option: str = "--as-of") -> date:
@@ -23,41 +35,33 @@ def parse_date(value: str | None, option: str = "--as-of") -> date:
         raise InputError(option, f"{value!r} is not a date", expected="YYYY-MM-DD") from None
 
 
-@contextmanager
-def output_stream(path: Path | None) -> Iterator[TextIO]:
-    """Standard output, or ``path`` opened for writing (a path that can't be written is bad input).
-
-    The file is only created once the report is ready to be written, and never an input file.
-    """
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        handle = path.open("w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise InputError(
-            str(path), f"cannot write the report: {exc.strerror or exc}", location="--output"
-        ) from None
-    with handle:
-        yield handle
+def output_stream(path: Path | None) -> AbstractContextManager[TextIO]:
+    """Standard output or ``path``, written safely (see :func:`hiecheck.outputs.report_output`,
+    which commands that know their inputs call with them)."""
+    return report_output(path)
 
 
 def byte_progress(
-    paths: list[str], quiet: bool, stack: ExitStack, label: str
+    sources: Sequence[ReadSource] | Callable[[], Sequence[ReadSource]],
+    quiet: bool,
+    stack: ExitStack,
+    label: str,
 ) -> Callable[[int], None] | None:
     """A callback advancing a rich progress bar on stderr by bytes read, or None when ``quiet``
-    or stderr is not a terminal. ``paths`` are what the command reads (files, folders, globs,
-    ``-``); they are expanded only when a bar is shown. The bar closes with ``stack``."""
+    or stderr is not a terminal. ``sources`` are what the command reads, or a function giving
+    them, called only when a bar is shown (each command's reader expands folders and globs, so
+    this module knows no reader). The bar has no total when a stream is read (stdin, a pipe, a
+    device). It closes with ``stack``."""
     if quiet or not sys.stderr.isatty():
         return None
-    sources = expand_paths(paths)
-    from rich.console import Console
+    if callable(sources):
+        sources = sources()
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    total = None if STDIN_NAME in sources else sum(Path(s).stat().st_size for s in sources)
+    total = None if any(s.stream for s in sources) else sum(_size(s.path) for s in sources)
     progress = stack.enter_context(
         Progress(label, BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                 console=Console(stderr=True), transient=True)
+                 console=make_console(stderr=True), transient=True)
     )
     task = progress.add_task(label, total=total)
 
@@ -65,3 +69,10 @@ def byte_progress(
         progress.update(task, advance=n)
 
     return advance
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reported when it is read
+        return 0

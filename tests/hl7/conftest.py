@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from hiecheck.cli import app
+from hiecheck.cli import run
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.message import Message, tokenize
 from hiecheck.hl7.reader import SourceSummary, read_stream
@@ -105,11 +105,19 @@ def write(tmp_path: Path):
 
 @pytest.fixture
 def cli():
-    """Run ``hiecheck`` in-process; returns the typer Result."""
+    """Run ``hiecheck`` in-process through the console script's entry point (``run(argv)``, as a
+    fuzzer would); returns ``exit_code``, ``stdout``, ``stderr`` and ``output`` (both)."""
     runner = CliRunner()
 
-    def _run(*args: str, stdin: bytes | None = None):
-        return runner.invoke(app, list(args), input=stdin)
+    def _run(*args: str, stdin: bytes | None = None) -> SimpleNamespace:
+        with runner.isolation(input=stdin) as (out, err, both):
+            code = run(list(args))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return SimpleNamespace(
+                exit_code=code, stdout=out.getvalue().decode(), stderr=err.getvalue().decode(),
+                output=both.getvalue().decode(),
+            )
 
     return _run
 

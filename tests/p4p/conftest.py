@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from hiecheck.p4p.models import Counts, PcmhPracticeInput
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "src" / "hiecheck" / "profiles"
 DATA = Path(__file__).resolve().parent / "data"
+OHH_MEASURES = [
+    "continuity_pharmacotherapy_oud",
+    "community_engagement",
+    "access_preventive_ambulatory_care",
+]
+SEED_OHH = "000_8121c563a748908a.txt"
+SEED_BHH = "002_9cfae78d672a94ec.txt"
+SEED_PCMH = "004_cf336f47c070f5cf.txt"
 
 
 @pytest.fixture(scope="session")
@@ -41,34 +49,8 @@ def data_dir() -> Path:
     return DATA
 
 
-def practice(
-    practice_id: str,
-    measures: dict[str, tuple[int, int]],
-    *,
-    ncqa: bool = True,
-    full_year: bool = True,
-    members: str = "1000",
-) -> PcmhPracticeInput:
-    """A PCMH practice-year from (numerator, denominator) pairs."""
-    from decimal import Decimal
-
-    return PcmhPracticeInput(
-        practice_id=practice_id,
-        row=2,
-        measures={m: Counts(numerator=n, denominator=d) for m, (n, d) in measures.items()},
-        ncqa_recognized=ncqa,
-        full_year=full_year,
-        annualized_members=Decimal(members),
-    )
-
-
 @pytest.fixture()
-def make_practice():  # type: ignore[no-untyped-def]
-    return practice
-
-
-@pytest.fixture()
-def write_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
     """Write CSV text (or bytes) to a temp file and return its path."""
 
     def write(text: str | bytes, name: str = "input.csv") -> Path:
@@ -80,3 +62,23 @@ def write_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+def seed_text(seeds_dir: Path, name: str) -> str:
+    """A seed document as one line of single-spaced text (quotes straightened)."""
+    text = (seeds_dir / name).read_text(encoding="utf-8")
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "’": "'", "–": "-"}))
+    return " ".join(text.replace("\\$", "$").replace("*", "").split())
+
+
+@pytest.fixture(scope="session")
+def seed() -> Callable[[Path, str, str], None]:
+    """Assert that a test's quoted sentence is in the seed (the rule it tests comes from it)."""
+
+    def check(seeds_dir: Path, name: str, sentence: str) -> None:
+        wanted = " ".join(
+            sentence.translate(str.maketrans({"“": '"', "”": '"', "’": "'", "–": "-"})).split()
+        )
+        assert wanted in seed_text(seeds_dir, name), f"not in {name}: {sentence}"
+
+    return check

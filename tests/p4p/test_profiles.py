@@ -132,3 +132,26 @@ def test_pcmh_2021_methodology_change_means_no_profile() -> None:
     assert "no pcmh profile in force on 2021-01-01" in message
     assert "changed with payments in 2021" in message
     assert "\n" not in message
+
+
+def test_every_reading_cites_the_sentence_it_reads() -> None:
+    """Issue 13: each choice cites its seed sentence in the profile (tests/test_citations.py
+    checks the quotes word for word) and the report repeats it."""
+    for program in ("ohh", "bhh", "pcmh"):
+        for _, profile in load_program_profiles(PROFILES, program):
+            assert profile.readings
+            for reading in profile.readings:
+                assert reading.source and reading.quote and reading.section, reading.id
+
+
+def test_chosen_defaults_are_data_with_their_readings(pcmh_profile, ohh_profile) -> None:  # type: ignore[no-untyped-def]
+    assert (pcmh_profile.default_percentile_peers, pcmh_profile.default_band_rounding,
+            pcmh_profile.default_improvement_total) == ("others", "nearest", "like-for-like")
+    ids = {r.id for r in pcmh_profile.readings}
+    assert {"percentile-peers", "table-a-rounding", "borderline", "improvement-total"} <= ids
+    assert {"not-scored", "bonus-pool", "withhold-basis"} <= {r.id for r in ohh_profile.readings}
+    # The narrowest Table A band (91st – 100th) is 10 whole percentiles wide.
+    lows = [int(b.lower) for b in pcmh_profile.table_a]
+    assert pcmh_profile.meaningful_peers == min(
+        (b - a for a, b in zip(lows[1:], [*lows[2:], 101], strict=True))
+    )

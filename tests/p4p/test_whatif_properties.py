@@ -1,21 +1,22 @@
-"""What-if answers are exact: the members found reach the target and one fewer does not."""
+"""What-if answers are exact: the members found reach the target, one fewer does not, and a
+measure is left out only when no number of members would do (checked by brute force)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiecheck.p4p.exact import reaches
-from hiecheck.p4p.models import Counts, PcmhPracticeInput
-from hiecheck.p4p.pcmh import peer_scores, score_pcmh
-from hiecheck.p4p.percentile import METHODS, PeerScores, percentile_rank
+from hiecheck.p4p.inputs import Counts, PcmhInput, PcmhPractice
+from hiecheck.p4p.models import PcmhDocument, document
+from hiecheck.p4p.pcmh import score_pcmh
+from hiecheck.p4p.percentile import METHODS
 from hiecheck.p4p.profile import PcmhProfile, select_profile
 from hiecheck.p4p.whatif import members_to_mean_rate, members_to_rate
+
+from .conftest import PROFILES
 
 TARGETS = st.sampled_from([Fraction(27), Fraction(34), Fraction(75), Fraction(1, 3), Fraction(100)])
 
@@ -23,12 +24,12 @@ TARGETS = st.sampled_from([Fraction(27), Fraction(34), Fraction(75), Fraction(1,
 @st.composite
 def counts(draw: st.DrawFn) -> Counts:
     denominator = draw(st.integers(min_value=1, max_value=500))
-    return Counts(numerator=draw(st.integers(0, denominator)), denominator=denominator)
+    return Counts(draw(st.integers(0, denominator)), denominator)
 
 
 @given(counts(), TARGETS)
 def test_members_to_rate_is_the_fewest(c: Counts, target: Fraction) -> None:
-    need = members_to_rate(c.numerator, c.denominator, target)
+    need = members_to_rate(c.numerator, c.denominator, (target.numerator, target.denominator))
     assert need is not None  # targets ≤ 100% are always reachable by adding members
     assert Fraction((c.numerator + need) * 100, c.denominator) >= target
     if need:
@@ -49,8 +50,6 @@ def test_members_to_mean_rate_reaches_and_is_minimal(items: list[Counts], target
     assert all(plan[m] <= measures[m].denominator - measures[m].numerator for m in plan)
     total = sum(plan.values())
     if total:
-        # No plan with one member fewer reaches the target: the best such plan takes members
-        # from the largest per-member gains first, i.e. the smallest denominators.
         best: dict[str, int] = {}
         left = total - 1
         for m, c in sorted(measures.items(), key=lambda kv: kv[1].denominator):
@@ -60,62 +59,70 @@ def test_members_to_mean_rate_reaches_and_is_minimal(items: list[Counts], target
         assert _mean(measures, best) < target
 
 
-PROFILES = Path(__file__).resolve().parents[2] / "src" / "hiecheck" / "profiles"
-SIZES = st.tuples(
-    st.integers(30, 120), st.integers(0, 120), st.integers(30, 120), st.integers(0, 120)
+def _percentile(own: Fraction, others: list[Fraction], method: str, peers: str) -> Fraction:
+    """The percentile by its definition (reading 'percentile'), with Fractions."""
+    below = sum(1 for o in others if o < own)
+    equal = sum(1 for o in others if o == own)
+    share = {"midrank": Fraction(1, 2), "strict-below": Fraction(0), "inclusive": Fraction(1)}
+    count = len(others)
+    if peers == "all":
+        equal += 1
+        count += 1
+    return (below + share[method] * equal) * 100 / count
+
+
+def _band(mean: Fraction, profile: PcmhProfile, rounding: str) -> int:
+    value = Fraction(int(mean + Fraction(1, 2))) if rounding == "nearest" else mean
+    return max(i for i, b in enumerate(profile.table_a) if value >= Fraction(b.lower))
+
+
+SIZES = st.tuples(st.integers(30, 90), st.integers(0, 90), st.integers(30, 90), st.integers(0, 90))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(SIZES, min_size=2, max_size=9),
+    st.sampled_from(METHODS),
+    st.sampled_from(["others", "all"]),
+    st.sampled_from(["nearest", "down"]),
 )
-
-
-def _mean_with(
-    peers: dict[str, PeerScores],
-    practice: PcmhPracticeInput,
-    measure: str,
-    add: int,
-    method: str,
-) -> Fraction:
-    """The two-measure mean percentile after adding ``add`` members to ``measure`` alone."""
-    total = Fraction(0)
-    for name, c in practice.measures.items():
-        old = Fraction(c.numerator * 100, c.denominator)
-        extra = add if name == measure else 0
-        new = Fraction((c.numerator + extra) * 100, c.denominator)
-        total += percentile_rank(peers[name], new, method, moved_from=old)  # type: ignore[arg-type]
-    return total / len(practice.measures)
-
-
-@given(st.lists(SIZES, min_size=2, max_size=12), st.sampled_from(METHODS))
-def test_table_a_what_if_reaches_band_and_one_fewer_does_not(
-    rows: list[tuple[int, int, int, int]], method: str
+def test_table_a_what_if_is_the_fewest_and_complete(
+    rows: list[tuple[int, int, int, int]], method: str, peers: str, rounding: str
 ) -> None:
     profile = select_profile(PROFILES, "pcmh", date(2020, 1, 1))
     assert isinstance(profile, PcmhProfile)
     practices = [
-        PcmhPracticeInput(
-            practice_id=f"P{i}",
-            row=i + 2,
-            measures={
-                "a": Counts(numerator=min(na, da), denominator=da),
-                "b": Counts(numerator=min(nb, db), denominator=db),
-            },
-            ncqa_recognized=True,
-            full_year=True,
-            annualized_members=Decimal(100),
-        )
+        PcmhPractice(f"P{i}", {"a": (min(na, da), da), "b": (min(nb, db), db)})
         for i, (da, na, db, nb) in enumerate(rows)
     ]
-    report = score_pcmh(
-        practices,
-        None,
-        profile,
-        method=method,
-        improvement_total="all-valid",  # type: ignore[arg-type]
-        as_of=date(2020, 1, 1),
-    )
-    peers = peer_scores(practices, profile.min_denominator)
+    report = document(score_pcmh(
+        PcmhInput.build(practices), None, profile, method=method, peers=peers,  # type: ignore[arg-type]
+        rounding=rounding, improvement_total="like-for-like", as_of=date(2020, 1, 1),  # type: ignore[arg-type]
+    ))
+    assert isinstance(report, PcmhDocument)
+    scores = {p.practice_id: {m: Fraction(n * 100, d) for m, (n, d) in p.measures.items()}
+              for p in practices}
+
+    def mean_with(pid: str, measure: str, add: int) -> Fraction:
+        total = Fraction(0)
+        for m in ("a", "b"):
+            n, d = next(p for p in practices if p.practice_id == pid).measures[m]
+            own = Fraction((n + (add if m == measure else 0)) * 100, d)
+            others = [s[m] for q, s in scores.items() if q != pid]
+            total += _percentile(own, others, method, peers)
+        return total / 2
+
     for practice, result in zip(practices, report.practices, strict=True):
-        for what_if in result.what_if:
-            band = next(b for b in profile.table_a if f"Table A: {b.label}" == what_if.target)
-            for option in what_if.allocations:
-                k = option.add_members
-                assert reaches(_mean_with(peers, practice, option.measure, k, method), band)
-                assert not reaches(_mean_with(peers, practice, option.measure, k - 1, method), band)
+        what = result.table_a_what_if
+        if what is None:
+            continue
+        target = next(i for i, b in enumerate(profile.table_a) if b.label == what.target.label)
+        found = {o.measure: o.add_members for o in what.options}
+        for m in ("a", "b"):
+            n, d = practice.measures[m]
+            fewest = next(
+                (k for k in range(1, d - n + 1)
+                 if _band(mean_with(practice.practice_id, m, k), profile, rounding) >= target),
+                None,
+            )
+            assert found.get(m) == fewest, (practice.practice_id, m)

@@ -102,7 +102,9 @@ def test_requirements_are_status_lines_with_bullets(table80: str) -> None:
     assert "    x PR1-3 never valued in 9 ADT messages: procedure coding missing" in table80
     assert "(adt-2026-10-05.hl7 #1-#3 and 8 more)" in table80
     assert "    [ ] Add PR1 segments" in table80
-    assert re.search(r"^  1\. Send HealthInfoNet real-time ADT", table80, re.M)
+    # one checklist without repeats: the exact fixes, not the general "send real-time ADT" steps
+    assert re.search(r"^  1\. Add PR1 segments with PR1-3 procedure codes", table80, re.M)
+    assert not re.search(r"^  \d\. Send HealthInfoNet real-time ADT", table80, re.M)
 
 
 def test_readings_hidden_behind_explain_with_a_pointer(table80: str, report: Report) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from hiecheck.errors import InputError
-from hiecheck.programs.models import CONTENT_GROUP_LABELS
+from hiecheck.paths import bundled_profiles
+from hiecheck.programs.content_groups import load_content_groups
 from hiecheck.programs.report import Report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,9 +137,14 @@ def test_defaults_are_reported_as_readings(check_org: Callable[..., Report]) -> 
 def test_content_vocabulary_matches_the_seed_groups() -> None:
     """Seed 003, Primary Care Plus / Tier III: "... all patient demographics, encounter/visit
     information (including diagnosis and procedure coding), vital signs, and laboratory test
-    results." — six content groups.
+    results." — six content groups, defined in profiles/messages/content_groups.toml only.
     """
-    assert list(CONTENT_GROUP_LABELS) == [
+    content = load_content_groups(bundled_profiles())
+    assert content.words(content.ids()) == (
+        "all patient demographics, encounter/visit information, diagnosis coding, "
+        "procedure coding, vital signs, laboratory test results"
+    )
+    assert content.ids() == [
         "demographics",
         "encounter",
         "diagnosis_coding",

@@ -11,19 +11,18 @@ updated).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
+from hiecheck.duration import duration
 from hiecheck.evidence.collect import Collected, GroupTally
-from hiecheck.evidence.summary import LatencySummary
 from hiecheck.programs.declarations import declared_status, interface_name
 from hiecheck.programs.evidence_protocol import RequirementEvidence
-from hiecheck.programs.models import (
-    CONTENT_GROUP_LABELS,
-    InterfaceRequirement,
-    Requirement,
-    Role,
-)
+from hiecheck.programs.lines import Line
+from hiecheck.programs.messages_summary import LatencySummary
+from hiecheck.programs.models import InterfaceRequirement, Requirement, Role
 from hiecheck.programs.organization import Organization
 from hiecheck.programs.profile_loader import ProfileSet
+from hiecheck.programs.statuses import Declared, Proof
 
 _SHORT = re.compile(r"\(([^)]+)\)\s*$")
 
@@ -39,23 +38,6 @@ def role_titles(profiles: ProfileSet) -> dict[str, str]:
     return out
 
 
-def duration(seconds: float) -> str:
-    """``125`` → ``2 min 5 s``; ``172920`` → ``2 d 0 h 2 min``."""
-    s = round(seconds)
-    sign = "-" if s < 0 else ""
-    s = abs(s)
-    d, rest = divmod(s, 86400)
-    h, rest = divmod(rest, 3600)
-    m, sec = divmod(rest, 60)
-    if d:
-        return f"{sign}{d} d {h} h {m} min"
-    if h:
-        return f"{sign}{h} h {m} min"
-    if m:
-        return f"{sign}{m} min" + (f" {sec} s" if sec else "")
-    return f"{sign}{sec} s"
-
-
 def _limit(minutes: float) -> str:
     return f"{minutes:g} minutes"
 
@@ -63,6 +45,35 @@ def _limit(minutes: float) -> str:
 def _examples(refs: list[str], total: int) -> str:
     more = f", … {total - len(refs)} more" if total > len(refs) else ""
     return f" ({', '.join(refs)}{more})" if refs else ""
+
+
+@dataclass
+class _Found:
+    """What the messages show about one interface requirement, gathered line by line."""
+
+    needed: str  # the role the gaps are needed for (``PCPlus Tier II``)
+    counts: dict[str, int]
+    lines: list[Line] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    fixes: list[Line] = field(default_factory=list)
+    proof: list[str] = field(default_factory=list)
+
+    def shown(self, line: str, proof: str | None = None) -> None:
+        self.lines.append(Line(line))
+        if proof is not None:
+            self.proof.append(proof)
+
+    def missing(self, line: str, fix: str, *, problem: bool = True) -> None:
+        if problem:
+            self.problems.append(line)
+        self.lines.append(Line(line, self.needed))
+        self.fixes.append(Line(fix, self.needed))
+
+    def evidence(self, status: Proof, detail: str, messages: list[str]) -> RequirementEvidence:
+        return RequirementEvidence(
+            status=status, detail=detail, lines=self.lines, fixes=self.fixes, counts=self.counts,
+            messages=messages,
+        )
 
 
 class MessageEvidence:
@@ -87,87 +98,74 @@ class MessageEvidence:
 
     def _interface(self, req: InterfaceRequirement, role: Role) -> RequirementEvidence:
         c = self.collected
-        profile = c.profile
-        needed = f"needed for {self.titles.get(role.id, role.name)}"
-        declared, _ = declared_status(req, self.org)
-        name = interface_name(req)
-        codes = profile.codes(req.interface)
-        kinds = " or ".join(codes)
+        codes = c.profile.codes(req.interface)
         present = [code for code in codes if code in c.types]
-        n = c.count(present)
-        counts = {"messages_read": c.messages}
-        counts.update({f"{code}_messages": c.count([code]) for code in codes})
-        if n == 0:
-            why = f"none of the {c.messages} messages read are {kinds} messages"
-            return RequirementEvidence(
-                status="unmet",
-                detail=(f"declared {name}, but {why}" if declared == "attested" else why),
-                lines=[
-                    f"no {kinds} messages among {c.messages} messages: {name} not shown — {needed}"
-                ],
-                fixes=[
-                    f"Send {kinds} messages from your system to HealthInfoNet and include samples "
-                    f"of them for hiecheck — {needed}"
-                ],
-                counts=counts,
-            )
-        lines: list[str] = []
-        problems: list[str] = []
-        fixes: list[str] = []
-        proof: list[str] = []
+        found = _Found(self.titles.get(role.id, role.name), {"messages_read": c.messages})
+        found.counts.update({f"{code}_messages": c.count([code]) for code in codes})
+        declared, _ = declared_status(req, self.org, c.profile.content)
+        name = interface_name(req)
+        if not present:
+            return self._no_messages(name, " or ".join(codes), declared, found)
         if req.realtime:
-            for code in present:
-                lat = c.latency(code)
-                counts[f"{code}_latency_measured"] = lat.measured
-                counts[f"{code}_within_realtime_limit"] = lat.within_limit
-                shown, line, fix = self._realtime(code, lat)
-                if shown:
-                    lines.append(line)
-                else:
-                    problems.append(line)
-                    lines.append(f"{line} — {needed}")
-                    fixes.append(f"{fix} — {needed}")
-            if not problems:
-                proof.append("sent in real time")
+            self._realtime_lines(present, found)
         for gid in req.content_groups:
-            label = CONTENT_GROUP_LABELS[gid]
-            tally = c.group(present, gid)
-            counts[f"{gid}_proven"] = tally.proven
-            counts[f"{gid}_applicable"] = tally.applicable
-            ok, line = self._group(gid, tally, present, n, kinds)
-            if ok:
-                lines.append(line)
-                proof.append(label)
-            else:
-                problems.append(line)
-                lines.append(f"{line} — {needed}")
-                fixes.append(f"{profile.groups[gid].fix} — {needed}")
-        if problems:
-            head = f"declared {name}, but the" if declared == "attested" else "the"
-            types = "/".join(present)
-            detail = f"{head} {n} {types} messages do not show it: " + "; ".join(problems)
-            return RequirementEvidence(
-                status="unmet",
-                detail=detail,
-                lines=lines,
-                fixes=fixes,
-                counts=counts,
-                messages=self._examples(present),
-            )
-        what = ", ".join(proof) if proof else "present"
-        detail = f"shown by {n} {'/'.join(present)} messages: {what}"
-        if declared == "unmet":
+            self._group_lines(gid, present, " or ".join(codes), found)
+        n = c.count(present)
+        types = "/".join(present)
+        if found.problems:
+            head = f"declared {name}, but the" if declared == Declared.ATTESTED else "the"
+            detail = f"{head} {n} {types} messages do not show it: " + "; ".join(found.problems)
+            return found.evidence(Proof.UNMET, detail, self._examples(present))
+        detail = f"shown by {n} {types} messages: {', '.join(found.proof) or 'present'}"
+        if declared == Declared.UNMET:
             detail += (
                 " (your organization file does not declare this; update [hie].interfaces to "
                 "match what your messages show)"
             )
-        return RequirementEvidence(
-            status="met",
-            detail=detail,
-            lines=lines,
-            counts=counts,
-            messages=self._examples(present),
+        return found.evidence(Proof.MET, detail, self._examples(present))
+
+    def _no_messages(
+        self, name: str, kinds: str, declared: Declared, found: _Found
+    ) -> RequirementEvidence:
+        """None of the messages is of the interface's type."""
+        total = self.collected.messages
+        why = f"none of the {total} messages read are {kinds} messages"
+        found.missing(
+            f"no {kinds} messages among {total} messages: {name} not shown",
+            f"Send {kinds} messages from your system to HealthInfoNet and include samples of "
+            "them for hiecheck",
+            problem=False,
         )
+        detail = f"declared {name}, but {why}" if declared == Declared.ATTESTED else why
+        return found.evidence(Proof.UNMET, detail, [])
+
+    def _realtime_lines(self, present: list[str], found: _Found) -> None:
+        """Whether each message type present is sent in real time."""
+        shown_all = True
+        for code in present:
+            lat = self.collected.latency(code)
+            found.counts[f"{code}_latency_measured"] = lat.measured
+            found.counts[f"{code}_within_realtime_limit"] = lat.within_limit
+            shown, line, fix = self._realtime(code, lat)
+            if shown:
+                found.shown(line)
+            else:
+                found.missing(line, fix)
+                shown_all = False
+        if shown_all:
+            found.proof.append("sent in real time")
+
+    def _group_lines(self, gid: str, present: list[str], kinds: str, found: _Found) -> None:
+        """Whether the messages present carry one content group."""
+        c = self.collected
+        tally = c.group(present, gid)
+        found.counts[f"{gid}_proven"] = tally.proven
+        found.counts[f"{gid}_applicable"] = tally.applicable
+        ok, line = self._group(gid, tally, present, c.count(present), kinds)
+        if ok:
+            found.shown(line, proof=c.profile.content.labels[gid])
+        else:
+            found.missing(line, c.profile.groups[gid].fix)
 
     def _examples(self, codes: list[str]) -> list[str]:
         out: list[str] = []
@@ -236,7 +234,7 @@ class MessageEvidence:
     ) -> tuple[bool, str]:
         c = self.collected
         rule = c.profile.groups[gid]
-        label = CONTENT_GROUP_LABELS[gid]
+        label = c.profile.content.labels[gid]
         where = "/".join(code for code in present if (code, gid) in c.groups) or kinds
         if g.applicable == 0:
             return False, (
@@ -259,10 +257,10 @@ class MessageEvidence:
         for pattern, k in sorted(g.invalid.items(), key=lambda kv: (-kv[1], kv[0])):
             what = rule.invalid.get(str(pattern), "not in the expected code set")
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
-        absent = g.applicable - g.present
-        if not parts or (absent and rule.min_share > 0):
+        not_valued = g.applicable - g.present
+        if not parts or (not_valued and rule.min_share > 0):
             parts.append(
-                f"{rule.key_field} not valued in {absent} of {g.applicable} {where} messages"
+                f"{rule.key_field} not valued in {not_valued} of {g.applicable} {where} messages"
             )
         if g.proven:
             parts.append(f"complete in {g.proven}/{g.applicable}")

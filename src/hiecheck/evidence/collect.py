@@ -14,19 +14,33 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hiecheck.console import display_path
 from hiecheck.counted import counted_median
 from hiecheck.errors import InputError
 from hiecheck.evidence.profile import EvidenceProfile, GroupRule
-from hiecheck.evidence.summary import FindingCount, GroupCount, LatencySummary, MessagesSummary
 from hiecheck.hl7.content import NOT_APPLICABLE, SATISFIED
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import FieldRef
 from hiecheck.hl7.message import type_label
-from hiecheck.hl7.reader import expand_paths
+from hiecheck.hl7.reader import Source, expand_sources
 from hiecheck.hl7.requirements import load_requirements
 from hiecheck.hl7.tally import UNREADABLE_RULES, Tally, TypeCounts, invalid_fields
 from hiecheck.hl7.timing import LatencyOutcome, load_timing_rules
-from hiecheck.hl7.validate import MessageResult, SourceEnd, default_checks, validate_paths
+from hiecheck.hl7.validate import (
+    NOT_HL7_RULE,
+    MessageResult,
+    SourceEnd,
+    default_checks,
+    skipped_reason,
+    validate_paths,
+)
+from hiecheck.programs.messages_summary import (
+    FindingCount,
+    GroupCount,
+    LatencySummary,
+    MessagesSummary,
+    SkippedFile,
+)
 
 
 @dataclass
@@ -80,6 +94,7 @@ class Collected:
     examples: dict[str, list[str]] = field(default_factory=dict)  # type → "file #n" …
     proofs: dict[tuple[str, str], _Proof] = field(default_factory=dict)
     event_fields: dict[str, str] = field(default_factory=dict)  # type → "EVN-2" …
+    skipped: list[SkippedFile] = field(default_factory=list)  # found in a folder, not HL7
 
     # -- folding -------------------------------------------------------------------------------
 
@@ -200,6 +215,7 @@ class Collected:
         return MessagesSummary(
             paths=self.paths,
             files=self.files,
+            skipped=self.skipped,
             messages=self.messages,
             by_type={c: t.messages for c, t in sorted(types.items())},
             latency={c: self.latency(c) for c in sorted(types)},
@@ -254,34 +270,47 @@ def collect(
     profiles: Path | None = None,
     jobs: int = 1,
     on_bytes: Callable[[int], None] | None = None,
+    sources: list[Source] | None = None,
 ) -> Collected:
     """Read every message under ``paths`` once and tally the evidence.
 
-    Missing paths and unreadable files raise InputError (exit 2). ``on_bytes`` is told the bytes
-    read as they are read (a progress bar).
+    Missing paths and unreadable files raise InputError (exit 2); files found in a folder that
+    are not HL7 are listed in ``skipped``. ``on_bytes`` is told the bytes read as they are read
+    (a progress bar). ``sources``: ``paths`` expanded already.
     """
-    sources = expand_paths(paths)
+    sources = sources if sources is not None else expand_sources(paths)
     requirements = load_requirements(profile.requirement_set, profiles)
     checks = default_checks(requirements, profiles)
-    out = Collected(profile=profile, paths=list(paths))
+    out = Collected(profile=profile, paths=[display_path(p) for p in paths])
     for rule in load_timing_rules(profiles).event_time:
         for code in rule.message_types:
             out.event_fields.setdefault(code, rule.fields[0])
     roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-    names: dict[str, str] = {}
+    # Each file's name for reports, from its real path (the events carry the display name).
+    names = {s.name: display_path(display_name(s.path, roots)) for s in sources}
     for event in validate_paths(sources, checks, jobs=jobs, on_bytes=on_bytes):
         if isinstance(event, MessageResult):
-            name = names.get(event.source)
-            if name is None:  # resolved once per file, not per message
-                name = names[event.source] = display_name(event.source, roots)
-            out.add(event, name)
+            out.add(event, names.get(event.source) or event.source)
         elif isinstance(event, SourceEnd):
+            not_hl7 = [f for f in event.findings if f.rule == NOT_HL7_RULE]
+            if not_hl7:
+                name = names.get(event.source) or event.source
+                out.skipped.append(SkippedFile(file=name, reason=skipped_reason(not_hl7[0])))
+                continue
             unreadable = [f for f in event.findings if f.rule in UNREADABLE_RULES]
             if unreadable:
                 f = unreadable[0]
                 raise InputError(
                     event.source, f.message, expected="a readable file of HL7 v2 messages"
                 )
-            out.files.append(names.setdefault(event.source, display_name(event.source, roots)))
+            out.files.append(names.get(event.source) or event.source)
             out.add_file(event)
+    if out.messages == 0 and out.skipped:  # folders given, none of their files HL7: as validate
+        raise InputError(
+            ", ".join(paths),
+            f"no HL7 message found: {len(out.skipped)} file(s) skipped as not HL7 "
+            f"({', '.join(s.file for s in out.skipped[:3])}"
+            f"{', …' if len(out.skipped) > 3 else ''})",
+            expected="a folder holding HL7 v2 message files",
+        )
     return out

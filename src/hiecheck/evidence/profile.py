@@ -1,25 +1,34 @@
-"""The evidence profile (``profiles/evidence/evidence.toml``): what proves a requirement.
+"""The evidence profile (``profiles/evidence/*.toml``): what proves a requirement.
 
 The real-time limit, the per-group proof rules and the plain-language fixes are data; this module
-only validates them on load.
+only validates them on load. Several versions may exist (non-overlapping dates); the one in force
+on the date of the check is used.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.paths import profiles_dir
-from hiecheck.programs.models import CONTENT_GROUP_LABELS, InterfaceKind
-from hiecheck.tomlfile import load_model
+from hiecheck.programs.content_groups import (
+    CONTEXT_KEY,
+    ContentGroups,
+    from_context,
+    load_content_groups,
+)
+from hiecheck.programs.models import InterfaceKind
+from hiecheck.versioned import Version, Versions, load_versions
 
-EVIDENCE_FILE = Path("evidence") / "evidence.toml"
+EVIDENCE_DIR = "evidence"
+EVIDENCE_ID = "evidence"  # every file of the folder is a version of the one evidence profile
 FIELD_RE = re.compile(r"^[A-Z][A-Z0-9]{2}-[1-9][0-9]*$")
 
 
@@ -81,8 +90,8 @@ class GroupRule(_Input):
         return value
 
 
-class EvidenceProfile(_Input, EffectivePeriod):
-    """``profiles/evidence/evidence.toml``."""
+class EvidenceFile(_Input, EffectivePeriod):
+    """One file of ``profiles/evidence/`` (``evidence.toml``)."""
 
     version: str
     requirement_set: str
@@ -92,11 +101,12 @@ class EvidenceProfile(_Input, EffectivePeriod):
     groups: dict[str, GroupRule]
 
     @model_validator(mode="after")
-    def _complete(self) -> EvidenceProfile:
-        unknown = sorted(set(self.groups) - set(CONTENT_GROUP_LABELS))
+    def _complete(self, info: ValidationInfo) -> EvidenceFile:
+        known = from_context(info.context).labels
+        unknown = sorted(set(self.groups) - set(known))
         if unknown:
             raise ValueError(f"unknown content group(s) {', '.join(unknown)}")
-        missing = sorted(set(CONTENT_GROUP_LABELS) - set(self.groups))
+        missing = sorted(set(known) - set(self.groups))
         if missing:
             raise ValueError(f"no rule for content group(s) {', '.join(missing)}")
         if set(self.message_types) != {"adt", "oru"}:
@@ -109,17 +119,62 @@ class EvidenceProfile(_Input, EffectivePeriod):
         return [c for k in kinds for c in self.message_types[k]]  # type: ignore[index]
 
 
-def load_evidence_profile(
-    profiles: Path | None = None, as_of: date | None = None
+class EvidenceProfile(EvidenceFile):
+    """The evidence file in force, with the content groups it was checked against (their labels
+    are the words of its evidence lines)."""
+
+    content: ContentGroups
+
+
+def _evidence_id(_: EvidenceFile) -> str:
+    return EVIDENCE_ID
+
+
+def load_evidence_versions(
+    root: Traversable, content: ContentGroups | None = None
+) -> Versions[EvidenceFile]:
+    """Every evidence profile version under ``root/evidence``, validated (content groups against
+    ``content``, default ``root/messages/content_groups.toml``) and checked for overlaps."""
+    return load_versions(
+        root / EVIDENCE_DIR,
+        EvidenceFile,
+        kind="evidence",
+        id_of=_evidence_id,
+        context={CONTEXT_KEY: content or load_content_groups(root)},
+    )
+
+
+def evidence_in_force(
+    root: Traversable, as_of: date | None = None, content: ContentGroups | None = None
 ) -> EvidenceProfile:
-    """Load and validate the evidence profile; a date outside its range is bad input."""
-    path = profiles_dir(profiles) / EVIDENCE_FILE
-    profile = load_model(path, EvidenceProfile)
-    if as_of is not None and not profile.in_force(as_of):
+    """The evidence profile in force on ``as_of`` (default: today); none is bad input naming the
+    versions there are. ``content``: the content groups already loaded from ``root``."""
+    content = content or load_content_groups(root)
+    versions = load_evidence_versions(root, content)
+    day = as_of or date.today()
+    found = versions.pick(EVIDENCE_ID, day)
+    if found is None:
+        known = versions.of(EVIDENCE_ID)
         raise InputError(
-            str(path),
-            f"the evidence profile is not in force on {as_of}",
-            location="effective_from",
-            expected=f"a date in {profile.period}",
+            known[0].source if len(known) == 1 else versions.folder,
+            f"the evidence profile is not in force on {day}",
+            location="effective_from" if len(known) == 1 else None,
+            expected="a date in " + ", ".join(v.profile.period for v in known),
         )
-    return profile
+    return _joined(found, content)
+
+
+def _joined(found: Version[EvidenceFile], content: ContentGroups) -> EvidenceProfile:
+    fields = {name: getattr(found.profile, name) for name in EvidenceFile.model_fields}
+    return EvidenceProfile.model_construct(**fields, content=content)
+
+
+def load_evidence_profile(
+    profiles: Path | None = None,
+    as_of: date | None = None,
+    content: ContentGroups | None = None,
+) -> EvidenceProfile:
+    """Load and validate the evidence profile in force on ``as_of`` (default: today) from
+    ``--profiles`` / ``$HIECHECK_PROFILES`` / the bundled ones; a date outside every version's
+    range is bad input. ``content``: the content groups already loaded from there."""
+    return evidence_in_force(profiles_dir(profiles), as_of, content)

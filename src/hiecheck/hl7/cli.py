@@ -10,16 +10,19 @@ from typing import Annotated, TextIO
 
 import typer
 
-from hiecheck.cli_support import byte_progress, output_stream
+from hiecheck.cli_support import byte_progress
+from hiecheck.console import Escape
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
-from hiecheck.hl7.reader import expand_paths
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.hl7.render_junit import JUnitWriter
 from hiecheck.hl7.render_table import TableWriter
-from hiecheck.hl7.report import JsonStreamWriter
+from hiecheck.hl7.report import UNREADABLE_RULES, JsonStreamWriter
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
 from hiecheck.hl7.rules import RULES, rules_matching
-from hiecheck.hl7.validate import default_checks, validate_paths
+from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, validate_paths
+from hiecheck.outputs import report_output
 
 
 class OutputFormat(StrEnum):
@@ -63,16 +66,24 @@ def validate(
 
     Exit code 0: no error findings; 1: error findings; 2: unreadable input.
     """
+    sources = expand_sources(paths)
+    reads = reads_of(sources, paths)
+    if output is not None:
+        reads.refuse(output)  # before the requirement sets are compiled or anything is read
     compiled = load_requirements(requirements, profiles)
     checks = default_checks(compiled, profiles)
-    sources = expand_paths(paths)
     set_id = compiled.id if compiled else None
+    escape: Escape = (
+        "json" if output_format is OutputFormat.JSON
+        else "xml" if output_format is OutputFormat.JUNIT else "text"
+    )
+    unreadable = _Unreadable()
     with ExitStack() as stack:
-        out: TextIO = stack.enter_context(output_stream(output))
-        writer: JsonStreamWriter | JUnitWriter | TableWriter
+        out: TextIO = stack.enter_context(report_output(output, reads, escape))
         if output_format is OutputFormat.JSON:
-            writer = json_writer = JsonStreamWriter(out, set_id, show_values)
+            json_writer = JsonStreamWriter(out, set_id, show_values)
             json_writer.start()
+            writer: JsonStreamWriter | JUnitWriter | TableWriter = json_writer
         elif output_format is OutputFormat.JUNIT:
             writer = JUnitWriter(out, show_values)
         else:
@@ -80,9 +91,46 @@ def validate(
         advance = byte_progress(sources, quiet, stack, "validating")
         for event in validate_paths(sources, checks, jobs=jobs, on_bytes=advance):
             writer.observe(event)
+            if isinstance(event, SourceEnd):
+                unreadable.observe(event)
         writer.finish()
         code = writer.tally.exit_code
+    unreadable.raise_if_any(writer.tally.messages)  # one line on stderr, after the report
     raise typer.Exit(int(code))
+
+
+class _Unreadable:
+    """The inputs that make ``validate`` exit 2, remembered to say so in one line on stderr
+    (the report has them all)."""
+
+    def __init__(self) -> None:
+        self.first: Finding | None = None
+        self.count = 0
+        self.skipped = 0
+
+    def observe(self, event: SourceEnd) -> None:
+        for f in event.findings:
+            if f.rule in UNREADABLE_RULES:
+                self.count += 1
+                self.first = self.first or f
+                break
+            if f.rule == NOT_HL7_RULE:
+                self.skipped += 1
+
+    def raise_if_any(self, messages: int) -> None:
+        first = self.first
+        if first is not None:
+            more = self.count - 1
+            problem = first.message + (
+                f" (and {more} more unreadable input{'s' if more > 1 else ''}; see the report)"
+                if more else "")
+            raise InputError(first.source, problem,
+                             location=None if first.location == "file" else first.location)
+        if not messages and self.skipped:
+            raise InputError(
+                "validate", f"no HL7 message found: {self.skipped} file(s) skipped as not HL7 "
+                "(see the report)",
+            )
 
 
 class RulesFormat(StrEnum):

@@ -1,6 +1,6 @@
 """Trigger event → message structure per HL7 version (GENERATED, do not edit).
 
-Made by hiecheck.hl7.generate_event_structures from hl7apy's reference data and HL7 Table
+Made by tools/generate_event_structures.py from hl7apy's reference data and HL7 Table
 0354. ``None`` marks an event the version defines but hl7apy has no structure for
 (withdrawn events such as ADT^A18 from 2.7 on)."""
 

@@ -23,6 +23,8 @@ _NOTE_RULES: dict[str, Rule] = {
     reader.NOTE_WHITESPACE: rules.READ_WHITESPACE,
     reader.NOTE_LATIN1: rules.READ_NON_UTF8,
     reader.NOTE_STRAY: rules.READ_STRAY,
+    reader.NOTE_STOPPED: rules.READ_UNREADABLE,
+    reader.NOTE_MORE: rules.READ_MORE_NOTES,
 }
 
 

@@ -12,7 +12,7 @@ lazily, once, into
 
 Trigger events that share a structure (ADT^A04 uses ADT_A01 …) are resolved through
 :mod:`hiecheck.hl7.event_structures`, generated from hl7apy by
-``hiecheck.hl7.generate_event_structures``.
+``tools/generate_event_structures.py``.
 
 The functions marked ``@cache`` read hl7apy's static data: each (version, name) is read once per
 process, like an import, and depends on nothing else. What the checks build from it (expressions,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from rich.console import Console
 from rich.table import Table
 
+from hiecheck.console import make_console, safe_text
 from hiecheck.counted import counted_median
+from hiecheck.duration import duration
 from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import location_text
@@ -24,18 +25,6 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 _GROUP_COLUMNS = ((SATISFIED, "satisfied"), (INCOMPLETE, "incomplete"), (ABSENT, "absent"),
                   (NOT_APPLICABLE, "not applicable"))
-
-
-def duration(seconds: float) -> str:
-    """Seconds as people read a delay: ``45 s``, ``12 min``, ``5.5 h``, ``2.0 days``."""
-    size = abs(seconds)
-    if size < 120:
-        return f"{seconds:g} s"
-    if size < 7200:
-        return f"{seconds / 60:.0f} min"
-    if size < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.1f} days"
 
 
 class TableWriter:
@@ -70,20 +59,19 @@ class TableWriter:
 
     def finish(self) -> None:
         """Print the tables."""
-        console = Console(file=self.out, width=160 if not self.out.isatty() else None,
-                          highlight=False, soft_wrap=False)
+        console = make_console(self.out, width=160 if not self.out.isatty() else None)
         rows = [f for s in _ORDER for f in self.kept[s]]
         table = Table(title="Findings", show_lines=False)
         for col in ("severity", "rule", "file:line", "msg", "location", "finding"):
             table.add_column(col, overflow="fold")
         if self.show_values:
             table.add_column("value", overflow="fold")
-        for f in rows:
-            cells = [f"[{_STYLE[f.severity]}]{f.severity.value}[/]", f.rule,
-                     f"{f.source}:{f.line}", str(f.message_number or "file"), f.location,
-                     f.message]
+        for f in rows:  # user text (file names, locations, values) as Text: never markup
+            cells = [safe_text(f.severity.value, _STYLE[f.severity]), safe_text(f.rule),
+                     safe_text(f"{f.source}:{f.line}"), safe_text(f.message_number or "file"),
+                     safe_text(f.location), safe_text(f.message)]
             if self.show_values:
-                cells.append(f.value or "")
+                cells.append(safe_text(f.value or ""))
             table.add_row(*cells)
         tally = self.tally
         totals = tally.final_totals()
@@ -99,7 +87,7 @@ class TableWriter:
         rules.add_column("count", justify="right")
         for rule, count in totals.rules.items():
             sev = tally.first_severity.get(rule, Severity.INFO)
-            rules.add_row(rule, f"[{_STYLE[sev]}]{sev.value}[/]", str(count))
+            rules.add_row(safe_text(rule), safe_text(sev.value, _STYLE[sev]), str(count))
         if totals.rules:
             console.print(rules)
         groups = tally.group_statuses()
@@ -111,15 +99,17 @@ class TableWriter:
         for col in ("file", "messages", "errors", "warnings", "info"):
             files.add_column(col, justify="left" if col == "file" else "right")
         for name, messages, e, w, i in self.files:
-            files.add_row(name, str(messages), str(e), str(w), str(i))
+            files.add_row(safe_text(name), str(messages), str(e), str(w), str(i))
         console.print(files)
-        verdict = {0: "[green]clean: no error findings[/]", 1: "[red]error findings[/]",
-                   2: "[red]unreadable input[/]"}[int(tally.exit_code)]
-        console.print(
+        verdict = {0: ("clean: no error findings", "green"), 1: ("error findings", "red"),
+                   2: ("unreadable input", "red")}[int(tally.exit_code)]
+        line = safe_text(
             f"requirements: {self.requirements or 'none'} · files: {totals.files} · messages: "
             f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
-            f"{totals.errors} · warnings: {totals.warnings} · info: {totals.infos} · {verdict}"
+            f"{totals.errors} · warnings: {totals.warnings} · info: {totals.infos} · "
         )
+        line.append(*verdict)
+        console.print(line)
 
     def _groups_table(self, groups: dict[str, Counter[GroupStatus]]) -> Table:
         table = Table(title=f"Content groups ({self.requirements}): messages per verdict")
@@ -127,7 +117,7 @@ class TableWriter:
         for _, label in _GROUP_COLUMNS:
             table.add_column(label, justify="right")
         for gid, counts in groups.items():
-            table.add_row(gid, *(str(counts[status]) for status, _ in _GROUP_COLUMNS))
+            table.add_row(safe_text(gid), *(str(counts[status]) for status, _ in _GROUP_COLUMNS))
         return table
 
     def _latency_table(self) -> Table:
@@ -137,9 +127,9 @@ class TableWriter:
         for code, t in sorted(self.tally.types.items()):
             counts = t.latencies
             if not counts:
-                table.add_row(code, str(t.messages), "0", "", "", "")
+                table.add_row(safe_text(code), str(t.messages), "0", "", "", "")
                 continue
             fields = ", ".join(location_text(f) for f, _ in t.latency_from.most_common())
-            table.add_row(code, str(t.messages), str(sum(counts.values())), fields,
+            table.add_row(safe_text(code), str(t.messages), str(sum(counts.values())), fields,
                           duration(counted_median(counts)), duration(max(counts)))
         return table

@@ -13,11 +13,11 @@ from typing import TextIO
 
 from pydantic import BaseModel, Field
 
-from hiecheck import __version__
+import hiecheck
 from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import Location, location_text
-from hiecheck.hl7.tally import Tally, Totals
+from hiecheck.hl7.tally import UNREADABLE_RULES, Tally, Totals
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 
@@ -79,7 +79,7 @@ class ValidationReport(BaseModel):
     """The whole ``hiecheck validate`` report."""
 
     tool: str = "hiecheck"
-    tool_version: str = __version__
+    tool_version: str = Field(default_factory=lambda: hiecheck.__version__)
     requirements: str | None
     show_values: bool
     files: list[FileOut]
@@ -335,3 +335,8 @@ def build_report(
         requirements=requirements, show_values=show_values, files=files,
         totals=tally.final_totals(), exit_code=int(tally.exit_code),
     )
+
+
+__all__ = [
+    "UNREADABLE_RULES", "JsonStreamWriter", "Tally", "Totals", "ValidationReport", "build_report",
+]

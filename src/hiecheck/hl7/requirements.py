@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +25,7 @@ from hiecheck.errors import InputError
 from hiecheck.hl7.findings import Severity
 from hiecheck.paths import profiles_dir
 from hiecheck.tomlfile import load_model
+from hiecheck.versioned import Versions, load_versions
 
 MESSAGES_DIR = "messages"
 REQUIREMENTS_DIR = "requirements"
@@ -114,6 +117,7 @@ class Group(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: str
+    label: str | None = None  # interface content: the words reports use (hiecheck.programs)
     message_types: list[str] = Field(min_length=1)
     events: list[str] = []
     exclude_events: list[str] = []
@@ -279,23 +283,39 @@ class RequirementSources:
     requirement_set: RequirementSetFile
 
 
-def messages_dir(profiles: Path | None = None) -> Path:
+def messages_dir(profiles: Traversable | None = None) -> Traversable:
     """``profiles/messages`` (honours ``--profiles`` and ``$HIECHECK_PROFILES``)."""
     return profiles_dir(profiles) / MESSAGES_DIR
 
 
-def available_requirement_sets(profiles: Path | None = None) -> list[str]:
+def _set_id(req: RequirementSetFile) -> str:
+    return req.id
+
+
+def requirement_set_versions(
+    profiles: Traversable | None = None,
+) -> Versions[RequirementSetFile]:
+    """Every version of every requirement set in ``profiles/messages/requirements/``."""
+    return load_versions(
+        messages_dir(profiles) / REQUIREMENTS_DIR,
+        RequirementSetFile,
+        kind="requirement set",
+        id_of=_set_id,
+    )
+
+
+def available_requirement_sets(profiles: Traversable | None = None) -> list[str]:
     """Ids of the requirement sets found in ``profiles/messages/requirements/``."""
     folder = messages_dir(profiles) / REQUIREMENTS_DIR
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    return requirement_set_versions(profiles).ids() if folder.is_dir() else []
 
 
-def load_value_sets(profiles: Path | None = None) -> ValueSetsFile:
+def load_value_sets(profiles: Traversable | None = None) -> ValueSetsFile:
     """Load ``value_sets.toml``."""
     return load_model(messages_dir(profiles) / VALUE_SETS_FILE, ValueSetsFile)
 
 
-def load_groups(profiles: Path | None = None) -> GroupsFile:
+def load_groups(profiles: Traversable | None = None) -> GroupsFile:
     """Load ``content_groups.toml`` and check its value-set names."""
     path = messages_dir(profiles) / GROUPS_FILE
     groups = load_model(path, GroupsFile)
@@ -316,7 +336,7 @@ def load_groups(profiles: Path | None = None) -> GroupsFile:
     return groups
 
 
-def _known(names: dict[str, ValueSet], name: str, path: Path, where: str) -> None:
+def _known(names: dict[str, ValueSet], name: str, path: Traversable, where: str) -> None:
     if name not in names:
         raise InputError(
             str(path), f"unknown value set {name!r}", location=where,
@@ -324,23 +344,33 @@ def _known(names: dict[str, ValueSet], name: str, path: Path, where: str) -> Non
         )
 
 
-def load_sources(set_id: str, profiles: Path | None = None) -> RequirementSources:
-    """Load and cross-check a requirement set by id; unknown ids raise InputError."""
+def load_sources(
+    set_id: str, profiles: Traversable | None = None, as_of: date | None = None
+) -> RequirementSources:
+    """Load and cross-check the version of a requirement set in force on ``as_of`` (default:
+    today); unknown ids and dates no version covers raise InputError."""
     folder = messages_dir(profiles) / REQUIREMENTS_DIR
-    path = folder / f"{set_id}.toml"
-    if not path.is_file():
+    versions = requirement_set_versions(profiles) if folder.is_dir() else None
+    if versions is None or set_id not in versions.ids():
         raise InputError(
             set_id, "unknown requirement set",
-            expected=", ".join([*available_requirement_sets(profiles), NO_REQUIREMENTS]),
+            expected=", ".join([*(versions.ids() if versions else []), NO_REQUIREMENTS]),
         )
-    req = load_model(path, RequirementSetFile)
-    if req.id != set_id:
-        raise InputError(str(path), f"id {req.id!r} differs from the file name", location="id")
+    day = as_of or date.today()
+    found = versions.pick(set_id, day)
+    if found is None:
+        known = versions.of(set_id)
+        raise InputError(
+            known[-1].source, f"requirement set {set_id!r} is not in force on {day}",
+            location="effective_from",
+            expected="a date in " + ", ".join(v.profile.period for v in known),
+        )
+    req = found.profile
     groups = load_groups(profiles)
     for i, ref in enumerate(req.groups, 1):
         if ref.id not in groups.groups:
             raise InputError(
-                str(path), f"unknown content group {ref.id!r}", location=f"groups[{i}].id",
+                found.source, f"unknown content group {ref.id!r}", location=f"groups[{i}].id",
                 expected=", ".join(sorted(groups.groups)),
             )
     return RequirementSources(load_value_sets(profiles), groups, req)
@@ -421,13 +451,17 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
     return CompiledRequirements(req.id, req.title, frozenset(req.message_types), tuple(compiled))
 
 
-def load_requirements(set_id: str, profiles: Path | None = None) -> CompiledRequirements | None:
-    """Load and compile a requirement set by id; ``none`` means no content checks (None)."""
+def load_requirements(
+    set_id: str, profiles: Path | None = None, as_of: date | None = None
+) -> CompiledRequirements | None:
+    """Load and compile the version of a requirement set in force on ``as_of`` (default: today);
+    ``none`` means no content checks (None)."""
     if set_id == NO_REQUIREMENTS:
         return None
-    return _load_cached(set_id, profiles_dir(profiles))
+    folder = profiles_dir(profiles)  # a Path or zipfile.Path: both hash, Traversable says not
+    return _load_cached(set_id, folder, as_of or date.today())  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=16)
-def _load_cached(set_id: str, folder: Path) -> CompiledRequirements:
-    return compile_requirements(load_sources(set_id, folder))
+def _load_cached(set_id: str, folder: Traversable, as_of: date) -> CompiledRequirements:
+    return compile_requirements(load_sources(set_id, folder, as_of))

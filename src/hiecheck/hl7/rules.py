@@ -132,14 +132,32 @@ READ_BATCH_UNCLOSED = _rule(
     """A batch header (BHS) with no batch trailer (BTS) before the next batch or the end of the
     file: the batch may be truncated.""", _BATCH)
 READ_NO_MESSAGE = _rule(
-    "read.no-message", _ERROR, "the input holds no MSH segment (exit 2)",
-    """No line of the input starts an HL7 message (MSH): it is not an HL7 v2 capture, or it is
-    empty. `validate` exits 2 (unreadable input) and `check --messages` stops with one line.""",
-    _READING)
+    "read.no-message", _ERROR,
+    "the input holds no message (and why: empty, binary or UTF-16, no MSH segment) (exit 2)",
+    """No line of an input named on the command line starts an HL7 message (MSH): it is empty,
+    binary (or UTF-16 text), or holds no MSH segment; the finding says which. `validate` exits 2
+    (unreadable input) and `check --messages` stops with one line. A file a folder brought in is
+    skipped instead (read.not-hl7).""", _READING)
 READ_UNREADABLE = _rule(
-    "read.unreadable", _ERROR, "the input cannot be read (exit 2)",
-    """The file could not be opened or read (permissions, a device error); the reason the system
-    gave is in the finding. `validate` exits 2.""", _READING)
+    "read.unreadable", _ERROR,
+    "the input cannot be opened or read (permission denied, a broken gzip stream, a line or "
+    "message past its limit) (exit 2)",
+    """The input could not be opened or read to its end: the reason the system gave (permission
+    denied, a device error), a broken gzip stream, or a line or message past hiecheck's size
+    limits (the messages before it are checked). `validate` exits 2.""", _READING)
+READ_NOT_HL7 = _rule(
+    "read.not-hl7", _WARNING,
+    "a file found in a folder holds no HL7 message or starts with binary content: skipped",
+    """A file that a folder or a pattern brought in (not one named on the command line) holds no
+    MSH segment, or starts with binary content (NUL bytes: a binary or UTF-16 file). It is skipped
+    with this warning; a file named explicitly that holds no message is exit 2
+    (read.no-message).""", _READING)
+READ_MORE_NOTES = _rule(
+    "read.more-notes", _INFO,
+    "more than 1,000 notes about a file outside its messages: the rest are counted here",
+    """Notes about how a file is written outside its messages (stray lines, blank lines …) are
+    listed up to a cap, so that memory stays bounded on a broken capture; the ones past it are
+    counted in this one finding.""", _READING)
 READ_OTHER = _rule(
     "read.other", _INFO, "something else unusual about how the input was written",
     """A reading note of a kind this version of the report does not name on its own.""",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
@@ -31,14 +31,20 @@ from hiecheck.hl7.content import (
     content_findings,
 )
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.location import FILE, Location, LocationKind, is_segment_id
+from hiecheck.hl7.location import FILE, Location, LocationKind, at_line, is_segment_id
 from hiecheck.hl7.message import tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
-    STDIN_NAME,
+    READ_ERRORS,
     RawMessage,
+    Readable,
+    Source,
     SourceSummary,
-    expand_paths,
+    decode_stream,
+    expand_sources,
+    looks_binary,
+    open_binary,
+    read_error_text,
     read_stream,
 )
 from hiecheck.hl7.requirements import CompiledRequirements
@@ -51,8 +57,8 @@ from hiecheck.hl7.timing import (
     load_timing_rules,
 )
 
-STDIN_LABEL = "<stdin>"
 BATCH_SIZE = 256
+BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
 IN_FLIGHT_PER_JOB = 4
 QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process checks one itself
 # While this process checks too, the executor's thread that feeds the workers and collects their
@@ -170,47 +176,103 @@ def _shown_ids(ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class _Counted:
-    """A binary stream that reports how many bytes were read (for the progress bar)."""
+    """A binary stream that counts the bytes read and tells the progress bar."""
 
-    def __init__(self, stream: BinaryIO, advance: Callable[[int], None]) -> None:
+    def __init__(self, stream: Readable, advance: Callable[[int], None]) -> None:
         self.stream = stream
         self.advance = advance
+        self.bytes = 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         data = self.stream.read(size)
+        self.bytes += len(data)
         self.advance(len(data))
         return data
 
 
 _Item = tuple[str, object]  # ("start", name) | ("raw", RawMessage) | ("end", SourceEnd)
+UNREADABLE_RULE = rules.READ_UNREADABLE.id
+NO_MESSAGE_RULE = rules.READ_NO_MESSAGE.id
+NOT_HL7_RULE = rules.READ_NOT_HL7.id  # a file found in a folder (or by a pattern) that is not HL7
+_TRIM_BATCH_SEGMENTS = 1024  # batch segments the tracker has applied are dropped past this
 
 
-def _read_items(sources: list[str], advance: Callable[[int], None]) -> Iterator[_Item]:
+def _read_items(sources: list[Source], advance: Callable[[int], None]) -> Iterator[_Item]:
+    """Read each source: ``start``, its raw messages, ``end`` with the file-level findings.
+
+    A source that cannot be opened or read gets one ``read.unreadable`` finding naming the real
+    reason (and no ``read.no-message`` beside it); so does one stopped at a read cap. A file
+    found in a folder that holds no message, or starts with binary content, is skipped with one
+    ``read.not-hl7`` warning instead of errors; a file named explicitly stays an error.
+    """
     for source in sources:
-        name = STDIN_LABEL if source == STDIN_NAME else source
+        name = source.name
         summary = SourceSummary(name)
         tracker = BatchTracker(summary)
         yield "start", name
-        extra: list[Finding] = []
+        problem: Finding | None = None
+        counted: _Counted | None = None
+        head = b""
         try:
-            handle: BinaryIO = (
-                sys.stdin.buffer if source == STDIN_NAME
-                else open(source, "rb")  # noqa: SIM115 - closed below
-            )
+            handle = open_binary(source)
         except OSError as exc:
-            extra.append(_unreadable(name, f"cannot read file: {exc.strerror or exc}"))
+            problem = _unreadable(name, f"cannot read file: {exc.strerror or exc}")
         else:
             try:
-                for raw in read_stream(_Counted(handle, advance), summary):
-                    tracker.message(raw)
-                    yield "raw", raw
-            except OSError as exc:
-                extra.append(_unreadable(name, f"read failed: {exc.strerror or exc}"))
+                counted = _Counted(handle, advance)
+                opened = decode_stream(counted)
+                head = opened.head
+                if not (source.found and looks_binary(head)):
+                    for raw in read_stream(opened.stream, summary):
+                        tracker.message(raw)
+                        if tracker.done > _TRIM_BATCH_SEGMENTS:  # keep memory flat in a file
+                            del summary.batch_segments[: tracker.done]  # of many batches
+                            tracker.done = 0
+                        yield "raw", raw
+            except READ_ERRORS as exc:
+                problem = _unreadable(name, f"read failed: {read_error_text(exc)}")
             finally:
-                if source != STDIN_NAME:
+                if handle is not sys.stdin.buffer:
                     handle.close()
-        findings = source_findings(summary, tracker) + extra
+        stop = summary.stopped
+        if problem is None and stop is not None and not (source.found and not summary.messages):
+            problem = rules.READ_UNREADABLE.finding(stop.detail, name, stop.line, 0,
+                                                    at_line(stop.line))
+        findings = source_findings(summary, tracker)
+        if problem is not None:
+            findings = [f for f in findings if f.rule != NO_MESSAGE_RULE] + [problem]
+        elif summary.messages == 0:
+            reason = _no_message_reason(head, counted.bytes if counted else 0)
+            if source.found:
+                findings = [rules.READ_NOT_HL7.finding(f"{_NOT_HL7}{reason}{_SKIPPED}", name, 0, 0,
+                                                       FILE)]
+            else:
+                what = "input" if source.stream else "file"
+                text = f"no HL7 message in this {what}: {reason}"
+                findings = [
+                    f if f.rule != NO_MESSAGE_RULE else Finding(
+                        f.rule, f.severity, text, f.source, f.line, f.message_number, f.where)
+                    for f in findings
+                ]
         yield "end", SourceEnd(name, summary.messages, findings)
+
+
+def _no_message_reason(head: bytes, size: int) -> str:
+    """Why a source holds no message, in a few words."""
+    if size == 0:
+        return "it is empty"
+    if looks_binary(head):
+        return "binary content (NUL bytes near the start: binary or UTF-16 text)"
+    return "no MSH segment"
+
+
+_NOT_HL7 = "not HL7: "
+_SKIPPED = "; skipped (found in a folder, not named)"
+
+
+def skipped_reason(finding: Finding) -> str:
+    """The reason in a ``read.not-hl7`` finding (``no MSH segment``)."""
+    return finding.message.removeprefix(_NOT_HL7).removesuffix(_SKIPPED)
 
 
 def _unreadable(name: str, problem: str) -> Finding:
@@ -319,7 +381,7 @@ def _check_batch(raws: list[_Packed]) -> list[Event | _Packed]:
     return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
 
-def _check_file(source: str) -> list[Event | _Packed]:
+def _check_file(source: Source) -> list[Event | _Packed]:
     """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
     assert _WORKER_CHECKS is not None
     return [
@@ -356,7 +418,7 @@ class _Scheduler:
                 waiting += 1
         return waiting >= self.queued
 
-    def file(self, source: str) -> None:
+    def file(self, source: Source) -> None:
         """A small file, read and checked whole."""
         if self._workers_full():
             self.pending.append(list(_sequential(_read_items([source], _ignore), self.checks)))
@@ -389,7 +451,7 @@ class _Scheduler:
 
 
 def _parallel(
-    sources: list[str], checks: Checks, jobs: int, advance: Callable[[int], None]
+    sources: list[Source], checks: Checks, jobs: int, advance: Callable[[int], None]
 ) -> Iterator[Event]:
     """``jobs`` processes check: this one and ``jobs - 1`` workers. Small files are checked whole,
     big files and stdin in batches of messages read here; results are yielded in input order."""
@@ -400,24 +462,27 @@ def _parallel(
                                  initargs=(checks,)) as pool:
             work = _Scheduler(pool, checks, jobs)
             for source in sources:
-                size = None if source == STDIN_NAME else _size(source)
+                # Streams are read here, once: a worker could not reopen a pipe or /dev/fd/N.
+                size = None if source.stream else _size(source.path)
                 if size is not None and size <= WHOLE_FILE_BYTES:
                     work.file(source)
                     advance(size)
                     yield from work.drain()
                     continue
                 batch: list[RawMessage] = []
+                held = 0
                 for kind, payload in _read_items([source], advance):
                     if kind == "raw":
                         batch.append(payload)  # type: ignore[arg-type]
-                        if len(batch) == BATCH_SIZE:
+                        held += payload.span  # type: ignore[attr-defined]
+                        if len(batch) == BATCH_SIZE or held > BATCH_BYTES:
                             work.batch(batch)
-                            batch = []
+                            batch, held = [], 0
                             yield from work.drain()
                         continue
                     if batch:
                         work.batch(batch)
-                        batch = []
+                        batch, held = [], 0
                     work.event(SourceStart(payload) if kind == "start" else payload)  # type: ignore
                     yield from work.drain()
             yield from work.drain(0)
@@ -437,7 +502,7 @@ def _size(source: str) -> int | None:
 
 
 def validate_paths(
-    paths: Iterable[str],
+    paths: Iterable[str | Source],
     checks: Checks,
     *,
     jobs: int = 1,
@@ -449,12 +514,27 @@ def validate_paths(
     InputError before anything is read. ``on_bytes`` is called with the bytes read so far (for a
     progress bar).
     """
-    sources = expand_paths(paths)
+    sources = _sources(paths)
     advance = on_bytes or (lambda n: None)
     if jobs <= 1:
         yield from _sequential(_read_items(sources, advance), checks)
     else:
         yield from _parallel(sources, checks, jobs, advance)
+
+
+def _sources(paths: Iterable[str | Source]) -> list[Source]:
+    """Sources as given (already expanded) or expanded from names, in order."""
+    out: list[Source] = []
+    names: list[str] = []
+    for item in paths:
+        if isinstance(item, Source):
+            out.extend(expand_sources(names))
+            names = []
+            out.append(item)
+        else:
+            names.append(item)
+    out.extend(expand_sources(names))
+    return out
 
 
 def default_checks(

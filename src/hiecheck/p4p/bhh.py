@@ -2,61 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator
 from datetime import date
-from fractions import Fraction
 
-from hiecheck.p4p.exact import cents, frac, percent, rate_percent
-from hiecheck.p4p.models import BhhProviderInput, BhhProviderResult, BhhReport, WhatIf, profile_used
+from hiecheck.p4p import exact
+from hiecheck.p4p.inputs import BhhInput
+from hiecheck.p4p.models import (
+    BHH_STATUSES,
+    BhhProviderResult,
+    BhhReport,
+    BhhStatus,
+    BhhTarget,
+    Scoring,
+    profile_used,
+)
 from hiecheck.p4p.profile import BhhProfile
 from hiecheck.p4p.whatif import members_to_rate
 
+BhhScoring = Scoring[BhhReport, BhhProviderResult]
 
-def score_bhh(
-    providers: Sequence[BhhProviderInput], profile: BhhProfile, *, as_of: date
-) -> BhhReport:
-    """Score every provider: rate, meets/below, the 1% at risk and the recoupment, what-if."""
-    threshold = frac(profile.threshold_percent)
-    at_risk_rate = frac(profile.at_risk_percent) / 100
-    payments_given = all(p.bhh_payments is not None for p in providers)
-    results = []
-    total = Fraction(0)
-    for provider in providers:
-        counts = provider.counts
-        rate = rate_percent(counts.numerator, counts.denominator)
-        status = "not-scored" if rate is None else ("meets" if rate >= threshold else "below")
-        at_risk = recoup = None
-        if provider.bhh_payments is not None:
-            at_risk = frac(provider.bhh_payments) * at_risk_rate
-            recoup = at_risk if status == "below" else Fraction(0)
-            total += recoup
-        what_if = []
-        if status == "below":
-            need = members_to_rate(counts.numerator, counts.denominator, threshold)
-            what_if.append(
-                WhatIf(
-                    target="threshold",
-                    target_percent=percent(threshold),
-                    reachable=need is not None,
-                    add_members=need,
-                    note="more denominator members with an HbA1c or glucose test",
-                )
-            )
-        results.append(
-            BhhProviderResult(
-                provider_id=provider.provider_id,
-                numerator=counts.numerator,
-                denominator=counts.denominator,
-                rate_percent=percent(rate) if rate is not None else None,
-                status=status,
-                bhh_payments=provider.bhh_payments,
-                at_risk=cents(at_risk) if at_risk is not None else None,
-                recoupment=cents(recoup) if recoup is not None else None,
-                what_if=what_if,
-            )
-        )
-    statuses = [r.status for r in results]
-    return BhhReport(
+
+def status_for(numerator: int, denominator: int, threshold: exact.Ratio) -> BhhStatus:
+    """``meets`` at rate ≥ threshold (exact), ``below`` under it, ``not-scored`` without members."""
+    if not denominator:
+        return "not-scored"
+    return "meets" if exact.at_least((100 * numerator, denominator), threshold) else "below"
+
+
+def score_bhh(given: BhhInput, profile: BhhProfile, *, as_of: date) -> BhhScoring:
+    """Every provider's rate, meets/below, the 1% at risk and the recoupment, what-if."""
+    threshold = exact.ratio(profile.threshold_percent)
+    p, q = exact.ratio(profile.at_risk_percent)
+    money = all(pay is not None for pay in given.payments)
+    statuses = [
+        status_for(n, d, threshold)
+        for n, d in zip(given.numerators, given.denominators, strict=True)
+    ]
+    at_risk = [exact.round_half_up(pay * p, 100 * q) if pay is not None else 0
+               for pay in given.payments]
+    recouped = sum(a for a, s in zip(at_risk, statuses, strict=True) if s == "below")
+    report = BhhReport(
+        source=given.source,
         profile=profile_used(profile, as_of),
         measure=profile.measure.name,
         measure_definition=(
@@ -64,8 +50,40 @@ def score_bhh(
         ),
         threshold_percent=profile.threshold_percent,
         at_risk_percent=profile.at_risk_percent,
-        providers=results,
-        payments_given=payments_given,
-        total_recoupment=cents(total) if payments_given else None,
-        counts={s: statuses.count(s) for s in ("meets", "below", "not-scored")},
+        provider_count=len(given),
+        counts={s: statuses.count(s) for s in BHH_STATUSES},
+        payments_given=money,
+        total_at_risk=exact.cents(sum(at_risk)) if money else None,
+        total_recoupment=exact.cents(recouped) if money else None,
     )
+
+    def providers() -> Iterator[BhhProviderResult]:
+        for i, status in enumerate(statuses):
+            num, den = given.numerators[i], given.denominators[i]
+            risk = at_risk[i] if given.payments[i] is not None else None
+            target = None
+            if status == "below":
+                need = members_to_rate(num, den, threshold)
+                target = BhhTarget(
+                    target_percent=exact.percent(threshold),
+                    reachable=need is not None,
+                    add_members=need,
+                    recoupment_avoided=exact.cents(risk) if risk is not None else None,
+                )
+            pay = given.payments[i]
+            yield BhhProviderResult(
+                provider_id=given.ids[i],
+                row=given.rows[i],
+                numerator=num,
+                denominator=den,
+                rate_percent=exact.percent((100 * num, den)) if den else None,
+                status=status,
+                bhh_payments=exact.cents(pay) if pay is not None else None,
+                at_risk=exact.cents(risk) if risk is not None else None,
+                recoupment=exact.cents(risk if status == "below" else 0)
+                if risk is not None
+                else None,
+                what_if=target,
+            )
+
+    return Scoring(report, providers)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -10,13 +13,19 @@ from typing import Annotated
 import typer
 
 from hiecheck.cli_support import parse_date
+from hiecheck.console import safe_stream
 from hiecheck.errors import ExitCode, InputError
+from hiecheck.outputs import Reads
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
+from hiecheck.p4p.csv_source import STDIN
+from hiecheck.p4p.models import Caution
 from hiecheck.p4p.ohh import score_ohh
 from hiecheck.p4p.pcmh import score_pcmh
+from hiecheck.p4p.problems import CsvProblems
 from hiecheck.p4p.profile import BhhProfile, OhhProfile, PcmhProfile, select_profile
-from hiecheck.p4p.render import render
+from hiecheck.p4p.render import AnyScoring, render
+from hiecheck.p4p.words import caution
 from hiecheck.paths import profiles_dir
 
 p4p_app = typer.Typer(
@@ -30,6 +39,8 @@ class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    markdown = "markdown"
+    html = "html"
 
 
 class Composite(StrEnum):
@@ -48,15 +59,47 @@ class PercentileChoice(StrEnum):
     inclusive = "inclusive"
 
 
+class PeersChoice(StrEnum):
+    others = "others"
+    all = "all"
+
+
+class RoundingChoice(StrEnum):
+    nearest = "nearest"
+    down = "down"
+
+
 class ImprovementChoice(StrEnum):
-    all_valid = "all-valid"
     like_for_like = "like-for-like"
+    all_valid = "all-valid"
 
 
 InputArg = Annotated[
-    Path, typer.Argument(help="Provider-level measure results (CSV; columns in the README).")
+    str,
+    typer.Argument(
+        metavar="INPUT.csv",
+        help="Provider-level measure results (CSV; columns in the README); - reads stdin.",
+    ),
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f",
+        help="table (80 columns), json, csv, markdown or html (one letter per provider).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to FILE (never over an input)."),
+]
+ExplainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Table: also print every reading and source sentence (json, markdown and html "
+        "always carry them).",
+    ),
+]
 ProfilesOpt = Annotated[
     Path | None,
     typer.Option("--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or built-in)."),
@@ -77,22 +120,93 @@ BonusSplitOpt = Annotated[
         "--bonus-split", help="Bonus pool split (default from the profile: proportional)."
     ),
 ]
+NetOpt = Annotated[
+    bool,
+    typer.Option(
+        "--net-payments",
+        help="The payments column holds net OHH payments as remitted (after the 4% withhold: "
+        "ohh_net_payments or ohh_payments) instead of gross, before the withhold.",
+    ),
+]
 PreviousOpt = Annotated[
-    Path | None,
-    typer.Option("--previous", help="Previous measurement year's results (improvement payment)."),
+    str | None,
+    typer.Option(
+        "--previous", metavar="PREV.csv",
+        help="Previous measurement year's results (improvement payment); - reads stdin.",
+    ),
 ]
 PaymentYearOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option("--payment-year", help="Payment year (the profile in force on 1 January of it)."),
 ]
 PercentileOpt = Annotated[
     PercentileChoice | None,
     typer.Option("--percentile-method", help="Percentile rank method (default: midrank)."),
 ]
+PeersOpt = Annotated[
+    PeersChoice | None,
+    typer.Option(
+        "--percentile-peers",
+        help="Rank against the other practices (default) or all, the practice included.",
+    ),
+]
+RoundingOpt = Annotated[
+    RoundingChoice | None,
+    typer.Option(
+        "--band-rounding",
+        help="Table A: round the mean to the nearest whole percentile (default) or take the "
+        "band at or below it.",
+    ),
+]
 ImprovementOpt = Annotated[
     ImprovementChoice | None,
-    typer.Option("--improvement-total", help="Raw scores totaled (default: all-valid)."),
+    typer.Option(
+        "--improvement-total",
+        help="Raw scores totaled: measures valid in both years (default) or all valid ones.",
+    ),
 ]
+
+
+def _write_err(line: str) -> None:
+    safe_stream(sys.stderr).write(line + "\n")
+
+
+@contextmanager
+def _every_problem() -> Iterator[None]:
+    """A file's problems, one line each on stderr, then exit 2."""
+    try:
+        yield
+    except CsvProblems as problems:
+        for line in problems.lines():
+            _write_err(f"hiecheck: error: {line}")
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
+
+
+def _profile_files(folder: Path) -> list[Path]:
+    return sorted((folder / "p4p").glob("*.toml"))
+
+
+def _reads(output: Path | None, folder: Path, *paths: str | None) -> Reads:
+    """What this run reads (its CSVs and the P4P profiles), refused as ``--output`` before
+    anything is read."""
+    given = [p for p in paths if p is not None]
+    if given.count(STDIN) > 1:
+        raise InputError("-", "standard input can be read only once", expected="one input as -")
+    reads = Reads.of(files=[*(p for p in given if p != STDIN), *_profile_files(folder)])
+    if output is not None:
+        reads.refuse(output)
+    return reads
+
+
+def _finish(
+    scoring: AnyScoring, fmt: OutputFormat, output: Path | None, explain: bool, reads: Reads
+) -> None:
+    cautions: list[Caution] = getattr(scoring.report, "cautions", [])
+    if fmt in (OutputFormat.csv, OutputFormat.json):
+        for item in cautions:
+            _write_err(f"hiecheck: warning: {caution(item)}")
+    render(scoring, fmt.value, output, explain=explain, reads=reads)
+    raise typer.Exit(ExitCode.OK)
 
 
 @p4p_app.command("ohh")
@@ -100,24 +214,29 @@ def ohh_command(
     input_csv: InputArg,
     composite: CompositeOpt = None,
     bonus_split: BonusSplitOpt = None,
+    net_payments: NetOpt = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    explain: ExplainOpt = False,
     profiles: ProfilesOpt = None,
 ) -> None:
     """Opioid Health Home composite: withhold kept or released, bonus share, what-if."""
     day = parse_date(as_of)
-    profile = select_profile(profiles_dir(profiles), "ohh", day)
+    folder = profiles_dir(profiles)
+    reads = _reads(output, folder, input_csv)
+    profile = select_profile(folder, "ohh", day)
     assert isinstance(profile, OhhProfile)
-    providers = read_ohh(input_csv, [m.id for m in profile.measures])
-    report = score_ohh(
-        providers,
+    with _every_problem():
+        given = read_ohh(input_csv, [m.id for m in profile.measures], net=net_payments)
+    scoring = score_ohh(
+        given,
         profile,
-        method=composite.value if composite else profile.default_composite,  # type: ignore[arg-type]
-        bonus_split=bonus_split.value if bonus_split else profile.default_bonus_split,  # type: ignore[arg-type]
+        method=composite.value if composite else profile.default_composite,
+        bonus_split=bonus_split.value if bonus_split else profile.default_bonus_split,
         as_of=day,
     )
-    render(report, fmt.value)  # type: ignore[arg-type]
-    raise typer.Exit(ExitCode.OK)
+    _finish(scoring, fmt, output, explain, reads)
 
 
 @p4p_app.command("bhh")
@@ -125,15 +244,33 @@ def bhh_command(
     input_csv: InputArg,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    explain: ExplainOpt = False,
     profiles: ProfilesOpt = None,
 ) -> None:
     """Behavioral Health Home screening rate: meets 75% or the 1% recoupment, what-if."""
     day = parse_date(as_of)
-    profile = select_profile(profiles_dir(profiles), "bhh", day)
+    folder = profiles_dir(profiles)
+    reads = _reads(output, folder, input_csv)
+    profile = select_profile(folder, "bhh", day)
     assert isinstance(profile, BhhProfile)
-    report = score_bhh(read_bhh(input_csv, profile.measure.id), profile, as_of=day)
-    render(report, fmt.value)  # type: ignore[arg-type]
-    raise typer.Exit(ExitCode.OK)
+    with _every_problem():
+        given = read_bhh(input_csv, profile.measure.id)
+    _finish(score_bhh(given, profile, as_of=day), fmt, output, explain, reads)
+
+
+def _choice(option: StrEnum | None, default: str) -> str:
+    return option.value if option is not None else default
+
+
+def _payment_year(value: str) -> date:
+    """``--payment-year``: a year from 1 to 9999, as 1 January of it."""
+    text = value.strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 9999:
+        return date(int(text), 1, 1)
+    raise InputError(
+        "--payment-year", f"{value!r} is not a year", expected="a year such as 2020 (1 to 9999)"
+    )
 
 
 @p4p_app.command("pcmh")
@@ -143,30 +280,37 @@ def pcmh_command(
     payment_year: PaymentYearOpt = None,
     as_of: AsOfOpt = None,
     percentile_method: PercentileOpt = None,
+    percentile_peers: PeersOpt = None,
+    band_rounding: RoundingOpt = None,
     improvement_total: ImprovementOpt = None,
     fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    explain: ExplainOpt = False,
     profiles: ProfilesOpt = None,
 ) -> None:
     """Connecticut HUSKY PCMH: percentiles, Table A performance and Table B improvement payments."""
     if payment_year is not None and as_of is not None:
         raise InputError("--payment-year", "give --payment-year or --as-of, not both")
-    day = date(payment_year, 1, 1) if payment_year is not None else parse_date(as_of)
-    profile = select_profile(profiles_dir(profiles), "pcmh", day)
+    day = _payment_year(payment_year) if payment_year is not None else parse_date(as_of)
+    folder = profiles_dir(profiles)
+    reads = _reads(output, folder, input_csv, previous)
+    profile = select_profile(folder, "pcmh", day)
     assert isinstance(profile, PcmhProfile)
-    current = read_pcmh(input_csv, profile.measures)
-    before = read_pcmh(previous, profile.measures, previous=True) if previous else None
-    method = percentile_method.value if percentile_method else profile.default_percentile_method
-    totals = improvement_total.value if improvement_total else profile.default_improvement_total
-    report = score_pcmh(
+    with _every_problem():
+        current = read_pcmh(input_csv, profile.measures)
+    with _every_problem():
+        before = read_pcmh(previous, profile.measures, previous=True) if previous else None
+    scoring = score_pcmh(
         current,
         before,
         profile,
-        method=method,  # type: ignore[arg-type]
-        improvement_total=totals,  # type: ignore[arg-type]
+        method=_choice(percentile_method, profile.default_percentile_method),  # type: ignore[arg-type]
+        peers=_choice(percentile_peers, profile.default_percentile_peers),  # type: ignore[arg-type]
+        rounding=_choice(band_rounding, profile.default_band_rounding),  # type: ignore[arg-type]
+        improvement_total=_choice(improvement_total, profile.default_improvement_total),  # type: ignore[arg-type]
         as_of=day,
     )
-    render(report, fmt.value)  # type: ignore[arg-type]
-    raise typer.Exit(ExitCode.OK)
+    _finish(scoring, fmt, output, explain, reads)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,314 +1,26 @@
-"""Read the P4P input CSV files into validated provider models; every problem is one InputError.
+"""Read the P4P input CSV files into provider-level inputs; every problem in one run.
 
-Row numbers are line numbers in the file, the header being row 1.
+Each problem is one line, ``FILE:row N: column: problem (expected ...)``, row N being the line in
+the file (the header is row 1); up to ``problems.MAX_LISTED`` are listed, then a count. ``-``
+reads standard input.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from array import array
+from decimal import Decimal
 
-from hiecheck.errors import InputError
-from hiecheck.p4p.models import BhhProviderInput, Counts, OhhProviderInput, PcmhPracticeInput
-
-_INT = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_TRUE = {"yes", "y", "true", "1"}
-_FALSE = {"no", "n", "false", "0"}
-
-
-@dataclass(frozen=True)
-class Row:
-    """One data row: stripped cells by column name and its line number."""
-
-    number: int
-    cells: dict[str, str]
-
-
-class CsvFile:
-    """A CSV file's header and rows, with helpers that raise one-line errors naming the row."""
-
-    def __init__(self, path: Path, required: list[str], optional: list[str]) -> None:
-        self.source = str(path)
-        self.required = required
-        self.optional = optional
-        self.rows = list(self._read(path))
-
-    def error(self, row: int | None, problem: str, expected: str | None = None) -> InputError:
-        """An InputError at ``row`` (None: the whole file)."""
-        location = f"row {row}" if row is not None else None
-        return InputError(self.source, problem, location=location, expected=expected)
-
-    def _read(self, path: Path) -> Iterator[Row]:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(self.source, f"cannot read file: {exc.strerror or exc}") from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                self.source, "file is not UTF-8 text", location=f"byte {exc.start}"
-            ) from None
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header: list[str] | None = None
-        try:
-            for cells in reader:
-                stripped = [c.strip() for c in cells]
-                if not any(stripped):
-                    continue  # blank line
-                if header is None:
-                    header = self._header(stripped, reader.line_num)
-                    continue
-                if len(stripped) != len(header):
-                    raise self.error(
-                        reader.line_num,
-                        f"{len(stripped)} cells in a row of a {len(header)}-column file",
-                        expected=f"{len(header)} cells: {', '.join(header)}",
-                    )
-                yield Row(reader.line_num, dict(zip(header, stripped, strict=True)))
-        except csv.Error as exc:
-            raise self.error(reader.line_num, f"malformed CSV: {exc}") from None
-        if header is None:
-            raise self.error(
-                None, "empty file", expected="a header row: " + ", ".join(self.required)
-            )
-
-    def _header(self, names: list[str], line: int) -> list[str]:
-        names = [n.lower() for n in names]
-        allowed = set(self.required) | set(self.optional)
-        for name in names:
-            if name not in allowed:
-                raise self.error(
-                    line,
-                    f"unknown column {name!r}",
-                    expected="columns " + ", ".join(sorted(allowed)),
-                )
-            if names.count(name) > 1:
-                raise self.error(line, f"column {name!r} appears twice")
-        for name in self.required:
-            if name not in names:
-                raise self.error(
-                    line, f"missing column {name!r}", expected="columns " + ", ".join(self.required)
-                )
-        return names
-
-    def has(self, column: str) -> bool:
-        """Whether the header has ``column``."""
-        return bool(self.rows) and column in self.rows[0].cells
-
-    # cell parsers ------------------------------------------------------------------------
-
-    def ident(self, row: Row, column: str) -> str:
-        value = row.cells[column]
-        if not value:
-            raise self.error(row.number, f"{column} is empty", expected="an identifier")
-        if not _ID.match(value):
-            raise self.error(
-                row.number,
-                f"{column} {value!r} has unexpected characters",
-                expected="letters, digits, '_', '-', '.'",
-            )
-        return value
-
-    def count(self, row: Row, column: str) -> int:
-        value = row.cells[column]
-        if not _INT.match(value):
-            raise self.error(
-                row.number,
-                f"{column} {value!r} is not a whole number",
-                expected="a non-negative integer",
-            )
-        number = int(value)
-        if number < 0:
-            raise self.error(
-                row.number, f"{column} {number} is negative", expected="a non-negative integer"
-            )
-        return number
-
-    def counts(self, row: Row) -> Counts:
-        numerator = self.count(row, "numerator")
-        denominator = self.count(row, "denominator")
-        if numerator > denominator:
-            raise self.error(
-                row.number,
-                f"numerator {numerator} is greater than denominator {denominator}",
-                expected="numerator ≤ denominator",
-            )
-        return Counts(numerator=numerator, denominator=denominator)
-
-    def amount(self, row: Row, column: str) -> Decimal | None:
-        value = row.cells.get(column, "").replace(",", "").lstrip("$")
-        if not value:
-            return None
-        if not _DECIMAL.match(value):
-            raise self.error(
-                row.number,
-                f"{column} {row.cells[column]!r} is not a number",
-                expected="a non-negative amount such as 12345.67",
-            )
-        try:
-            number = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            raise self.error(row.number, f"{column} is not a number") from None
-        if number < 0:
-            raise self.error(
-                row.number, f"{column} {value} is negative", expected="a non-negative amount"
-            )
-        return number
-
-    def flag(self, row: Row, column: str) -> bool | None:
-        value = row.cells.get(column, "").lower()
-        if not value:
-            return None
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        raise self.error(
-            row.number, f"{column} {row.cells[column]!r} is not yes/no", expected="yes or no"
-        )
-
-
-def _provider_value(
-    csv_file: CsvFile, rows: list[Row], column: str, parse: str
-) -> Decimal | bool | None:
-    """A provider-level column repeated on a provider's rows: blank or equal on every row."""
-    value: Decimal | bool | None = None
-    for row in rows:
-        this = csv_file.amount(row, column) if parse == "amount" else csv_file.flag(row, column)
-        if this is None:
-            continue
-        if value is not None and this != value:
-            raise csv_file.error(
-                row.number,
-                f"{column} differs from an earlier row of the same provider",
-                expected="one value per provider",
-            )
-        value = this
-    return value
-
-
-def _required_provider_value(
-    csv_file: CsvFile, rows: list[Row], column: str, parse: str, who: str, expected: str
-) -> Decimal | bool:
-    """A provider-level column that must be given on at least one of the provider's rows."""
-    value = _provider_value(csv_file, rows, column, parse)
-    if value is None:
-        raise csv_file.error(rows[0].number, f"{who} has no {column}", expected=expected)
-    return value
-
-
-def _group(
-    csv_file: CsvFile, id_column: str, known: list[str] | None
-) -> dict[str, list[tuple[str, Row, Counts]]]:
-    """Rows grouped by provider id, with measure ids and counts checked."""
-    grouped: dict[str, list[tuple[str, Row, Counts]]] = {}
-    seen: dict[tuple[str, str], int] = {}
-    for row in csv_file.rows:
-        provider = csv_file.ident(row, id_column)
-        measure = csv_file.ident(row, "measure")
-        if known is not None and measure not in known:
-            raise csv_file.error(
-                row.number, f"unknown measure {measure!r}", expected="one of " + ", ".join(known)
-            )
-        first = seen.get((provider, measure))
-        if first is not None:
-            raise csv_file.error(
-                row.number,
-                f"duplicate row for {id_column} {provider!r} and measure {measure!r}",
-                expected=f"one row per {id_column} and measure (first at row {first})",
-            )
-        seen[(provider, measure)] = row.number
-        grouped.setdefault(provider, []).append((measure, row, csv_file.counts(row)))
-    if not grouped:
-        raise csv_file.error(None, "no data rows", expected=f"one row per {id_column} and measure")
-    return grouped
-
+from hiecheck.p4p.csv_table import Layout, Table, read_table
+from hiecheck.p4p.inputs import ABSENT, BhhInput, OhhInput, PaymentsBasis, PcmhInput
+from hiecheck.p4p.problems import Problems
 
 OHH_REQUIRED = ["provider_id", "measure", "numerator", "denominator"]
-OHH_OPTIONAL = ["ohh_payments"]
-
-
-def read_ohh(path: Path, measures: list[str]) -> list[OhhProviderInput]:
-    """OHH input: one row per provider and measure; ``ohh_payments`` optional, per provider."""
-    csv_file = CsvFile(path, OHH_REQUIRED, OHH_OPTIONAL)
-    with_payments = csv_file.has("ohh_payments")
-    providers = []
-    for provider, rows in _group(csv_file, "provider_id", measures).items():
-        present = {m for m, _, _ in rows}
-        missing = [m for m in measures if m not in present]
-        if missing:
-            raise csv_file.error(
-                rows[0][1].number,
-                f"provider {provider!r} has no row for measure {missing[0]!r}",
-                expected="one row for each of " + ", ".join(measures),
-            )
-        plain = [r for _, r, _ in rows]
-        payments = (
-            _required_provider_value(
-                csv_file, plain, "ohh_payments", "amount", f"provider {provider!r}",
-                "the provider's gross OHH payments on at least one of its rows",
-            )
-            if with_payments
-            else _provider_value(csv_file, plain, "ohh_payments", "amount")
-        )
-        providers.append(
-            OhhProviderInput(
-                provider_id=provider,
-                row=rows[0][1].number,
-                measures={m: c for m, _, c in rows},
-                ohh_payments=payments,
-            )
-        )
-    return providers
-
-
+# One payments column: gross (before the withhold) under either name, or net (as remitted).
+OHH_GROSS_COLUMNS = ("ohh_gross_payments", "ohh_payments")
+OHH_NET_COLUMN = "ohh_net_payments"
+OHH_OPTIONAL = [*OHH_GROSS_COLUMNS, OHH_NET_COLUMN]
 BHH_REQUIRED = ["provider_id", "numerator", "denominator"]
 BHH_OPTIONAL = ["measure", "bhh_payments"]
-
-
-def read_bhh(path: Path, measure: str) -> list[BhhProviderInput]:
-    """BHH input: one row per provider; ``measure`` (if given) must be the profile's measure."""
-    csv_file = CsvFile(path, BHH_REQUIRED, BHH_OPTIONAL)
-    with_payments = csv_file.has("bhh_payments")
-    seen: dict[str, int] = {}
-    providers = []
-    for row in csv_file.rows:
-        provider = csv_file.ident(row, "provider_id")
-        if "measure" in row.cells and row.cells["measure"] != measure:
-            raise csv_file.error(
-                row.number, f"unknown measure {row.cells['measure']!r}", expected=measure
-            )
-        if provider in seen:
-            raise csv_file.error(
-                row.number,
-                f"duplicate row for provider_id {provider!r}",
-                expected=f"one row per provider (first at row {seen[provider]})",
-            )
-        seen[provider] = row.number
-        counts = csv_file.counts(row)
-        payments = csv_file.amount(row, "bhh_payments")
-        if with_payments and payments is None:
-            raise csv_file.error(
-                row.number, "bhh_payments is empty", expected="the provider's total BHH payments"
-            )
-        providers.append(
-            BhhProviderInput(
-                provider_id=provider, row=row.number, counts=counts, bhh_payments=payments
-            )
-        )
-    if not providers:
-        raise csv_file.error(None, "no data rows", expected="one row per provider")
-    return providers
-
-
 PCMH_REQUIRED = [
     "practice_id",
     "measure",
@@ -321,40 +33,185 @@ PCMH_REQUIRED = [
 PCMH_PREVIOUS_REQUIRED = ["practice_id", "measure", "numerator", "denominator", "full_year"]
 
 
-def read_pcmh(
-    path: Path, measures: list[str], *, previous: bool = False
-) -> list[PcmhPracticeInput]:
-    """PCMH input: one row per practice and measure; practice-level columns repeat per row.
+def _matrix(
+    table: Table, problems: Problems, who: str, measures: list[str]
+) -> tuple[array[int], array[int]]:
+    """Counts provider-major, one slot per measure of ``measures`` (-1: no row); duplicate rows
+    for a provider and measure are reported."""
+    width = len(measures)
+    slot_of = [measures.index(m) for m in table.measures]
+    size = width * len(table.ids)
+    nums = array("q", [ABSENT]) * size
+    dens = array("q", [ABSENT]) * size
+    lines = array("l", [0]) * size
+    for provider, measure, line, num, den in zip(
+        table.row_provider, table.row_measure, table.row_line, table.numerators,
+        table.denominators, strict=True,
+    ):
+        slot = provider * width + slot_of[measure]
+        if lines[slot]:
+            problems.add(
+                line,
+                f"duplicate row for {who} {table.ids[provider]!r} and measure "
+                f"{measures[slot_of[measure]]!r}",
+                expected=f"one row per {who} and measure (first at row {lines[slot]})",
+            )
+            continue
+        nums[slot], dens[slot], lines[slot] = num, den, line
+    return nums, dens
+
+
+def _required_per_provider(
+    table: Table, problems: Problems, column: str, who: str, expected: str
+) -> list[object]:
+    """A provider-level column's values; a provider with none (on any row) is reported."""
+    values = table.provider_values[column]
+    for provider in [p for p, v in enumerate(values) if v is None]:
+        if provider not in table.incomplete:
+            problems.add(
+                table.first_rows[provider],
+                f"{who} {table.ids[provider]!r} has no {column}",
+                expected=expected,
+            )
+    return values
+
+
+def read_ohh(path: str, measures: list[str], *, net: bool = False) -> OhhInput:
+    """OHH input: one row per provider and measure, every provider with every measure.
+
+    Payments (optional) are gross, before the withhold (``ohh_gross_payments`` or
+    ``ohh_payments``); ``net=True`` (``--net-payments``) accepts net amounts as remitted
+    (``ohh_net_payments`` or ``ohh_payments``).
+    """
+    layout = Layout(
+        id_column="provider_id",
+        required=tuple(OHH_REQUIRED),
+        optional=tuple(OHH_OPTIONAL),
+        provider_columns={c: "money" for c in OHH_OPTIONAL},
+        known_measures=tuple(measures),
+        one_of=(tuple(OHH_OPTIONAL),),
+    )
+    table, problems = read_table(path, layout)
+    if table is None:
+        raise problems.error()
+    column = next((c for c in OHH_OPTIONAL if table.has(c)), None)
+    basis: PaymentsBasis | None = None
+    if column == OHH_NET_COLUMN and not net:
+        problems.add(
+            1, f"column {OHH_NET_COLUMN} holds net payments (after the withhold)",
+            expected="--net-payments to accept net amounts, or gross payments in "
+            "ohh_gross_payments",
+        )
+    elif column == "ohh_gross_payments" and net:
+        problems.add(
+            1, "--net-payments given but column ohh_gross_payments holds gross payments",
+            expected=f"net amounts in {OHH_NET_COLUMN}, or no --net-payments",
+        )
+    elif column is not None:
+        basis = "net" if net else "gross"
+    nums, dens = _matrix(table, problems, "provider", measures)
+    width = len(measures)
+    for provider in range(len(table.ids)):
+        if provider in table.incomplete:
+            continue
+        start = provider * width
+        for m, measure in enumerate(measures):
+            if dens[start + m] == ABSENT:
+                problems.add(
+                    table.first_rows[provider],
+                    f"provider {table.ids[provider]!r} has no row for measure {measure!r}",
+                    expected="one row for each of " + ", ".join(measures),
+                )
+    payments: list[int | None] = [None] * len(table.ids)
+    if column is not None:
+        kind = "net payments as remitted, after" if net else "gross OHH payments, before"
+        payments = _required_per_provider(  # type: ignore[assignment]
+            table, problems, column, "provider",
+            f"the provider's {kind} the withhold, on at least one of its rows",
+        )
+    problems.raise_if_any()
+    return OhhInput(
+        table.source, tuple(measures), table.ids, table.first_rows, nums, dens, payments, basis
+    )
+
+
+def read_bhh(path: str, measure: str) -> BhhInput:
+    """BHH input: one row per provider; ``measure`` (if given) must be the profile's measure."""
+    layout = Layout(
+        id_column="provider_id",
+        required=tuple(BHH_REQUIRED),
+        optional=tuple(BHH_OPTIONAL),
+        provider_columns={"bhh_payments": "money"},
+        known_measures=(measure,),
+    )
+    table, problems = read_table(path, layout)
+    if table is None:
+        raise problems.error()
+    seen = array("l", [0]) * len(table.ids)
+    nums = array("q", [ABSENT]) * len(table.ids)
+    dens = array("q", [ABSENT]) * len(table.ids)
+    for provider, line, num, den in zip(
+        table.row_provider, table.row_line, table.numerators, table.denominators, strict=True
+    ):
+        if seen[provider]:
+            problems.add(
+                line,
+                f"duplicate row for provider {table.ids[provider]!r}",
+                expected=f"one row per provider (first at row {seen[provider]})",
+            )
+            continue
+        seen[provider], nums[provider], dens[provider] = line, num, den
+    payments: list[int | None] = [None] * len(table.ids)
+    if table.has("bhh_payments"):
+        payments = _required_per_provider(  # type: ignore[assignment]
+            table, problems, "bhh_payments", "provider", "the provider's total BHH payments"
+        )
+    problems.raise_if_any()
+    return BhhInput(table.source, table.ids, table.first_rows, nums, dens, payments)
+
+
+def read_pcmh(path: str, measures: list[str], *, previous: bool = False) -> PcmhInput:
+    """PCMH input: one row per practice and measure; practice-level columns on one of its rows.
 
     A previous-year file needs only ``full_year`` of the practice-level columns; the others are
     accepted (so last year's input can be reused) and ignored.
     """
     required = PCMH_PREVIOUS_REQUIRED if previous else PCMH_REQUIRED
     optional = [c for c in PCMH_REQUIRED if c not in required]
-    csv_file = CsvFile(path, required, optional)
-    practices = []
-    for practice, rows in _group(csv_file, "practice_id", measures or None).items():
-        plain = [r for _, r, _ in rows]
-        who = f"practice {practice!r}"
-        yes_no = "yes or no on at least one of its rows"
-        full_year = _required_provider_value(csv_file, plain, "full_year", "flag", who, yes_no)
-        ncqa = members = None
-        if not previous:
-            ncqa = _required_provider_value(
-                csv_file, plain, "ncqa_recognized", "flag", who, yes_no
-            )
-            members = _required_provider_value(
-                csv_file, plain, "annualized_members", "amount", who,
-                "the annualized number of continuously attributed members",
-            )
-        practices.append(
-            PcmhPracticeInput(
-                practice_id=practice,
-                row=plain[0].number,
-                measures={m: c for m, _, c in rows},
-                ncqa_recognized=bool(ncqa) if ncqa is not None else None,
-                full_year=bool(full_year),
-                annualized_members=members,  # type: ignore[arg-type]
-            )
+    wanted = ["full_year"] if previous else ["ncqa_recognized", "full_year", "annualized_members"]
+    layout = Layout(
+        id_column="practice_id",
+        required=tuple(required),
+        optional=tuple(optional),
+        provider_columns={
+            c: ("number" if c == "annualized_members" else "flag") for c in wanted
+        },
+        known_measures=tuple(measures) if measures else None,
+    )
+    table, problems = read_table(path, layout)
+    if table is None:
+        raise problems.error()
+    found = list(table.measures)
+    nums, dens = _matrix(table, problems, "practice", found)
+    yes_no = "yes or no on at least one of its rows"
+    full_year = _required_per_provider(table, problems, "full_year", "practice", yes_no)
+    ncqa: list[object] = [None] * len(table.ids)
+    members: list[object] = [None] * len(table.ids)
+    if not previous:
+        ncqa = _required_per_provider(table, problems, "ncqa_recognized", "practice", yes_no)
+        members = _required_per_provider(
+            table, problems, "annualized_members", "practice",
+            "the annualized number of continuously attributed members on one of its rows",
         )
-    return practices
+    problems.raise_if_any()
+    return PcmhInput(
+        table.source,
+        found,
+        table.ids,
+        table.first_rows,
+        nums,
+        dens,
+        [bool(v) if v is not None else None for v in ncqa],
+        [bool(v) for v in full_year],
+        [v if isinstance(v, Decimal) else None for v in members],
+    )

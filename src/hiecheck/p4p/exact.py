@@ -1,74 +1,107 @@
-"""Exact arithmetic helpers: Fractions inside, Decimals rounded half-up only for output."""
+"""Exact arithmetic on integers: ratios as (numerator, denominator), money in whole cents.
+
+Fractions would do, but 100,000 providers make millions of them; integer pairs compared by
+cross-multiplication are exact and a few times faster. Rounding is half-up, only for output.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from hiecheck.p4p.profile import Band
-
-CENT = Decimal("0.01")
-PERCENT_PLACES = Decimal("0.0001")
+Ratio = tuple[int, int]  # numerator, denominator > 0
 
 
-def frac(value: Decimal | int) -> Fraction:
-    """A Decimal or int as an exact Fraction."""
-    return Fraction(value)
+def ratio(value: Decimal | int | Fraction) -> Ratio:
+    """A profile number (a Decimal read exactly from text) as a ratio, in lowest terms."""
+    if isinstance(value, int):
+        return value, 1
+    return value.as_integer_ratio()
 
 
-def _decimal(value: Fraction, places: Decimal) -> Decimal:
-    """``value`` rounded half-up (away from zero on a tie) to the exponent of ``places``."""
-    digits = -places.as_tuple().exponent
-    scaled = abs(value.numerator) * 10**digits
-    units = (2 * scaled + value.denominator) // (2 * value.denominator)
-    if value < 0:
-        units = -units
-    return Decimal(units).scaleb(-digits).quantize(places)
+def at_least(a: Ratio, b: Ratio) -> bool:
+    """a ≥ b."""
+    return a[0] * b[1] >= b[0] * a[1]
 
 
-def cents(value: Fraction) -> Decimal:
-    """Money for output: rounded half-up to cents."""
-    return _decimal(value, CENT)
+def more_than(a: Ratio, b: Ratio) -> bool:
+    """a > b."""
+    return a[0] * b[1] > b[0] * a[1]
 
 
-def percent(value: Fraction) -> Decimal:
-    """A percentage for output: rounded half-up to 4 decimal places."""
-    return _decimal(value, PERCENT_PLACES)
+def reaches(a: Ratio, lower: Ratio, inclusive: bool) -> bool:
+    """a ≥ lower (inclusive) or a > lower."""
+    return at_least(a, lower) if inclusive else more_than(a, lower)
 
 
-def rate_percent(numerator: int, denominator: int) -> Fraction | None:
-    """numerator / denominator × 100, exactly; None when the denominator is 0."""
-    return Fraction(numerator * 100, denominator) if denominator else None
+def add(a: Ratio, b: Ratio) -> Ratio:
+    return a[0] * b[1] + b[0] * a[1], a[1] * b[1]
 
 
-def band_for(value: Fraction, bands: Sequence[Band]) -> Band | None:
-    """The band with the greatest lower bound that ``value`` reaches (≥ if inclusive, else >)."""
-    chosen = None
-    for band in bands:
-        low = frac(band.lower)
-        if value > low or (band.inclusive and value == low):
-            chosen = band
-    return chosen
+def sub(a: Ratio, b: Ratio) -> Ratio:
+    return a[0] * b[1] - b[0] * a[1], a[1] * b[1]
 
 
-def next_band(current: Band | None, bands: Sequence[Band]) -> Band | None:
-    """The band after ``current`` (the first band when ``current`` is None)."""
-    if current is None:
-        return bands[0] if bands else None
-    index = list(bands).index(current)
-    return bands[index + 1] if index + 1 < len(bands) else None
+def ceil_div(a: int, b: int) -> int:
+    """⌈a / b⌉ for b > 0."""
+    return -(-a // b)
 
 
-def reaches(value: Fraction, band: Band) -> bool:
-    """Whether ``value`` is inside ``band`` or above its lower bound."""
-    low = frac(band.lower)
-    return value > low or (band.inclusive and value == low)
+def round_half_up(num: int, den: int) -> int:
+    """num / den rounded half-up to an integer (away from zero on a tie), den > 0."""
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
 
 
-def percent_up(value: Fraction) -> Decimal:
-    """A needed amount for output: rounded up (toward +∞) to 4 decimal places, so it suffices."""
-    digits = -PERCENT_PLACES.as_tuple().exponent
-    units = math.ceil(value * 10**digits)
-    return Decimal(units).scaleb(-digits).quantize(PERCENT_PLACES)
+def decimal(num: int, den: int, places: int) -> Decimal:
+    """num / den rounded half-up to ``places`` decimals."""
+    return Decimal(round_half_up(num * 10**places, den)).scaleb(-places)
+
+
+def decimal_up(num: int, den: int, places: int) -> Decimal:
+    """num / den rounded up (toward +∞) to ``places`` decimals: a needed amount that suffices."""
+    return Decimal(ceil_div(num * 10**places, den)).scaleb(-places)
+
+
+_TEN_THOUSANDTH = Decimal("0.0001")
+_CENT = Decimal("0.01")
+
+
+def percent(value: Ratio) -> Decimal:
+    """A score or percentile for output: 4 decimals, rounded toward zero, so that a shown value
+    is never on the other side of a threshold than the exact one (26.99996% shows 26.9999)."""
+    num, den = value
+    if num >= 0:
+        return Decimal(num * 10000 // den) * _TEN_THOUSANDTH
+    return -Decimal(-num * 10000 // den) * _TEN_THOUSANDTH
+
+
+def cents(amount: int) -> Decimal:
+    """Whole cents as dollars: 123456 → Decimal('1234.56')."""
+    return Decimal(amount) * _CENT
+
+
+def money(value: Ratio) -> int:
+    """An exact amount of dollars as whole cents, half-up."""
+    return round_half_up(value[0] * 100, value[1])
+
+
+def largest_remainder(total: int, weights: list[int]) -> list[int]:
+    """``total`` (cents) split in proportion to ``weights``, in whole units that add up to it.
+
+    Each part is rounded down; the units left go one each to the largest remainders (ties: the
+    earlier weight first). All weights 0: all parts 0.
+    """
+    whole = sum(weights)
+    if not whole:
+        return [0] * len(weights)
+    parts = [total * w // whole for w in weights]
+    left = total - sum(parts)
+    if left:
+        remainders = sorted(
+            range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i)
+        )
+        for i in remainders[:left]:
+            parts[i] += 1
+    return parts

@@ -1,187 +1,285 @@
-"""Opioid Health Home P4P: composite of three measures, 4% withhold, excellence bonus pool."""
+"""Opioid Health Home P4P: composite of three measures, 4% withhold, excellence bonus pool.
+
+Two passes: the first decides each provider's status and money (the pool needs every kept
+withhold, the shares every eligible provider); the second, run while a renderer writes, makes
+each provider's result with its what-if.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
 
-from hiecheck.p4p.exact import cents, frac, percent, rate_percent
+from hiecheck.p4p import exact
+from hiecheck.p4p.exact import Ratio
+from hiecheck.p4p.inputs import Counts, OhhInput
 from hiecheck.p4p.models import (
-    Allocation,
-    MeasureResult,
-    OhhProviderInput,
+    OHH_STATUSES,
+    BonusSplit,
+    Caution,
+    CompositeMethod,
+    MeasureCounts,
     OhhProviderResult,
     OhhReport,
-    WhatIf,
+    OhhStatus,
+    OhhTarget,
+    PoolState,
+    Scoring,
     profile_used,
 )
 from hiecheck.p4p.profile import OhhProfile
 from hiecheck.p4p.whatif import members_to_mean_rate, members_to_rate
 
-CompositeMethod = Literal["pooled", "mean-of-rates"]
-BonusSplit = Literal["proportional", "equal"]
-Status = Literal["not-scored", "below-minimum", "meets-minimum", "excellence"]
+_CODES: tuple[OhhStatus, ...] = ("not-scored", "below-minimum", "meets-minimum", "excellence")
+OhhScoring = Scoring[OhhReport, OhhProviderResult]
 
 
-def composite(provider: OhhProviderInput, method: CompositeMethod) -> Fraction | None:
-    """The provider's composite score in percent, exactly; None with no member in any measure."""
-    counts = list(provider.measures.values())
+def composite(counts: list[Counts], method: CompositeMethod) -> Ratio | None:
+    """The composite score in percent, exactly; None with no member in any measure."""
     if method == "pooled":
-        return rate_percent(sum(c.numerator for c in counts), sum(c.denominator for c in counts))
-    rates = [rate_percent(c.numerator, c.denominator) for c in counts]
-    known = [r for r in rates if r is not None]
-    return sum(known, Fraction(0)) / len(known) if known else None
+        den = sum(c.denominator for c in counts)
+        return (100 * sum(c.numerator for c in counts), den) if den else None
+    rated = [c for c in counts if c.denominator]
+    if not rated:
+        return None
+    total: Ratio = (0, 1)
+    for c in rated:
+        total = exact.add(total, (c.numerator, c.denominator))
+    return 100 * total[0], len(rated) * total[1]
 
 
-def status_for(score: Fraction | None, profile: OhhProfile) -> Status:
+def status_for(score: Ratio | None, profile: OhhProfile) -> OhhStatus:
     """Below the minimum, meeting it, or at/above the excellence threshold (≥, exact)."""
     if score is None:
         return "not-scored"
-    if score >= frac(profile.excellence_threshold_percent):
+    if exact.at_least(score, exact.ratio(profile.excellence_threshold_percent)):
         return "excellence"
-    if score >= frac(profile.minimum_threshold_percent):
+    if exact.at_least(score, exact.ratio(profile.minimum_threshold_percent)):
         return "meets-minimum"
     return "below-minimum"
 
 
+def withhold_cents(payments: int, basis: str, percent: Ratio) -> tuple[int, int]:
+    """(gross, withhold) in cents from the payments given: the withhold is ``percent`` of gross
+    (net amounts are gross minus the withhold, so the withhold is net × p / (100 − p))."""
+    p, q = percent
+    if basis == "net":
+        withheld = exact.round_half_up(payments * p, 100 * q - p)
+        return payments + withheld, withheld
+    return payments, exact.round_half_up(payments * p, 100 * q)
+
+
 def what_if(
-    provider: OhhProviderInput, method: CompositeMethod, targets: Sequence[tuple[str, Fraction]]
-) -> list[WhatIf]:
-    """Fewest additional numerator members to reach each target, denominators held."""
-    out = []
-    for name, target in targets:
-        if method == "pooled":
-            counts = provider.measures.values()
-            need = members_to_rate(
-                sum(c.numerator for c in counts), sum(c.denominator for c in counts), target
-            )
-            out.append(
-                WhatIf(
-                    target=name,
-                    target_percent=percent(target),
-                    reachable=need is not None,
-                    add_members=need,
-                    note="pooled: the members may be added to any measure with room",
-                )
-            )
-        else:
-            plan = members_to_mean_rate(provider.measures, target)
-            out.append(
-                WhatIf(
-                    target=name,
-                    target_percent=percent(target),
-                    reachable=plan is not None,
-                    add_members=sum(plan.values()) if plan is not None else None,
-                    allocations=[
-                        Allocation(measure=m, add_members=k) for m, k in (plan or {}).items()
-                    ],
-                    note="mean-of-rates: members go to the smallest denominators first",
-                )
-            )
-    return out
+    counts: list[Counts],
+    measures: tuple[str, ...],
+    method: CompositeMethod,
+    target: Ratio,
+) -> tuple[int | None, dict[str, int | None], dict[str, int]]:
+    """(fewest members in total, members per measure alone, where the fewest go)."""
+    if method == "pooled":
+        need = members_to_rate(
+            sum(c.numerator for c in counts), sum(c.denominator for c in counts), target
+        )
+        alone = {
+            m: need if need is not None and need <= c.denominator - c.numerator else None
+            for m, c in zip(measures, counts, strict=True)
+        }
+        return need, alone, {}
+    goal = Fraction(*target)
+    plan = members_to_mean_rate(dict(zip(measures, counts, strict=True)), goal)
+    rated = [c for c in counts if c.denominator]
+    short = goal * len(rated) / 100 - sum(
+        (Fraction(c.numerator, c.denominator) for c in rated), Fraction(0)
+    )
+    by_measure: dict[str, int | None] = {}
+    for m, c in zip(measures, counts, strict=True):
+        k = exact.ceil_div(short.numerator * c.denominator, short.denominator)
+        by_measure[m] = k if c.denominator and k <= c.denominator - c.numerator else None
+    total = sum(plan.values()) if plan is not None else None
+    return total, by_measure, plan or {}
+
+
+def _statuses(given: OhhInput, method: CompositeMethod, profile: OhhProfile) -> bytearray:
+    """Every provider's status code (index in ``_CODES``); pooled sums run column-wise."""
+    if method != "pooled":
+        return bytearray(
+            _CODES.index(status_for(composite(given.counts(i), method), profile))
+            for i in range(len(given))
+        )
+    width = len(given.measures)
+    nums = map(sum, zip(*(given.numerators[m::width] for m in range(width)), strict=True))
+    dens = map(sum, zip(*(given.denominators[m::width] for m in range(width)), strict=True))
+    lo_n, lo_d = exact.ratio(profile.minimum_threshold_percent)
+    hi_n, hi_d = exact.ratio(profile.excellence_threshold_percent)
+    return bytearray(
+        0 if not d else 3 if 100 * n * hi_d >= hi_n * d else 2 if 100 * n * lo_d >= lo_n * d
+        else 1
+        for n, d in zip(nums, dens, strict=True)
+    )
 
 
 def score_ohh(
-    providers: Sequence[OhhProviderInput],
+    given: OhhInput,
     profile: OhhProfile,
     *,
     method: CompositeMethod,
     bonus_split: BonusSplit,
     as_of: date,
-) -> OhhReport:
-    """Score every provider: composite, status, withhold kept/released, bonus share, what-if."""
-    minimum = frac(profile.minimum_threshold_percent)
-    excellence = frac(profile.excellence_threshold_percent)
-    withhold_rate = frac(profile.withhold_percent) / 100
-    payments_given = all(p.ohh_payments is not None for p in providers)
-
-    scored = [(p, composite(p, method)) for p in providers]
-    statuses = [status_for(score, profile) for _, score in scored]
-    pool = Fraction(0)
-    for (provider, _), status in zip(scored, statuses, strict=True):
-        if status == "below-minimum" and provider.ohh_payments is not None:
-            pool += frac(provider.ohh_payments) * withhold_rate
-    eligible = [p for (p, _), s in zip(scored, statuses, strict=True) if s == "excellence"]
-    eligible_payments = sum((frac(p.ohh_payments or 0) for p in eligible), Fraction(0))
-
-    results = []
-    for (provider, score), status in zip(scored, statuses, strict=True):
-        gross = frac(provider.ohh_payments) if provider.ohh_payments is not None else None
-        withhold = gross * withhold_rate if gross is not None else None
-        met = status in ("meets-minimum", "excellence")
-        share: Fraction | None = None
-        if payments_given and status == "excellence":
-            if bonus_split == "equal":
-                share = pool / len(eligible)
-            else:
-                share = pool * gross / eligible_payments if eligible_payments else Fraction(0)
-        targets = []
-        if status == "below-minimum":
-            targets.append(("minimum", minimum))
-        if status in ("below-minimum", "meets-minimum"):
-            targets.append(("excellence", excellence))
-        results.append(
-            OhhProviderResult(
-                provider_id=provider.provider_id,
-                measures=[
-                    MeasureResult(
-                        measure=m,
-                        numerator=c.numerator,
-                        denominator=c.denominator,
-                        rate_percent=_pct(rate_percent(c.numerator, c.denominator)),
-                    )
-                    for m, c in provider.measures.items()
-                ],
-                composite_percent=_pct(score),
-                status=status,
-                ohh_payments=provider.ohh_payments,
-                withhold=cents(withhold) if withhold is not None else None,
-                withhold_released=cents(withhold if met else Fraction(0))
-                if withhold is not None
-                else None,
-                withhold_kept=cents(Fraction(0) if met else withhold)
-                if withhold is not None
-                else None,
-                bonus_eligible=status == "excellence",
-                bonus_share=cents(share) if share is not None else None,
-                what_if=what_if(provider, method, targets),
-            )
-        )
-
+) -> OhhScoring:
+    """Every provider's composite, status, withhold kept or released, bonus share, what-if."""
+    minimum = exact.ratio(profile.minimum_threshold_percent)
+    excellence = exact.ratio(profile.excellence_threshold_percent)
+    rate = exact.ratio(profile.withhold_percent)
+    basis = given.payments_basis
+    count = len(given)
+    statuses = _statuses(given, method, profile)
+    gross = array("q", [0]) * count
+    withheld = array("q", [0]) * count
+    if basis is not None:
+        for i, paid in enumerate(given.payments):
+            if paid is not None:
+                gross[i], withheld[i] = withhold_cents(paid, basis, rate)
+    below, excellent = _CODES.index("below-minimum"), _CODES.index("excellence")
+    pool = sum(w for s, w in zip(statuses, withheld, strict=True) if s == below)
+    eligible = [i for i in range(count) if statuses[i] == excellent]
+    weights = [gross[i] if bonus_split == "proportional" else 1 for i in eligible]
+    state = _pool_state(basis is not None, pool, eligible, weights)
+    shares = dict(zip(eligible, exact.largest_remainder(pool, weights), strict=True))
+    money = basis is not None
+    met = {_CODES.index("meets-minimum"), excellent, _CODES.index("not-scored")}
+    released = sum(w for s, w in zip(statuses, withheld, strict=True) if s in met)
     period = profile.benchmark_assessment_period
-    if not payments_given:
-        note = "no ohh_payments column: withholds, the bonus pool and shares are not computed"
-    elif pool == 0:
-        note = "no provider is below the minimum threshold: no funds for a bonus pool"
-    elif not eligible:
-        note = "no provider reached the excellence threshold: the pool is not distributed"
-    else:
-        note = (
-            f"bonus paid when funding is available; pool split {bonus_split} among "
-            f"{len(eligible)} bonus-eligible provider(s)"
+    cautions = []
+    if count < profile.meaningful_providers:
+        cautions.append(
+            Caution(kind="few-providers", count=count, meaningful=profile.meaningful_providers)
         )
-    return OhhReport(
+    report = OhhReport(
+        source=given.source,
         profile=profile_used(profile, as_of),
         composite_method=method,
         bonus_split=bonus_split,
+        payments_basis=basis,
         minimum_threshold_percent=profile.minimum_threshold_percent,
         excellence_threshold_percent=profile.excellence_threshold_percent,
         withhold_percent=profile.withhold_percent,
         benchmark_assessment_period=f"{period.start.isoformat()}..{period.end.isoformat()}",
-        measures=[m.id for m in profile.measures],
-        providers=results,
-        payments_given=payments_given,
-        bonus_pool=cents(pool) if payments_given else None,
-        bonus_pool_note=note,
-        counts={
-            s: statuses.count(s)
-            for s in ("below-minimum", "meets-minimum", "excellence", "not-scored")
-        },
+        measures=list(given.measures),
+        provider_count=count,
+        counts={s: statuses.count(_CODES.index(s)) for s in OHH_STATUSES},
+        payments_given=money,
+        total_withhold=exact.cents(sum(withheld)) if money else None,
+        total_released=exact.cents(released) if money else None,
+        total_kept=exact.cents(pool) if money else None,
+        bonus_pool=exact.cents(pool) if money else None,
+        bonus_pool_state=state,
+        bonus_shared=exact.cents(sum(shares.values())) if money else None,
+        cautions=cautions,
     )
 
+    results = _Results(given, method, minimum, excellence)
 
-def _pct(value: Fraction | None) -> Decimal | None:
-    return percent(value) if value is not None else None
+    def providers() -> Iterator[OhhProviderResult]:
+        for i in range(count):
+            status = _CODES[statuses[i]]
+            if not money:
+                yield results.make(i, status, None, None, None)
+                continue
+            share = shares.get(i) if status == "excellence" else None
+            yield results.make(i, status, gross[i], withheld[i], share)
+
+    return Scoring(report, providers)
+
+
+def _pool_state(money: bool, pool: int, eligible: list[int], weights: list[int]) -> PoolState:
+    if not money:
+        return "no-payments"
+    if not pool:
+        return "no-pool"
+    if not eligible:
+        return "no-eligible"
+    return "shared" if sum(weights) else "no-eligible-payments"
+
+
+class _Results:
+    """Makes one provider's result; what every provider shares is computed once."""
+
+    def __init__(
+        self, given: OhhInput, method: CompositeMethod, minimum: Ratio, excellence: Ratio
+    ) -> None:
+        self.given = given
+        self.method = method
+        self.width = len(given.measures)
+        self.targets = {
+            "below-minimum": [("minimum", minimum), ("excellence", excellence)],
+            "meets-minimum": [("excellence", excellence)],
+        }
+        self.shown = {name: exact.percent(t) for name, t in (("minimum", minimum),
+                                                               ("excellence", excellence))}
+
+    def make(
+        self, i: int, status: OhhStatus, gross: int | None, withhold: int | None,
+        share: int | None,
+    ) -> OhhProviderResult:
+        given, width = self.given, self.width
+        start = i * width
+        nums = given.numerators[start : start + width]
+        dens = given.denominators[start : start + width]
+        num_total, den_total = sum(nums), sum(dens)
+        pooled = self.method == "pooled"
+        counts = [] if pooled else [Counts(n, d) for n, d in zip(nums, dens, strict=True)]
+        what_ifs = []
+        for name, target in self.targets.get(status, ()):
+            if pooled:  # the same as what_if(), without a Counts per measure
+                total = members_to_rate(num_total, den_total, target)
+                alone = {
+                    m: total if total is not None and total <= d - n else None
+                    for m, n, d in zip(given.measures, nums, dens, strict=True)
+                }
+                plan: dict[str, int] = {}
+            else:
+                total, alone, plan = what_if(counts, given.measures, self.method, target)
+            what_ifs.append(
+                OhhTarget(
+                    name,  # type: ignore[arg-type]
+                    self.shown[name],
+                    total is not None,
+                    total,
+                    alone,
+                    plan,
+                    exact.cents(withhold) if name == "minimum" and withhold is not None
+                    else None,
+                )
+            )
+        score = (
+            ((100 * num_total, den_total) if den_total else None)
+            if pooled
+            else composite(counts, self.method)
+        )
+        measures = [
+            MeasureCounts(m, n, d, exact.percent((100 * n, d)) if d else None)
+            for m, n, d in zip(given.measures, nums, dens, strict=True)
+        ]
+        money = withhold is not None and gross is not None
+        kept = status == "below-minimum"
+        held = exact.cents(withhold) if money else None  # type: ignore[arg-type]
+        zero = exact.cents(0) if money else None
+        return OhhProviderResult(
+            given.ids[i],
+            given.rows[i],
+            measures,
+            num_total,
+            den_total,
+            exact.percent(score) if score is not None else None,
+            status,
+            exact.cents(gross) if money else None,  # type: ignore[arg-type]
+            exact.cents(gross - withhold) if money else None,  # type: ignore[operator]
+            held,
+            zero if kept else held,
+            held if kept else zero,
+            status == "excellence",
+            exact.cents(share) if share is not None else None,
+            what_ifs,
+        )

@@ -1,334 +1,554 @@
-"""Connecticut HUSKY PCMH: raw scores, peer percentiles, Table A and Table B payments."""
+"""Connecticut HUSKY PCMH: raw scores, peer percentiles, Table A and Table B payments.
+
+All arithmetic is on integers: a practice's percentiles are half-unit ranks over a common
+scale (the least common multiple of the measures' peer counts), so the mean performance
+percentile, its band and every what-if are exact. The report's totals need every practice, so
+each practice's standing is computed once for the totals and again, with its what-if, while a
+renderer writes it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from fractions import Fraction
-from functools import partial
-from typing import Literal
 
-from hiecheck.p4p.exact import (
-    band_for,
-    cents,
-    frac,
-    next_band,
-    percent,
-    percent_up,
-    reaches,
-)
+from hiecheck.p4p import exact
+from hiecheck.p4p.exact import Ratio
+from hiecheck.p4p.inputs import ABSENT, PcmhInput
 from hiecheck.p4p.models import (
-    Allocation,
     BandResult,
-    Counts,
+    BandRounding,
+    Caution,
+    ImprovementNote,
+    ImprovementReason,
+    ImprovementTotal,
+    MeasureMembers,
+    MeasureStanding,
+    PcmhImprovement,
     PcmhMeasureResult,
-    PcmhPracticeInput,
     PcmhPracticeResult,
     PcmhReport,
-    WhatIf,
+    PcmhSchedule,
+    PercentileMethod,
+    PercentilePeers,
+    PerformanceReason,
+    Scoring,
+    TableAWhatIf,
+    TableBWhatIf,
+    Unreachable,
     profile_used,
 )
-from hiecheck.p4p.percentile import PeerScores, PercentileMethod, percentile_rank
+from hiecheck.p4p.percentile import Peers, Ranking
 from hiecheck.p4p.profile import Band, PcmhProfile
 
-ImprovementTotal = Literal["all-valid", "like-for-like"]
+PcmhScoring = Scoring[PcmhReport, PcmhPracticeResult]
 
 
-def raw_score(counts: Counts, min_denominator: int) -> Fraction | None:
+def raw_score(numerator: int, denominator: int, min_denominator: int) -> Ratio | None:
     """numerator / denominator × 100, exactly; None when the denominator is below the minimum."""
-    if counts.denominator < min_denominator:
+    if denominator < min_denominator:
         return None
-    return Fraction(counts.numerator * 100, counts.denominator)
+    return 100 * numerator, denominator
 
 
-def raw_scores(practice: PcmhPracticeInput, min_denominator: int) -> dict[str, Fraction]:
-    """The practice's valid raw scores by measure."""
-    out = {}
-    for measure, counts in practice.measures.items():
-        score = raw_score(counts, min_denominator)
-        if score is not None:
-            out[measure] = score
-    return out
-
-
-def peer_scores(
-    practices: Sequence[PcmhPracticeInput], min_denominator: int
-) -> dict[str, PeerScores]:
-    """Per measure, the raw scores of every practice with a valid result."""
-    found: dict[str, list[Fraction]] = {}
-    for practice in practices:
-        for measure, score in raw_scores(practice, min_denominator).items():
-            found.setdefault(measure, []).append(score)
-    return {measure: PeerScores(scores) for measure, scores in found.items()}
-
-
-def improvement_percent(current: Fraction, previous: Fraction) -> Fraction | None:
+def improvement_percent(current: Ratio, previous: Ratio) -> Ratio | None:
     """(current − previous) / previous × 100 when current > previous > 0; else None."""
-    if previous <= 0 or current <= previous:
+    if previous[0] <= 0 or not exact.more_than(current, previous):
         return None
-    return (current - previous) * 100 / previous
+    diff = exact.sub(current, previous)
+    return 100 * diff[0] * previous[1], diff[1] * previous[0]
 
 
-def totals(
-    current: dict[str, Fraction], previous: dict[str, Fraction], how: ImprovementTotal
-) -> tuple[Fraction, Fraction]:
-    """Total raw scores of the current and previous year ('all-valid' or 'like-for-like')."""
-    if how == "like-for-like":
-        both = current.keys() & previous.keys()
-        return sum((current[m] for m in both), Fraction(0)), sum(
-            (previous[m] for m in both), Fraction(0)
-        )
-    return sum(current.values(), Fraction(0)), sum(previous.values(), Fraction(0))
+Bounds = tuple[tuple[int, int, bool], ...]  # each band's lower bound (num, den) and inclusive
+
+
+def bounds_of(bands: list[Band]) -> Bounds:
+    return tuple((*exact.ratio(b.lower), b.inclusive) for b in bands)
+
+
+def band_index(value: Ratio, bounds: Bounds) -> int | None:
+    """The index of the band with the greatest lower bound ``value`` reaches (≥ if inclusive)."""
+    num, den = value
+    for index in range(len(bounds) - 1, -1, -1):
+        low, per, inclusive = bounds[index]
+        if num * per > low * den or (inclusive and num * per == low * den):
+            return index
+    return None
+
+
+def band_for(value: Ratio, bands: list[Band]) -> int | None:
+    """``band_index`` on a band table."""
+    return band_index(value, bounds_of(bands))
+
+
+def _a_band(mean: Ratio, bounds: Bounds, rounding: BandRounding) -> int | None:
+    value = (exact.round_half_up(*mean), 1) if rounding == "nearest" else mean
+    return band_index(value, bounds)
+
+
+def table_a_band(mean: Ratio, bands: list[Band], rounding: BandRounding) -> int | None:
+    """The Table A band of a mean performance percentile: 'nearest' rounds it half-up to a whole
+    percentile first, 'down' compares the exact mean."""
+    return _a_band(mean, bounds_of(bands), rounding)
+
+
+def _borderline(mean: Ratio, bounds: Bounds) -> int | None:
+    below = band_index(mean, bounds)
+    index = 0 if below is None else below + 1
+    if index == 0 or index >= len(bounds):
+        return None  # below the first band's edge, or in the top band
+    low, per, _ = bounds[index]
+    num, den = mean
+    return index if low * den > num * per > (low - per) * den else None
+
+
+def borderline_band(mean: Ratio, bands: list[Band]) -> int | None:
+    """The band whose lower edge L has L − 1 < mean < L: the mean lies between two bands'
+    whole-number edges, where the reading of the gap decides the payment."""
+    return _borderline(mean, bounds_of(bands))
+
+
+def mean_threshold(band: Band, rounding: BandRounding) -> tuple[Ratio, bool]:
+    """(value, inclusive): what the exact mean must reach for ``band`` under ``rounding``.
+
+    'nearest' rounds the mean half-up to a whole percentile R first: R ≥ L holds from
+    ⌈L⌉ − ½ on, R > L from ⌊L⌋ + ½ on.
+    """
+    lower = exact.ratio(band.lower)
+    if rounding == "down":
+        return lower, band.inclusive
+    whole = exact.ceil_div(*lower) if band.inclusive else lower[0] // lower[1] + 1
+    return (2 * whole - 1, 2), True
 
 
 def _band(band: Band | None) -> BandResult | None:
-    return BandResult(label=band.label, level=band.level, pmpm=band.pmpm) if band else None
+    return BandResult(band.label, band.level, band.pmpm) if band else None
 
 
-def _payment(band: Band | None, members: Decimal | None, months: int) -> Fraction:
-    if band is None or members is None:
-        return Fraction(0)
-    return frac(band.pmpm) * months * frac(members)
+def _payment(pmpm: Ratio | None, members: Ratio | None, months: int) -> int:
+    """PMPM × months × members in cents, half-up (0 without a band or members)."""
+    if pmpm is None or members is None:
+        return 0
+    return exact.money((pmpm[0] * months * members[0], pmpm[1] * members[1]))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Standing:
-    scores: dict[str, Fraction]
-    percentiles: dict[str, Fraction]
+    """A practice's year before any what-if: its measures, ranks and performance payment."""
+
+    practice: int
+    valid: dict[int, Ratio]  # measure index → raw score
+    ranks: dict[int, int]  # measure index → half units (ranked measures only)
+    total_units: int  # Σ half units × scale / peers
+    mean: Ratio | None
+    whole: int | None
+    band: int | None
+    borderline: int | None  # index of the band whose lower edge the mean sits just below
+    reasons: list[PerformanceReason]
+    payment: int
 
 
-def _mean_reaches(
-    peers: PeerScores,
-    score: Fraction,
-    counts: Counts,
-    add: int,
-    *,
-    others: Fraction,
-    count: int,
-    method: PercentileMethod,
-    target: Band,
-) -> bool:
-    """Whether adding ``add`` numerator members to one measure lifts the mean into ``target``."""
-    new = Fraction((counts.numerator + add) * 100, counts.denominator)
-    pct = percentile_rank(peers, new, method, moved_from=score)
-    return reaches((others + pct) / count, target)
+@dataclass(slots=True)
+class _Improvement:
+    result: PcmhImprovement | None  # None when only the totals were asked for
+    qualified: bool
+    changed: bool  # the set of valid measures differs from last year's
+    current: Ratio | None
+    previous: Ratio | None
+    counted: list[int]  # measure indexes totalled
+    band: int | None
+    cents: int
 
 
-def table_a_what_if(
-    practice: PcmhPracticeInput,
-    standing: _Standing,
-    peers: dict[str, PeerScores],
-    method: PercentileMethod,
-    target: Band,
-) -> WhatIf:
-    """For each measure alone, the fewest added numerator members that reach ``target``."""
-    count = len(standing.percentiles)
-    total = sum(standing.percentiles.values(), Fraction(0))
-    options = []
-    for measure, score in standing.scores.items():
-        counts = practice.measures[measure]
-        others = total - standing.percentiles[measure]
-
-        enough = partial(
-            _mean_reaches,
-            peers[measure],
-            score,
-            counts,
-            others=others,
-            count=count,
-            method=method,
-            target=target,
+class _Scorer:
+    def __init__(
+        self,
+        given: PcmhInput,
+        previous: PcmhInput | None,
+        profile: PcmhProfile,
+        ranking: Ranking,
+        rounding: BandRounding,
+        improvement_total: ImprovementTotal,
+    ) -> None:
+        self.given = given
+        self.previous = previous
+        self.profile = profile
+        self.ranking = ranking
+        self.rounding = rounding
+        self.improvement_total = improvement_total
+        self.width = len(given.measures)
+        self.min_den = profile.min_denominator
+        self.peers = self._peers()
+        counts = [p.others(ranking) for p in self.peers if p is not None and p.others(ranking)]
+        self.scale = math.lcm(*counts) if counts else 1
+        self.units = [
+            self.scale // p.others(ranking) if p is not None and p.others(ranking) else 0
+            for p in self.peers
+        ]
+        self.table_a = profile.table_a
+        self.table_b = profile.table_b
+        self.thresholds = [mean_threshold(b, rounding) for b in self.table_a]
+        self.a_bounds = bounds_of(self.table_a)
+        self.b_bounds = bounds_of(self.table_b)
+        self.a_pmpm = [exact.ratio(b.pmpm) for b in self.table_a]
+        self.b_pmpm = [exact.ratio(b.pmpm) for b in self.table_b]
+        self.months = profile.months_per_year
+        self.members = [
+            exact.ratio(m) if m is not None else None for m in given.annualized_members
+        ]
+        self.previous_index = previous.index() if previous is not None else {}
+        self.previous_slot = (
+            [previous.measures.index(m) if m in previous.measures else -1 for m in given.measures]
+            if previous is not None
+            else []
         )
-        room = counts.denominator - counts.numerator
-        if room == 0 or not enough(room):
-            continue
-        low, high = 1, room  # smallest k in [1, room] with enough(k); enough(room) holds
-        while low < high:
-            mid = (low + high) // 2
-            if enough(mid):
-                high = mid
+
+    def _peers(self) -> list[Peers | None]:
+        nums: list[list[int]] = [[] for _ in range(self.width)]
+        dens: list[list[int]] = [[] for _ in range(self.width)]
+        given = self.given
+        for slot, den in enumerate(given.denominators):
+            if den >= self.min_den:
+                nums[slot % self.width].append(given.numerators[slot])
+                dens[slot % self.width].append(den)
+        return [Peers(n, d) if d else None for n, d in zip(nums, dens, strict=True)]
+
+    # ---------------------------------------------------------------- one practice
+
+    def standing(self, i: int) -> _Standing:
+        given, width = self.given, self.width
+        start = i * width
+        valid: dict[int, Ratio] = {}
+        ranks: dict[int, int] = {}
+        total = 0
+        for m in range(width):
+            den = given.denominators[start + m]
+            if den == ABSENT or den < self.min_den:
+                continue
+            num = given.numerators[start + m]
+            valid[m] = (100 * num, den)
+            peers = self.peers[m]
+            if peers is not None and self.units[m]:
+                ranks[m] = peers.half_units(num, den, self.ranking)
+                total += ranks[m] * self.units[m]
+        mean = (50 * total, len(ranks) * self.scale) if ranks else None
+        whole = exact.round_half_up(*mean) if mean is not None else None
+        band = None
+        borderline = None
+        if mean is not None:
+            band = _a_band(mean, self.a_bounds, self.rounding)
+            borderline = _borderline(mean, self.a_bounds)
+        reasons: list[PerformanceReason] = []
+        if not given.ncqa_recognized[i]:
+            reasons.append("no-ncqa")
+        if not given.full_year[i]:
+            reasons.append("not-full-year")
+        if not valid:
+            reasons.append("no-measure-result")
+        elif not ranks:
+            reasons.append("no-percentile")
+        payment = (
+            _payment(self.a_pmpm[band], self.members[i], self.months)
+            if not reasons and band is not None
+            else 0
+        )
+        return _Standing(i, valid, ranks, total, mean, whole, band, borderline, reasons, payment)
+
+    def improvement(self, i: int, standing: _Standing, *, detail: bool = True) -> _Improvement:
+        given = self.given
+        reasons: list[ImprovementReason] = []
+        if not given.ncqa_recognized[i]:
+            reasons.append("no-ncqa")
+        if not given.full_year[i]:
+            reasons.append("not-full-year")
+        empty = PcmhImprovement(False, reasons, None, [], [], [], None, None, None, None,
+                                exact.cents(0))
+        if self.previous is None:
+            reasons.append("no-previous-file")
+            return _Improvement(empty, False, False, None, None, [], None, 0)
+        j = self.previous_index.get(given.ids[i])
+        if j is None:
+            reasons.append("no-previous-results")
+            return _Improvement(empty, False, False, None, None, [], None, 0)
+        before = self.previous
+        if not before.full_year[j]:
+            reasons.append("not-full-previous-year")
+        base = j * len(before.measures)
+        was: dict[int, Ratio] = {}
+        for m, slot in enumerate(self.previous_slot):
+            den = before.denominators[base + slot] if slot >= 0 else ABSENT
+            if den != ABSENT and den >= self.min_den:
+                was[m] = (100 * before.numerators[base + slot], den)
+        now = standing.valid
+        measures = given.measures
+        added = sorted(measures[m] for m in now.keys() - was.keys())
+        dropped = sorted(measures[m] for m in was.keys() - now.keys())
+        if self.improvement_total == "like-for-like":
+            counted = sorted(now.keys() & was.keys())
+            current, previous = _total(now, counted), _total(was, counted)
+        else:
+            counted = sorted(now)
+            current, previous = _total(now, counted), _total(was, sorted(was))
+        gain = improvement_percent(current, previous)
+        note: ImprovementNote | None = None
+        band = band_index(gain, self.b_bounds) if gain is not None else None
+        if not counted and self.improvement_total == "like-for-like":
+            note = "no-common-measures"
+        elif previous[0] == 0:
+            note = "no-previous-score"
+        elif gain is None:
+            note = "not-more-than-previous"
+        elif band is None:
+            note = "below-first-band"
+        cents = (
+            _payment(self.b_pmpm[band], self.members[i], self.months)
+            if not reasons and band is not None
+            else 0
+        )
+        changed = bool(added or dropped)
+        if not detail:
+            return _Improvement(None, not reasons, changed, current, previous, counted, band,
+                                cents)
+        chosen = self.table_b[band] if band is not None else None
+        result = PcmhImprovement(
+            qualified=not reasons,
+            reasons=reasons,
+            note=note,
+            measures_counted=[measures[m] for m in counted],
+            measures_added=added,
+            measures_dropped=dropped,
+            current_total_raw_score=exact.percent(current),
+            previous_total_raw_score=exact.percent(previous),
+            improvement_percent=exact.percent(gain) if gain is not None else None,
+            band=_band(chosen),
+            payment=exact.cents(cents),
+        )
+        return _Improvement(result, not reasons, changed, current, previous, counted, band, cents)
+
+    # ---------------------------------------------------------------- what-ifs
+
+    def table_a_what_if(self, s: _Standing) -> TableAWhatIf | None:
+        if s.mean is None:
+            return None
+        target = 0 if s.band is None else s.band + 1
+        if target >= len(self.table_a):
+            return None
+        (e_num, e_den), inclusive = self.thresholds[target]
+        count = len(s.ranks)
+        given = self.given
+        start = s.practice * self.width
+        options = []
+        for m, rank in s.ranks.items():
+            rest = s.total_units - rank * self.units[m]
+            # 50 (rest + c · u) / (count · scale) must reach e_num / e_den
+            top = e_num * count * self.scale - 50 * e_den * rest
+            bottom = 50 * e_den * self.units[m]
+            need = exact.ceil_div(top, bottom) if inclusive else top // bottom + 1
+            num, den = given.numerators[start + m], given.denominators[start + m]
+            peers = self.peers[m]
+            assert peers is not None
+            add = peers.fewest_members((num, den), need, self.ranking, den - num)
+            if add is not None:
+                options.append(
+                    MeasureMembers(given.measures[m], add, exact.decimal_up(100 * add, den, 4))
+                )
+        options.sort(key=lambda o: (o.add_members, o.measure))
+        band = self.table_a[target]
+        gain = None
+        if not s.reasons:
+            paid = _payment(self.a_pmpm[target], self.members[s.practice], self.months)
+            gain = exact.cents(paid - s.payment)
+        return TableAWhatIf(_band(band), bool(options), options, gain)  # type: ignore[arg-type]
+
+    def table_b_what_if(self, i: int, imp: _Improvement) -> TableBWhatIf | None:
+        if imp.current is None or imp.previous is None:
+            return None
+        target = 0 if imp.band is None else imp.band + 1
+        if target >= len(self.table_b):
+            return None
+        band = self.table_b[target]
+        maximum = (100 * len(imp.counted), 1)
+        unreachable: Unreachable | None = None
+        if not imp.counted:
+            unreachable = "no-measures"
+        elif imp.previous[0] == 0:
+            unreachable = "no-previous-score"
+        if unreachable is not None:
+            return TableBWhatIf(_band(band), None, not band.inclusive, None, False,  # type: ignore[arg-type]
+                                unreachable, exact.percent(maximum), [], None)
+        lower = exact.ratio(band.lower)
+        factor = (lower[1] * 100 + lower[0], lower[1] * 100)
+        needed = (imp.previous[0] * factor[0], imp.previous[1] * factor[1])
+        short = exact.sub(needed, imp.current)
+        if short[0] < 0:
+            short = (0, 1)
+        reachable = exact.reaches(maximum, needed, band.inclusive)
+        given = self.given
+        start = i * self.width
+        options = []
+        for m in imp.counted:
+            num, den = given.numerators[start + m], given.denominators[start + m]
+            # 100 · add / den must reach short (≥ or >)
+            top, bottom = short[0] * den, short[1] * 100
+            add = exact.ceil_div(top, bottom) if band.inclusive else top // bottom + 1
+            add = max(add, 1)
+            options.append(MeasureMembers(given.measures[m], add if add <= den - num else None,
+                                          exact.decimal_up(100 * add, den, 4)))
+        options.sort(key=lambda o: (o.add_members is None, o.add_members or 0, o.measure))
+        gain = None
+        if imp.qualified:
+            paid = _payment(self.b_pmpm[target], self.members[i], self.months)
+            gain = exact.cents(paid - imp.cents)
+        return TableBWhatIf(
+            target=_band(band),  # type: ignore[arg-type]
+            needed_total_raw_score=exact.decimal_up(*needed, 4),
+            strictly_above=not band.inclusive,
+            add_raw_score_points=exact.decimal_up(*short, 4),
+            reachable=reachable,
+            unreachable=None if reachable else "above-maximum",
+            maximum_total_raw_score=exact.percent(maximum),
+            options=options if reachable else [],
+            payment_gain=gain,
+        )
+
+    # ---------------------------------------------------------------- result
+
+    def result(self, i: int) -> PcmhPracticeResult:
+        s = self.standing(i)
+        imp = self.improvement(i, s)
+        assert imp.result is not None
+        given = self.given
+        start = i * self.width
+        measures = []
+        for m, name in enumerate(given.measures):
+            den = given.denominators[start + m]
+            if den == ABSENT:
+                continue
+            num = given.numerators[start + m]
+            standing: MeasureStanding
+            peers = self.peers[m]
+            pct = None
+            count = None
+            if m in s.ranks:
+                standing = "ranked"
+                count = peers.others(self.ranking) if peers is not None else None
+                pct = exact.percent((50 * s.ranks[m], count or 1))
+            elif m in s.valid:
+                standing = "no-peers"
             else:
-                low = mid + 1
-        options.append(
-            Allocation(
-                measure=measure,
-                add_members=low,
-                add_raw_score_points=percent_up(Fraction(low * 100, counts.denominator)),
+                standing = "small-denominator"
+            measures.append(
+                PcmhMeasureResult(
+                    name, num, den,
+                    exact.percent(s.valid[m]) if m in s.valid else None,
+                    standing, count, pct,
+                )
             )
+        between = []
+        if s.borderline is not None:
+            between = [self.table_a[s.borderline - 1].label, self.table_a[s.borderline].label]
+        band = self.table_a[s.band] if s.band is not None else None
+        return PcmhPracticeResult(
+            practice_id=given.ids[i],
+            row=given.rows[i],
+            measures=measures,
+            qualifying_measures=len(s.ranks),
+            mean_performance_percentile=exact.percent(s.mean) if s.mean is not None else None,
+            whole_percentile=s.whole if self.rounding == "nearest" else (
+                s.mean[0] // s.mean[1] if s.mean is not None else None
+            ),
+            borderline=s.borderline is not None,
+            borderline_between=between,
+            performance_qualified=not s.reasons,
+            performance_reasons=s.reasons,
+            performance_band=_band(band),
+            annualized_members=given.annualized_members[i],
+            performance_payment=exact.cents(s.payment),
+            improvement=imp.result,
+            table_a_what_if=self.table_a_what_if(s),
+            table_b_what_if=self.table_b_what_if(i, imp),
         )
-    options.sort(key=lambda a: (a.add_members, a.measure))
-    return WhatIf(
-        target=f"Table A: {target.label}",
-        target_percent=target.lower,
-        reachable=bool(options),
-        add_members=options[0].add_members if options else None,
-        allocations=options,
-        note=(
-            "each allocation alone is enough (alternatives, not a sum); other measures and "
-            "peer scores held fixed"
-            if options
-            else "not reachable by improving any single measure"
-        ),
-    )
 
 
-def table_b_what_if(current: Fraction, previous: Fraction, target: Band) -> WhatIf:
-    """The current total raw score that reaches the improvement band ``target``."""
-    needed = previous * (1 + frac(target.lower) / 100)
-    short = max(Fraction(0), needed - current)
-    return WhatIf(
-        target=f"Table B: {target.label}",
-        target_percent=target.lower,
-        reachable=True,
-        add_raw_score_points=percent_up(short),
-        needed_total_raw_score=percent_up(needed),
-        strictly_above=not target.inclusive,
-        note=(
-            f"current total raw score {'more than' if not target.inclusive else 'at least'} "
-            f"{percent_up(needed)} (previous {percent(previous)}, now {percent(current)})"
-        ),
-    )
+def _total(scores: dict[int, Ratio], measures: list[int]) -> Ratio:
+    total: Ratio = (0, 1)
+    for m in measures:
+        total = exact.add(total, scores[m])
+    return total
 
 
 def score_pcmh(
-    practices: Sequence[PcmhPracticeInput],
-    previous: Sequence[PcmhPracticeInput] | None,
+    given: PcmhInput,
+    previous: PcmhInput | None,
     profile: PcmhProfile,
     *,
     method: PercentileMethod,
+    peers: PercentilePeers,
+    rounding: BandRounding,
     improvement_total: ImprovementTotal,
     as_of: date,
-) -> PcmhReport:
-    """Score every practice on performance (Table A) and improvement (Table B), with what-if."""
-    min_den = profile.min_denominator
-    peers = peer_scores(practices, min_den)
-    before = {p.practice_id: p for p in previous or []}
-    results = []
-    for practice in practices:
-        scores = raw_scores(practice, min_den)
-        pcts = {m: percentile_rank(peers[m], s, method) for m, s in scores.items()}
-        standing = _Standing(scores, pcts)
-        measures = [
-            PcmhMeasureResult(
-                measure=m,
-                numerator=c.numerator,
-                denominator=c.denominator,
-                raw_score=percent(scores[m]) if m in scores else None,
-                note="" if m in scores else f"denominator < {min_den}: no raw score",
-                peers=len(peers[m]) if m in scores else None,
-                percentile=percent(pcts[m]) if m in pcts else None,
-            )
-            for m, c in practice.measures.items()
-        ]
-        mean = sum(pcts.values(), Fraction(0)) / len(pcts) if pcts else None
-
-        reasons = []
-        if not practice.ncqa_recognized:
-            reasons.append("no NCQA PCMH recognition")
-        if not practice.full_year:
-            reasons.append("did not provide services for a full calendar year")
-        if not scores:
-            reasons.append("no health measure result")
-        band = band_for(mean, profile.table_a) if mean is not None else None
-        performance = (
-            _payment(band, practice.annualized_members, profile.months_per_year)
-            if not reasons
-            else Fraction(0)
-        )
-
-        what_if = []
-        if mean is not None:
-            target = next_band(band, profile.table_a)
-            if target is not None:
-                what_if.append(table_a_what_if(practice, standing, peers, method, target))
-
-        prev = before.get(practice.practice_id)
-        imp_reasons = []
-        if not practice.ncqa_recognized:
-            imp_reasons.append("no NCQA PCMH recognition")
-        if not practice.full_year:
-            imp_reasons.append("did not provide services for the full current calendar year")
-        current_total = previous_total = improvement = None
-        imp_band = None
-        imp_note = ""
-        if previous is None:
-            imp_reasons.append("no previous-year file (--previous)")
-        elif prev is None:
-            imp_reasons.append("no previous-year results for this practice")
-        else:
-            if not prev.full_year:
-                imp_reasons.append("did not provide services for the full previous calendar year")
-            current_total, previous_total = totals(
-                scores, raw_scores(prev, min_den), improvement_total
-            )
-            improvement = improvement_percent(current_total, previous_total)
-            if previous_total == 0:
-                imp_note = "no valid previous-year raw score to improve on"
-            elif improvement is None:
-                imp_note = "current total raw score is not more than the previous"
-            imp_band = band_for(improvement, profile.table_b) if improvement is not None else None
-            if improvement is not None and imp_band is None:
-                imp_note = "improvement below the first Table B band"
-            if previous_total > 0:
-                target_b = next_band(imp_band, profile.table_b)
-                if target_b is not None:
-                    what_if.append(table_b_what_if(current_total, previous_total, target_b))
-        improvement_ok = not imp_reasons
-        improvement_pay = (
-            _payment(imp_band, practice.annualized_members, profile.months_per_year)
-            if improvement_ok
-            else Fraction(0)
-        )
-        results.append(
-            PcmhPracticeResult(
-                practice_id=practice.practice_id,
-                measures=measures,
-                qualifying_measures=len(scores),
-                mean_performance_percentile=percent(mean) if mean is not None else None,
-                performance_qualified=not reasons,
-                performance_reasons=reasons,
-                performance_band=_band(band),
-                annualized_members=practice.annualized_members,
-                performance_payment=cents(performance),
-                current_total_raw_score=percent(current_total)
-                if current_total is not None
-                else None,
-                previous_total_raw_score=percent(previous_total)
-                if previous_total is not None
-                else None,
-                improvement_percent=percent(improvement) if improvement is not None else None,
-                improvement_qualified=improvement_ok,
-                improvement_reasons=imp_reasons,
-                improvement_note=imp_note,
-                improvement_band=_band(imp_band),
-                improvement_payment=cents(improvement_pay),
-                what_if=what_if,
-            )
-        )
-    return PcmhReport(
+) -> PcmhScoring:
+    """Every practice's percentiles, Table A and Table B payments, borderline flags, what-if."""
+    ranking = Ranking(method, peers)
+    scorer = _Scorer(given, previous, profile, ranking, rounding, improvement_total)
+    counts = {
+        "performance_qualified": 0,
+        "with_performance_payment": 0,
+        "improvement_qualified": 0,
+        "with_improvement_payment": 0,
+        "borderline": 0,
+        "measure_set_changed": 0,
+        "no_percentile": 0,
+    }
+    performance = improvement = 0
+    for i in range(len(given)):
+        s = scorer.standing(i)
+        imp = scorer.improvement(i, s, detail=False)
+        counts["performance_qualified"] += not s.reasons
+        counts["with_performance_payment"] += s.payment > 0
+        counts["improvement_qualified"] += imp.qualified
+        counts["with_improvement_payment"] += imp.cents > 0
+        counts["borderline"] += s.borderline is not None
+        counts["measure_set_changed"] += imp.changed
+        counts["no_percentile"] += s.mean is None
+        performance += s.payment
+        improvement += imp.cents
+    cautions = [
+        Caution(kind="few-peers", measure=name, count=len(p) - 1 if p else 0,
+                meaningful=profile.meaningful_peers)
+        for name, p in zip(given.measures, scorer.peers, strict=True)
+        if (len(p) - 1 if p else 0) < profile.meaningful_peers
+    ]
+    schedule = profile.schedule
+    report = PcmhReport(
+        source=given.source,
+        previous_source=previous.source if previous is not None else None,
         profile=profile_used(profile, as_of),
-        payment_year_range=(
-            profile.period
-        ),
+        payment_year_range=profile.period,
         performance_year=profile.performance_year,
         percentile_method=method,
+        percentile_peers=peers,
+        band_rounding=rounding,
         improvement_total=improvement_total,
-        min_denominator=min_den,
-        previous_given=previous is not None,
-        schedule=(
-            f"notification letter in Q{profile.schedule.notification_quarter} of the payment "
-            f"year; {profile.schedule.review_request_days} days to request a review; reviews "
-            f"done within {profile.schedule.review_completion_days} days; final payment in "
-            f"Q{profile.schedule.final_payment_quarter}"
+        min_denominator=profile.min_denominator,
+        meaningful_peers=profile.meaningful_peers,
+        schedule=PcmhSchedule(
+            notification_quarter=schedule.notification_quarter,
+            review_request_days=schedule.review_request_days,
+            review_completion_days=schedule.review_completion_days,
+            final_payment_quarter=schedule.final_payment_quarter,
         ),
-        practices=results,
-        counts={
-            "practices": len(results),
-            "performance_qualified": sum(r.performance_qualified for r in results),
-            "improvement_qualified": sum(r.improvement_qualified for r in results),
-            "with_performance_payment": sum(bool(r.performance_payment) for r in results),
-            "with_improvement_payment": sum(bool(r.improvement_payment) for r in results),
-        },
+        practice_count=len(given),
+        counts=counts,
+        total_performance_payment=exact.cents(performance),
+        total_improvement_payment=exact.cents(improvement),
+        cautions=cautions,
     )
+
+    def practices() -> Iterator[PcmhPracticeResult]:
+        for i in range(len(given)):
+            yield scorer.result(i)
+
+    return Scoring(report, practices)

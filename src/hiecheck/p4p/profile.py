@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -14,6 +13,7 @@ from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.tomlfile import read_toml, validation_error
+from hiecheck.versioned import load_versions
 
 Program = Literal["ohh", "bhh", "pcmh"]
 
@@ -23,10 +23,14 @@ class _Strict(BaseModel):
 
 
 class Reading(_Strict):
-    """A reading the project chose where the sources are silent."""
+    """A reading the project chose where the sources are silent, with the sentence it reads
+    (``source``, ``section``, ``quote``: checked word for word against the seeds)."""
 
     id: str
     text: str
+    source: str
+    section: str
+    quote: str
 
 
 class ProfileBase(_Strict, EffectivePeriod):
@@ -65,6 +69,10 @@ class OhhProfile(ProfileBase):
     withhold_percent: Decimal = Field(ge=0, le=100)
     default_composite: Literal["pooled", "mean-of-rates"]
     default_bonus_split: Literal["proportional", "equal"]
+    meaningful_providers: int = Field(
+        ge=1, description="Fewer providers in a file: the bonus pool is flagged as not the "
+        "program's (it is only these providers' kept withholds)."
+    )
     benchmark_assessment_period: Period
     measures: list[Measure] = Field(min_length=1)
     rates: list[OhhRate] = []
@@ -126,6 +134,12 @@ class PcmhProfile(ProfileBase):
     min_denominator: int = Field(ge=1)
     months_per_year: int = Field(ge=1)
     default_percentile_method: Literal["midrank", "strict-below", "inclusive"]
+    default_percentile_peers: Literal["others", "all"]
+    meaningful_peers: int = Field(
+        ge=1, description="Fewer other practices with a raw score for a measure: its "
+        "percentiles are flagged as too coarse to mean much."
+    )
+    default_band_rounding: Literal["nearest", "down"]
     default_improvement_total: Literal["all-valid", "like-for-like"]
     measures: list[str] = []
     schedule: PcmhSchedule
@@ -143,7 +157,7 @@ AnyProfile = Annotated[OhhProfile | BhhProfile | PcmhProfile, Field(discriminato
 _ADAPTER: TypeAdapter[OhhProfile | BhhProfile | PcmhProfile] = TypeAdapter(AnyProfile)
 
 
-def load_profile(path: Path) -> OhhProfile | BhhProfile | PcmhProfile:
+def load_profile(path: Traversable) -> OhhProfile | BhhProfile | PcmhProfile:
     """Read one P4P profile file; errors name the file and key."""
     data = read_toml(path)
     try:
@@ -159,28 +173,20 @@ def load_profile(path: Path) -> OhhProfile | BhhProfile | PcmhProfile:
         raise err from None
 
 
-def load_program_profiles(folder: Path, program: Program) -> list[tuple[Path, ProfileBase]]:
-    """All profiles of ``program`` under ``folder/p4p``, checked for overlapping date ranges."""
-    p4p = folder / "p4p"
-    if not p4p.is_dir():
-        raise InputError(str(p4p), "P4P profiles folder not found", expected="profiles/p4p/*.toml")
-    found = [(path, load_profile(path)) for path in sorted(p4p.glob("*.toml"))]
-    mine = sorted(
-        ((p, prof) for p, prof in found if prof.program == program),
-        key=lambda item: item[1].effective_from,
+def _program_of(profile: ProfileBase) -> str:
+    return profile.program
+
+
+def load_program_profiles(folder: Traversable, program: Program) -> list[tuple[str, ProfileBase]]:
+    """All profiles of ``program`` under ``folder/p4p`` (file, profile), oldest first, checked for
+    overlapping date ranges (the versioned-profile loader)."""
+    versions = load_versions(
+        folder / "p4p", ProfileBase, kind="P4P", id_of=_program_of, read=load_profile
     )
-    for (_, earlier), (path, later) in pairwise(mine):
-        if earlier.overlaps(later):
-            raise InputError(
-                str(path),
-                f"{program} profile {later.version} overlaps {earlier.version}",
-                location="effective_from",
-                expected="non-overlapping effective ranges per program",
-            )
-    return mine
+    return [(v.source, v.profile) for v in versions.of(program)]
 
 
-def select_profile(folder: Path, program: Program, day: date) -> ProfileBase:
+def select_profile(folder: Traversable, program: Program, day: date) -> ProfileBase:
     """The one profile of ``program`` in force on ``day``, or an InputError saying none is."""
     mine = load_program_profiles(folder, program)
     for _, prof in mine:

@@ -6,14 +6,16 @@ import math
 from collections.abc import Mapping
 from fractions import Fraction
 
-from hiecheck.p4p.models import Counts
+from hiecheck.p4p.exact import Ratio, ceil_div
+from hiecheck.p4p.inputs import Counts
 
 
-def members_to_rate(numerator: int, denominator: int, target_percent: Fraction) -> int | None:
+def members_to_rate(numerator: int, denominator: int, target_percent: Ratio) -> int | None:
     """Fewest k with (numerator + k) / denominator × 100 ≥ target; None if not reachable."""
     if denominator == 0:
         return None
-    needed = max(0, math.ceil(target_percent * denominator / 100 - numerator))
+    p, q = target_percent
+    needed = max(0, ceil_div(p * denominator - 100 * q * numerator, 100 * q))
     return needed if needed <= denominator - numerator else None
 
 
@@ -30,7 +32,7 @@ def members_to_mean_rate(
     if not rated:
         return None
     short = target_percent * len(rated) / 100 - sum(
-        Fraction(c.numerator, c.denominator) for c in rated.values()
+        (Fraction(c.numerator, c.denominator) for c in rated.values()), Fraction(0)
     )
     added: dict[str, int] = {}
     for measure, counts in sorted(rated.items(), key=lambda item: (item[1].denominator, item[0])):

@@ -10,17 +10,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from hiecheck.cli_support import byte_progress, output_stream, parse_date
+from hiecheck.check import load_organization, load_rules, message_paths, run_check
+from hiecheck.cli_support import byte_progress, parse_date
+from hiecheck.console import Escape, make_console
 from hiecheck.errors import InputError
-from hiecheck.evidence.assess import MessageEvidence, role_titles
-from hiecheck.evidence.collect import collect
-from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.hl7.reader import expand_sources, reads_of
+from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
-from hiecheck.programs.evaluate import evaluate
-from hiecheck.programs.organization import load_organization
+from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
+from hiecheck.programs.render_html import render_html
 from hiecheck.programs.render_markdown import render_markdown
 from hiecheck.programs.render_programs import render_list, render_role
 from hiecheck.programs.render_table import render_table
@@ -32,6 +32,7 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    html = "html"
 
 
 class ListFormat(StrEnum):
@@ -53,8 +54,27 @@ def _profiles(profiles: Path | None, as_of: date) -> ProfileSet:
     return load_profiles(profiles_dir(profiles), as_of)
 
 
-def _console() -> Console:
-    return Console(highlight=False, markup=False)
+def _selected(
+    loaded: ProfileSet, wanted: str | None
+) -> tuple[list[ProgramProfile], list[Role] | None]:
+    """The programs to show and, for one program or role, its roles; an unknown id is bad
+    input listing the known ones."""
+    selected = [lp.profile for lp in loaded.in_force.values()]
+    if wanted is None:
+        return selected, None
+    program = loaded.program(wanted)
+    if program is not None:
+        return [program], list(program.roles)
+    found = loaded.find_role(wanted)
+    if found is not None:
+        return [found[0]], [found[1]]
+    known = [r.id for p in selected for r in p.roles]
+    versions = f" in force on {loaded.as_of}" if wanted in loaded.known_programs() else ""
+    raise InputError(
+        "programs",
+        f"no program or role {wanted!r}{versions}",
+        expected=" | ".join(sorted(loaded.in_force) + known),
+    )
 
 
 def programs(
@@ -71,46 +91,25 @@ def programs(
     """List programs and roles, or explain one program or role: conditions, sources, contacts."""
     when = parse_date(as_of)
     loaded = _profiles(profiles, when)
-    selected = [lp.profile for lp in loaded.in_force.values()]
-    roles = None
-    if id is not None:
-        program = loaded.program(id)
-        found = loaded.find_role(id)
-        if program is not None:
-            selected, roles = [program], list(program.roles)
-        elif found is not None:
-            selected, roles = [found[0]], [found[1]]
-        else:
-            known = [r.id for p in selected for r in p.roles]
-            versions = "" if id not in loaded.known_programs() else " in force on " + str(when)
-            raise InputError(
-                "programs",
-                f"no program or role {id!r}{versions}",
-                expected=" | ".join(sorted(loaded.in_force) + known),
-            )
+    selected, roles = _selected(loaded, id)
     if fmt is ListFormat.json:
         data = [p.model_dump(mode="json") for p in sorted(selected, key=lambda p: p.program)]
         if roles is not None:
             ids = {r.id for r in roles}
             for p in data:
                 p["roles"] = [r for r in p["roles"] if r["id"] in ids]
-        typer.echo(json.dumps({"as_of": str(when), "programs": data}, indent=2, ensure_ascii=False))
+        with report_output(None, escape="json") as out:
+            out.write(json.dumps({"as_of": str(when), "programs": data}, indent=2,
+                                 ensure_ascii=False) + "\n")
         raise typer.Exit(0)
-    console = _console()
-    if roles is None:
-        render_list(loaded, console)
-    else:
-        for role in roles:
-            render_role(selected[0], role, console)
+    with report_output(None) as out:
+        console = make_console(out)
+        if roles is None:
+            render_list(loaded, console)
+        else:
+            for role in roles:
+                render_role(selected[0], role, console, loaded.sources)
     raise typer.Exit(0)
-
-
-def _shown_path(path: Path) -> str:
-    """A path for reports: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
-    except ValueError:
-        return str(path)
 
 
 def check(
@@ -133,7 +132,7 @@ def check(
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json or markdown.")
+        CheckFormat, typer.Option("--format", "-f", help="table, json, markdown or html.")
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -162,35 +161,33 @@ def check(
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
     """
-    when = parse_date(as_of)
-    loaded_profiles = _profiles(profiles, when)
-    org = load_organization(org_file)
-    paths = list(messages or [])
-    if not paths and org.messages_dir is not None:
-        paths = [_shown_path(org.messages_dir)]
-    evidence = None
-    summary = None
-    if paths:
-        profile = load_evidence_profile(profiles, when)
+    if output is not None:  # the organization file itself, before it is even read
+        Reads.of([org_file]).refuse(output)
+    rules = load_rules(profiles, parse_date(as_of))
+    org = load_organization(org_file, rules)
+    paths = message_paths(org, messages or [])
+    reads = reads_of(expand_sources(paths), paths, org_file) if output is not None else (
+        Reads.of(files=[org_file])  # stdout: only a redirection onto the organization file
+    )
+    escapes: dict[CheckFormat, Escape] = {CheckFormat.json: "json", CheckFormat.html: "xml"}
+    escape = escapes.get(fmt, "text")
+    with report_output(output, reads, escape) as handle:
         with ExitStack() as stack:
-            advance = byte_progress(paths, quiet, stack, "reading messages")
-            collected = collect(paths, profile, profiles=profiles, jobs=jobs, on_bytes=advance)
-        evidence = MessageEvidence(collected, org.org, role_titles(loaded_profiles))
-        summary = collected.summary()
-    report = evaluate(org, loaded_profiles, when, evidence, strict=strict)
-    report.messages = summary
-    with output_stream(output) as handle:
+            advance = byte_progress(
+                lambda: expand_sources(paths), quiet, stack, "reading messages"
+            )
+            report = run_check(
+                org, rules, messages=paths, strict=strict, jobs=jobs, on_bytes=advance
+            )
         if fmt is CheckFormat.json:
             handle.write(report.model_dump_json(indent=2) + "\n")
         elif fmt is CheckFormat.markdown:
             handle.write(render_markdown(report))
+        elif fmt is CheckFormat.html:
+            handle.write(render_html(report))
         else:
-            console = (
-                Console(file=handle, highlight=False, markup=False, width=120)
-                if output is not None
-                else _console()
-            )
-            render_table(report, console, explain=explain)
+            width = 120 if output is not None else None
+            render_table(report, make_console(handle, width=width), explain=explain)
     raise typer.Exit(report.exit_code)
 
 

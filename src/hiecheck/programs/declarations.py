@@ -5,10 +5,8 @@ Nothing becomes ``met`` from declarations: ``met`` is reserved for evidence.
 
 from __future__ import annotations
 
-from typing import Literal
-
+from hiecheck.programs.content_groups import ContentGroups
 from hiecheck.programs.models import (
-    CONTENT_GROUP_LABELS,
     ClinicalPortalRequirement,
     HieParticipationRequirement,
     InterfaceRequirement,
@@ -17,8 +15,9 @@ from hiecheck.programs.models import (
     TribalHealthFacilityRequirement,
 )
 from hiecheck.programs.organization import InterfaceDecl, Organization
+from hiecheck.programs.statuses import Declared
 
-Declared = tuple[Literal["attested", "unmet"], str]
+Declaration = tuple[Declared, str]
 
 _KIND_NAMES = {"adt": "ADT", "oru": "ORU", "adt_or_oru": "ADT and/or ORU"}
 
@@ -28,54 +27,55 @@ def interface_name(req: InterfaceRequirement) -> str:
     return ("real-time " if req.realtime else "") + _KIND_NAMES[req.interface]
 
 
-def content_list(groups: list[str] | set[str]) -> str:
-    """Plain-language list of content groups, in the vocabulary's order."""
-    ordered = [CONTENT_GROUP_LABELS[g] for g in CONTENT_GROUP_LABELS if g in groups]
-    return ", ".join(ordered)
-
-
-def _interfaces(req: InterfaceRequirement, org: Organization) -> Declared:
+def _interfaces(
+    req: InterfaceRequirement, org: Organization, content: ContentGroups
+) -> Declaration:
     kinds = {"adt": {"adt"}, "oru": {"oru"}, "adt_or_oru": {"adt", "oru"}}[req.interface]
     of_kind: list[InterfaceDecl] = [i for i in org.hie.interfaces if i.kind in kinds]
     usable = [i for i in of_kind if i.realtime or not req.realtime]
     name = interface_name(req)
     if not usable:
         if of_kind:
-            return "unmet", (
+            return Declared.UNMET, (
                 f"an {_KIND_NAMES[req.interface]} interface is declared but not real-time "
                 "(set realtime = true once it sends messages as events happen)"
             )
-        return "unmet", f"no {name} interface declared in [hie].interfaces"
+        return Declared.UNMET, f"no {name} interface declared in [hie].interfaces"
     carried = {g for i in usable for g in i.content}
     missing = [g for g in req.content_groups if g not in carried]
     if missing:
-        return "unmet", (
-            f"the declared {name} interface(s) do not list {content_list(missing)} "
+        return Declared.UNMET, (
+            f"the declared {name} interface(s) do not list {content.words(missing)} "
             "in content = [...]"
         )
     if req.content_groups:
-        return "attested", f"declared: {name} carrying {content_list(req.content_groups)}"
-    return "attested", f"declared: {name} interface"
+        return Declared.ATTESTED, f"declared: {name} carrying {content.words(req.content_groups)}"
+    return Declared.ATTESTED, f"declared: {name} interface"
 
 
-def declared_status(req: Requirement, org: Organization) -> Declared:
-    """The status of ``req`` from the organization file alone, with a one-line detail."""
+def _flag(req: Requirement, org: Organization) -> tuple[bool, str, str] | None:
+    """For a requirement the file answers with one flag: the flag, and the key and the words
+    when it is false."""
     if isinstance(req, HieParticipationRequirement):
-        if org.hie.participant:
-            return "attested", "declared: [hie] participant = true"
-        return "unmet", "not declared: [hie] participant is false or missing"
-    if isinstance(req, InterfaceRequirement):
-        return _interfaces(req, org)
+        return org.hie.participant, "[hie] participant", "not declared: "
     if isinstance(req, ClinicalPortalRequirement):
-        if org.hie.clinical_portal_access:
-            return "attested", "declared: [hie] clinical_portal_access = true"
-        return "unmet", "not declared: [hie] clinical_portal_access is false or missing"
+        return org.hie.clinical_portal_access, "[hie] clinical_portal_access", "not declared: "
     if isinstance(req, LetterOfDirectionRequirement):
-        if org.hie.letter_of_direction:
-            return "attested", "declared: [hie] letter_of_direction = true"
-        return "unmet", "not declared: [hie] letter_of_direction is false or missing"
+        return org.hie.letter_of_direction, "[hie] letter_of_direction", "not declared: "
     if isinstance(req, TribalHealthFacilityRequirement):
-        if org.facility.tribal_health_facility:
-            return "attested", "declared: [facility] tribal_health_facility = true"
-        return "unmet", "[facility] tribal_health_facility is false or missing"
-    raise TypeError(f"unknown requirement kind {type(req).__name__}")
+        return org.facility.tribal_health_facility, "[facility] tribal_health_facility", ""
+    return None
+
+
+def declared_status(req: Requirement, org: Organization, content: ContentGroups) -> Declaration:
+    """The status of ``req`` from the organization file alone, with a one-line detail
+    (``content`` names the content groups)."""
+    if isinstance(req, InterfaceRequirement):
+        return _interfaces(req, org, content)
+    flag = _flag(req, org)
+    if flag is None:
+        raise TypeError(f"unknown requirement kind {type(req).__name__}")
+    value, key, unset = flag
+    if value:
+        return Declared.ATTESTED, f"declared: {key} = true"
+    return Declared.UNMET, f"{unset}{key} is false or missing"

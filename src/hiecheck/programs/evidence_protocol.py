@@ -8,11 +8,13 @@ evidence engine implements this Protocol over the organization's own messages.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hiecheck.programs.lines import Line
 from hiecheck.programs.models import Requirement, Role
+from hiecheck.programs.statuses import Proof
 
 
 class RequirementEvidence(BaseModel):
@@ -20,13 +22,14 @@ class RequirementEvidence(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    status: Literal["met", "unmet"]
+    status: Proof
     detail: str = Field(description="one plain-language sentence: why met / what is missing")
-    lines: list[str] = Field(
+    lines: list[Line] = Field(
         default_factory=list,
-        description="per-field evidence lines, e.g. 'PID[1]-7 valued in 48/50 ADT^A01' (no PHI)",
+        description="per-field evidence lines, e.g. 'PID[1]-7 valued in 48/50 ADT^A01' (no PHI); "
+        "a line naming a gap says what it is needed for (Line.needed_for)",
     )
-    fixes: list[str] = Field(
+    fixes: list[Line] = Field(
         default_factory=list, description="checklist items that would make it met (plain language)"
     )
     counts: dict[str, int] = Field(

@@ -14,29 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
-
-ContentGroup = Literal[
-    "demographics",
-    "encounter",
-    "diagnosis_coding",
-    "procedure_coding",
-    "vital_signs",
-    "lab_results",
-]
-"""Content an HL7 interface carries, as named in the seed (demographics, encounter/visit, ...)."""
-
-CONTENT_GROUP_LABELS: dict[str, str] = {
-    "demographics": "all patient demographics",
-    "encounter": "encounter/visit information",
-    "diagnosis_coding": "diagnosis coding",
-    "procedure_coding": "procedure coding",
-    "vital_signs": "vital signs",
-    "lab_results": "laboratory test results",
-}
+from hiecheck.programs.content_groups import ContentGroupId
+from hiecheck.programs.statuses import Participation
 
 InterfaceKind = Literal["adt", "oru"]
 RequiredInterface = Literal["adt", "oru", "adt_or_oru"]
-Participation = Literal["required", "optional", "not_available", "not_required"]
 EnrollmentKeyName = Literal["tier_sought", "contract", "home_provider", "role"]
 KeyValue = bool | int | str
 
@@ -91,7 +73,7 @@ class InterfaceRequirement(_RequirementBase):
     kind: Literal["interface"]
     interface: RequiredInterface
     realtime: bool
-    content_groups: list[ContentGroup] = Field(default_factory=list)
+    content_groups: list[ContentGroupId] = Field(default_factory=list)
 
 
 class ClinicalPortalRequirement(_RequirementBase):
@@ -182,14 +164,12 @@ class Role(_Strict):
         ids = [r.id for r in self.requirements]
         if len(ids) != len(set(ids)):
             raise ValueError(f"role {self.id}: duplicate requirement id")
-        for path in self.paths:
-            for rid in path.requires:
-                if rid not in ids:
-                    raise ValueError(f"role {self.id}: path {path.id} names unknown {rid!r}")
-        for inc in self.incentives:
-            for rid in inc.requires:
-                if rid not in ids:
-                    raise ValueError(f"role {self.id}: incentive {inc.id} names unknown {rid!r}")
+        named = [(f"path {p.id}", p.requires) for p in self.paths]
+        named += [(f"incentive {i.id}", i.requires) for i in self.incentives]
+        for what, requires in named:
+            unknown = next((rid for rid in requires if rid not in ids), None)
+            if unknown is not None:
+                raise ValueError(f"role {self.id}: {what} names unknown {unknown!r}")
         if self.participation == "required" and not self.paths:
             raise ValueError(f"role {self.id}: participation is required but no paths are given")
         return self

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hiecheck.errors import InputError
-from hiecheck.programs.models import ContentGroup, InterfaceKind, KeyValue, ProgramProfile, Role
+from hiecheck.errors import InputError, raise_all
+from hiecheck.programs.content_groups import CONTEXT_KEY, ContentGroups, DeclaredContentGroup
+from hiecheck.programs.models import EnrollmentKey, InterfaceKind, KeyValue, ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, describe_versions
-from hiecheck.tomlfile import load_model
+from hiecheck.tomlfile import read_toml, validate_data
 
 
 class _Input(BaseModel):
@@ -22,7 +25,7 @@ class InterfaceDecl(_Input):
 
     kind: InterfaceKind
     realtime: bool = False
-    content: list[ContentGroup] = Field(default_factory=list)
+    content: list[DeclaredContentGroup] = Field(default_factory=list)
 
 
 class Facility(_Input):
@@ -75,27 +78,46 @@ class ResolvedEnrollment:
 
 @dataclass(frozen=True)
 class LoadedOrganization:
-    """A validated organization file."""
+    """A validated organization: its file (or the name errors and the report give it), the
+    model, and its messages folder when it names one."""
 
     path: Path
     org: Organization
     messages_dir: Path | None
 
 
-def load_organization(path: Path) -> LoadedOrganization:
-    """Read and validate an organization file (not yet against profiles)."""
-    org = load_model(path, Organization)
+def organization_from_data(
+    data: Mapping[str, Any],
+    source: str,
+    base_dir: Path | None = None,
+    content: ContentGroups | None = None,
+) -> LoadedOrganization:
+    """Validate an organization given as data (a parsed TOML file, a form) the way the TOML
+    loader does: every problem as a one-line InputError naming ``source`` and the key.
+
+    ``base_dir`` is where a ``messages`` folder is looked for (default: the working folder);
+    ``content`` checks declared content groups now (else when the enrollments are resolved).
+    """
+    context = {CONTEXT_KEY: content} if content is not None else None
+    org = validate_data(data, Organization, source, context)
     messages_dir = None
     if org.messages is not None:
-        messages_dir = (path.parent / org.messages).resolve()
+        messages_dir = ((base_dir or Path()) / org.messages).resolve()
         if not messages_dir.is_dir():
             raise InputError(
-                str(path),
+                source,
                 f"messages folder {org.messages!r} not found",
                 location="messages",
                 expected="a folder relative to the organization file",
             )
-    return LoadedOrganization(path=path, org=org, messages_dir=messages_dir)
+    return LoadedOrganization(path=Path(source), org=org, messages_dir=messages_dir)
+
+
+def load_organization(path: Path, content: ContentGroups | None = None) -> LoadedOrganization:
+    """Read and validate an organization file (its enrollments are checked against the profiles
+    when evaluated; ``content``: see :func:`organization_from_data`)."""
+    loaded = organization_from_data(read_toml(path), str(path), path.parent, content)
+    return LoadedOrganization(path=path, org=loaded.org, messages_dir=loaded.messages_dir)
 
 
 def _fmt(value: KeyValue) -> str:
@@ -104,101 +126,151 @@ def _fmt(value: KeyValue) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def _same(a: KeyValue, b: KeyValue) -> bool:
+def _same(a: KeyValue | None, b: KeyValue) -> bool:
     return type(a) is type(b) and a == b
+
+
+def _content_problems(source: str, org: Organization, content: ContentGroups) -> list[InputError]:
+    """Declared content that is not interface content (worded as pydantic words a bad choice)."""
+    return [
+        InputError(
+            source,
+            f"Input should be {content.expected()}",
+            location=f"hie.interfaces[{i}].content[{n}]",
+        )
+        for i, interface in enumerate(org.hie.interfaces, start=1)
+        for n, gid in enumerate(interface.content, start=1)
+        if gid not in content.labels
+    ]
+
+
+def _enrollment(
+    source: str, index: int, enr: Enrollment, profiles: ProfileSet, seen: dict[str, int]
+) -> ResolvedEnrollment:
+    where = f"enrollment[{index}]"
+    known = profiles.known_programs()
+    if enr.program not in known:
+        raise InputError(
+            source,
+            f"unknown program {enr.program!r}",
+            location=f"{where}.program",
+            expected=" | ".join(known),
+        )
+    if enr.program in seen:
+        raise InputError(
+            source,
+            f"program {enr.program!r} is enrolled twice (also enrollment[{seen[enr.program]}])",
+            location=f"{where}.program",
+            expected="one [[enrollment]] per program",
+        )
+    seen[enr.program] = index
+    profile = profiles.program(enr.program)
+    if profile is None:
+        raise InputError(
+            source,
+            f"no profile of program {enr.program!r} is in force on {profiles.as_of} "
+            f"(versions: {describe_versions(profiles, enr.program)})",
+            location=f"{where}.program",
+            expected="an --as-of date inside a version's effective range",
+        )
+    return _resolve_one(source, where, index, enr, profile)
 
 
 def resolve_enrollments(
     loaded: LoadedOrganization, profiles: ProfileSet
 ) -> list[ResolvedEnrollment]:
-    """Match every enrollment to a program role of the profiles in force; bad input → InputError."""
+    """Match every enrollment to a program role of the profiles in force, and check the declared
+    content groups; bad input → InputError (every problem of the file, one per enrollment)."""
     source = str(loaded.path)
     resolved: list[ResolvedEnrollment] = []
+    problems = _content_problems(source, loaded.org, profiles.content)
     seen: dict[str, int] = {}
     for index, enr in enumerate(loaded.org.enrollment, start=1):
-        where = f"enrollment[{index}]"
-        known = profiles.known_programs()
-        if enr.program not in known:
-            raise InputError(
-                source,
-                f"unknown program {enr.program!r}",
-                location=f"{where}.program",
-                expected=" | ".join(known),
-            )
-        if enr.program in seen:
-            raise InputError(
-                source,
-                f"program {enr.program!r} is enrolled twice (also enrollment[{seen[enr.program]}])",
-                location=f"{where}.program",
-                expected="one [[enrollment]] per program",
-            )
-        seen[enr.program] = index
-        profile = profiles.program(enr.program)
-        if profile is None:
-            raise InputError(
-                source,
-                f"no profile of program {enr.program!r} is in force on {profiles.as_of} "
-                f"(versions: {describe_versions(profiles, enr.program)})",
-                location=f"{where}.program",
-                expected="an --as-of date inside a version's effective range",
-            )
-        resolved.append(_resolve_one(source, where, index, enr, profile))
+        try:
+            resolved.append(_enrollment(source, index, enr, profiles, seen))
+        except InputError as exc:
+            problems.append(exc)
+    raise_all(problems)
     return resolved
 
 
-def _resolve_one(
-    source: str, where: str, index: int, enr: Enrollment, profile: ProgramProfile
-) -> ResolvedEnrollment:
-    allowed = {k.key: k for k in profile.enrollment_keys}
-    given = enr.model_dump(exclude={"program", "incentives_sought"}, exclude_none=True)
-    keys: dict[str, KeyValue] = {}
-    defaulted: list[str] = []
+@dataclass(frozen=True)
+class _Where:
+    """One enrollment of one file, for error lines."""
+
+    source: str
+    at: str  # enrollment[N]
+    program: str
+
+    def error(self, key: str | None, problem: str, expected: str) -> InputError:
+        location = f"{self.at}.{key}" if key else self.at
+        return InputError(self.source, problem, location=location, expected=expected)
+
+
+def _given_keys(
+    where: _Where, enr: Enrollment, allowed: dict[str, EnrollmentKey]
+) -> dict[str, KeyValue]:
+    """The selector keys the enrollment sets, each allowed for its program and valid."""
+    given: dict[str, KeyValue] = enr.model_dump(
+        exclude={"program", "incentives_sought"}, exclude_none=True
+    )
     for key, value in given.items():
         spec = allowed.get(key)
         if spec is None:
             owners = " | ".join(allowed) or "none"
-            raise InputError(
-                source,
-                f"{key} does not apply to program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=f"keys of {enr.program} enrollments: {owners}",
+            raise where.error(
+                key, f"{key} does not apply to program {where.program!r}",
+                f"keys of {where.program} enrollments: {owners}",
             )
         if not any(_same(value, v) for v in spec.values):
-            raise InputError(
-                source,
-                f"invalid {key} {_fmt(value)} for program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=" | ".join(_fmt(v) for v in spec.values),
+            raise where.error(
+                key, f"invalid {key} {_fmt(value)} for program {where.program!r}",
+                " | ".join(_fmt(v) for v in spec.values),
             )
-        keys[key] = value
+    return given
+
+
+def _with_defaults(
+    where: _Where, given: dict[str, KeyValue], allowed: dict[str, EnrollmentKey]
+) -> tuple[dict[str, KeyValue], list[str]]:
+    """Every selector key: the given ones, then the profile's defaults (and which were used)."""
+    keys = dict(given)
+    defaulted: list[str] = []
     for key, spec in allowed.items():
         if key in keys:
             continue
         if spec.required or spec.default is None:
-            raise InputError(
-                source,
-                f"missing {key} for program {enr.program!r}",
-                location=f"{where}.{key}",
-                expected=" | ".join(_fmt(v) for v in spec.values),
+            raise where.error(
+                key, f"missing {key} for program {where.program!r}",
+                " | ".join(_fmt(v) for v in spec.values),
             )
         keys[key] = spec.default
         defaulted.append(key)
+    return keys, defaulted
+
+
+def _role_of(where: _Where, profile: ProgramProfile, keys: dict[str, KeyValue]) -> Role:
     roles = [r for r in profile.roles if all(_same(keys.get(k), v) for k, v in r.match.items())]
     if len(roles) != 1:
-        raise InputError(
-            source,
-            f"these keys select {len(roles)} roles of program {enr.program!r}",
-            location=where,
-            expected="keys that select exactly one role",
+        raise where.error(
+            None, f"these keys select {len(roles)} roles of program {where.program!r}",
+            "keys that select exactly one role",
         )
-    role = roles[0]
+    return roles[0]
+
+
+def _resolve_one(
+    source: str, at: str, index: int, enr: Enrollment, profile: ProgramProfile
+) -> ResolvedEnrollment:
+    where = _Where(source, at, enr.program)
+    allowed: dict[str, EnrollmentKey] = {k.key: k for k in profile.enrollment_keys}
+    keys, defaulted = _with_defaults(where, _given_keys(where, enr, allowed), allowed)
+    role = _role_of(where, profile, keys)
     incentive_ids = [i.id for i in role.incentives]
     for n, wanted in enumerate(enr.incentives_sought, start=1):
         if wanted not in incentive_ids:
-            raise InputError(
-                source,
-                f"unknown incentive {wanted!r} for role {role.id}",
-                location=f"{where}.incentives_sought[{n}]",
-                expected=" | ".join(incentive_ids) or "no incentives exist for this role",
+            raise where.error(
+                f"incentives_sought[{n}]", f"unknown incentive {wanted!r} for role {role.id}",
+                " | ".join(incentive_ids) or "no incentives exist for this role",
             )
     return ResolvedEnrollment(index, enr, profile, role, keys, tuple(defaulted))

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
-from hiecheck.errors import InputError
+from hiecheck.errors import InputError, raise_all
+from hiecheck.programs.content_groups import CONTEXT_KEY, ContentGroups, load_content_groups
 from hiecheck.programs.models import ProgramProfile, Role
-from hiecheck.tomlfile import load_model
+from hiecheck.sources import Sources, load_sources
+from hiecheck.versioned import Version, load_versions
 
 PROGRAMS_SUBDIR = "programs"
 
-
-@dataclass(frozen=True)
-class LoadedProfile:
-    """A validated profile and the file it came from."""
-
-    path: Path
-    profile: ProgramProfile
+LoadedProfile = Version[ProgramProfile]
+"""A validated profile and the file it came from."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +25,12 @@ class ProfileSet:
     as_of: date
     all_versions: tuple[LoadedProfile, ...]
     in_force: dict[str, LoadedProfile]
+    content: ContentGroups
+    sources: Sources = field(default_factory=Sources)  # titles of the documents cited
 
     def at(self, as_of: date) -> ProfileSet:
         """The same versions with the ones in force on ``as_of`` selected."""
-        return _select(self.all_versions, as_of)
+        return _select(self.all_versions, self.content, as_of, self.sources)
 
     def program(self, program: str) -> ProgramProfile | None:
         """The version of ``program`` in force, if any."""
@@ -56,48 +55,55 @@ class ProfileSet:
         return None
 
 
-def load_profiles(profiles_root: Path, as_of: date) -> ProfileSet:
+def _program_id(profile: ProgramProfile) -> str:
+    return profile.program
+
+
+def load_profiles(profiles_root: Traversable, as_of: date) -> ProfileSet:
     """Load and validate every program profile under ``profiles_root/programs``.
 
     Raises InputError (file and key named) for an invalid file, for two versions of one program
     whose effective ranges overlap, and for a role id used by two programs in force.
     """
-    folder = profiles_root / PROGRAMS_SUBDIR
-    if not folder.is_dir():
-        raise InputError(str(folder), "program profiles folder not found")
-    files = sorted(p for p in folder.glob("*.toml") if not p.name.startswith("_"))
-    if not files:
-        raise InputError(str(folder), "no program profiles found", expected="*.toml files")
-    loaded = [LoadedProfile(path, load_model(path, ProgramProfile)) for path in files]
-
-    for i, first in enumerate(loaded):
-        for second in loaded[i + 1 :]:
-            same = first.profile.program == second.profile.program
-            if same and first.profile.overlaps(second.profile):
-                raise InputError(
-                    str(second.path),
-                    f"effective dates of program {second.profile.program!r} overlap with "
-                    f"{first.path}",
-                    location="effective_from",
-                    expected="non-overlapping effective_from/effective_to ranges per program",
-                )
-
-    return _select(tuple(loaded), as_of)
+    content = load_content_groups(profiles_root)
+    versions = load_versions(
+        profiles_root / PROGRAMS_SUBDIR,
+        ProgramProfile,
+        kind="program",
+        id_of=_program_id,
+        context={CONTEXT_KEY: content},
+    )
+    return _select(versions.versions, content, as_of, load_sources(profiles_root))
 
 
-def _select(loaded: tuple[LoadedProfile, ...], as_of: date) -> ProfileSet:
+def _select(
+    loaded: tuple[LoadedProfile, ...],
+    content: ContentGroups,
+    as_of: date,
+    sources: Sources | None = None,
+) -> ProfileSet:
     in_force = {lp.profile.program: lp for lp in loaded if lp.profile.in_force(as_of)}
-    seen: dict[str, Path] = {}
+    seen: dict[str, str] = {}
+    problems: list[InputError] = []
     for lp in in_force.values():
         for role in lp.profile.roles:
             if role.id in seen:
-                raise InputError(
-                    str(lp.path),
-                    f"role id {role.id!r} is also defined in {seen[role.id]}",
-                    location="roles",
+                problems.append(
+                    InputError(
+                        lp.source,
+                        f"role id {role.id!r} is also defined in {seen[role.id]}",
+                        location="roles",
+                    )
                 )
-            seen[role.id] = lp.path
-    return ProfileSet(as_of=as_of, all_versions=loaded, in_force=in_force)
+            seen[role.id] = lp.source
+    raise_all(problems)
+    return ProfileSet(
+        as_of=as_of,
+        all_versions=loaded,
+        in_force=in_force,
+        content=content,
+        sources=sources or Sources(),
+    )
 
 
 def describe_versions(profiles: ProfileSet, program: str) -> str:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from hiecheck.evidence.summary import MessagesSummary
-from hiecheck.programs.report import Report, RequirementResult, RoleReport
+from hiecheck.console import markdown_code, markdown_text
+from hiecheck.duration import duration
+from hiecheck.programs.messages_summary import MessagesSummary
+from hiecheck.programs.report import Report, RequirementResult, RoleReport, TierResult
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     fix_checklist,
     general_notes,
     grouped_readings,
+    report_contacts,
+    role_documents,
     role_steps,
     short_title,
 )
+from hiecheck.programs.statuses import Basis
 from hiecheck.programs.text_layout import collapse_refs
 
 STATUS_WORDS = {
@@ -21,12 +27,6 @@ STATUS_WORDS = {
     "not_applicable": "not needed",
     "applies": "applies",
     "within_reach": "within reach",
-}
-PARTICIPATION_WORDS = {
-    "required": "required",
-    "optional": "optional",
-    "not_available": "not available",
-    "not_required": "not required",
 }
 GLOSSARY = [
     ("HIE", "Health Information Exchange: Maine's statewide exchange, run by HealthInfoNet."),
@@ -60,7 +60,23 @@ def _requirement(req: RequirementResult) -> list[str]:
     return out + [f"  - {collapse_refs(line)}" for line in req.evidence]
 
 
-def _role(role: RoleReport) -> list[str]:
+def _tier(t: TierResult) -> list[str]:
+    out = [
+        f"PCPlus tier: you seek Tier {t.sought} and reach Tier {t.reached} "
+        f"({'proven' if t.basis == Basis.PROVEN else 'based on what your file declares'}). "
+        f"The Tier PMPM is ${t.pmpm_reached_usd:.2f} at Tier {t.reached} and "
+        f"${t.pmpm_sought_usd:.2f} at Tier {t.sought}: a difference of "
+        f"${t.difference_sought_vs_reached_usd:.2f} per member per month.",
+        "",
+    ]
+    if t.next_tier is not None and (t.checklist_for_next or t.missing_for_next):
+        out += [f"To reach Tier {t.next_tier}:", ""]
+        out += [f"- [ ] {m}" for m in (t.checklist_for_next or t.missing_for_next)]
+        out.append("")
+    return out
+
+
+def _role(report: Report, role: RoleReport) -> list[str]:
     out = [
         f"## {role.name}",
         "",
@@ -78,19 +94,7 @@ def _role(role: RoleReport) -> list[str]:
             out += _requirement(req)
         out.append("")
     if role.tier is not None:
-        t = role.tier
-        out += [
-            f"PCPlus tier: you seek Tier {t.sought} and reach Tier {t.reached} "
-            f"({'proven' if t.basis == 'proven' else 'based on what your file declares'}). "
-            f"The Tier PMPM is ${t.pmpm_reached_usd:.2f} at Tier {t.reached} and "
-            f"${t.pmpm_sought_usd:.2f} at Tier {t.sought}: a difference of "
-            f"${t.difference_sought_vs_reached_usd:.2f} per member per month.",
-            "",
-        ]
-        if t.next_tier is not None and (t.checklist_for_next or t.missing_for_next):
-            out += [f"To reach Tier {t.next_tier}:", ""]
-            out += [f"- [ ] {m}" for m in (t.checklist_for_next or t.missing_for_next)]
-            out.append("")
+        out += _tier(role.tier)
     if role.incentives:
         out += ["Incentives:", ""]
         for inc in role.incentives:
@@ -102,8 +106,8 @@ def _role(role: RoleReport) -> list[str]:
         out += ["Next steps:", ""]
         out += [f"{n}. {step}" for n, step in enumerate(steps, start=1)]
         out.append("")
-    sources = sorted({f"{c.source}, {c.section}" for c in role.citations})
-    out += [f"Sources: {'; '.join(sources)} (profile version {role.profile_version}).", ""]
+    sources = "; ".join(doc.text() for doc in role_documents(report, role))
+    out += [f"Sources: {sources} (profile version {role.profile_version}).", ""]
     return out
 
 
@@ -117,17 +121,21 @@ def _messages(summary: MessagesSummary) -> list[str]:
         "## What your HL7 messages show",
         "",
         f"hiecheck read {_plural(summary.messages, 'message')} ({types}) in "
-        f"{_plural(len(summary.files), 'file')}: {', '.join(summary.files)}. "
+        f"{_plural(len(summary.files), 'file')}: {', '.join(map(markdown_text, summary.files))}. "
         "This report names fields and message numbers only, never patient information.",
         "",
     ]
+    if summary.skipped:
+        names = ", ".join(f"{markdown_text(s.file)} ({s.reason})" for s in summary.skipped)
+        out += [f"{_plural(len(summary.skipped), 'file')} in the folder are not HL7 messages "
+                f"and were skipped: {names}.", ""]
     for code, lat in summary.latency.items():
         if lat.measured and lat.median_seconds is not None:
             verdict = "real-time" if lat.realtime_shown else "not real-time"
             out.append(
                 f"- {code}: {lat.within_limit} of {lat.measured} messages with a measurable delay "
                 f"were created within {lat.limit_minutes:g} minutes of the event "
-                f"(median {lat.median_seconds / 60:.0f} min): **{verdict}**."
+                f"(median {duration(lat.median_seconds)}): **{verdict}**."
             )
         else:
             out.append(
@@ -139,7 +147,8 @@ def _messages(summary: MessagesSummary) -> list[str]:
         counts = ", ".join(f"{f.count} × {f.rule} ({f.severity})" for f in summary.findings)
         out += [
             f"Message checks also found: {counts}. These do not change the results above; "
-            f"run `hiecheck validate {' '.join(summary.paths)}` for the details.",
+            f"run {markdown_code('hiecheck validate ' + ' '.join(summary.paths))} for the "
+            "details.",
             "",
         ]
     out += [f"How hiecheck reads 'real-time': {summary.realtime_reading}", ""]
@@ -200,16 +209,9 @@ def _readings(report: Report) -> list[str]:
 
 
 def _contacts(report: Report) -> list[str]:
-    names: dict[str, str] = {}
-    about: dict[str, list[str]] = {}
-    for role in report.roles:
-        for c in role.contacts:
-            names.setdefault(c.email, c.name)
-            if c.about not in about.setdefault(c.email, []):
-                about[c.email].append(c.about)
     lines = [
-        f"- {names[email]}: {email} (questions about {' or '.join(about[email])})"
-        for email in names
+        f"- {c.name}: {c.email} (questions about {' or '.join(c.about)})"
+        for c in report_contacts(report)
     ]
     return ["## Contacts", "", *lines, ""]
 
@@ -217,13 +219,13 @@ def _contacts(report: Report) -> list[str]:
 def render_markdown(report: Report) -> str:
     """The report as markdown text, addressed to the organization (e-mail ready, no PHI)."""
     overall = STATUS_WORDS[report.result]
-    basis = f"your organization file ({report.source})"
+    basis = f"your organization file ({markdown_text(report.source)})"
     if report.messages is not None:
         basis += f" and {_plural(report.messages.messages, 'HL7 message')} from your system"
     lines = [
-        f"# HIE conditions for {report.organization}",
+        f"# HIE conditions for {markdown_text(report.organization)}",
         "",
-        f"To the team at {report.organization}:",
+        f"To the team at {markdown_text(report.organization)}:",
         "",
         f"As of {report.as_of}, based on {basis}, this is where you stand in the MaineCare (OMS) "
         f"programs you take part in. Overall: **{overall}**.",
@@ -237,7 +239,7 @@ def render_markdown(report: Report) -> str:
     if report.messages is not None:
         lines += _messages(report.messages)
     for role in report.roles:
-        lines += _role(role)
+        lines += _role(report, role)
     lines += _readings(report)
     lines += _contacts(report)
     lines += ["## Terms used", ""]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from hiecheck.programs.declarations import content_list, interface_name
+from hiecheck.programs.content_groups import ContentGroups
+from hiecheck.programs.declarations import interface_name
 from hiecheck.programs.models import (
     ClinicalPortalRequirement,
     InterfaceRequirement,
@@ -13,15 +14,16 @@ from hiecheck.programs.models import (
     Role,
 )
 from hiecheck.programs.profile_loader import ProfileSet
-from hiecheck.programs.render_table import PARTICIPATION_WORDS
+from hiecheck.programs.report_digest import PARTICIPATION_WORDS
 from hiecheck.programs.text_layout import Printer
+from hiecheck.sources import Sources
 
 
-def requirement_summary(req: Requirement) -> str:
+def requirement_summary(req: Requirement, content: ContentGroups) -> str:
     """Short text of what a requirement asks for."""
     if isinstance(req, InterfaceRequirement):
         text = f"{interface_name(req)} interface"
-        return text + (f" ({content_list(req.content_groups)})" if req.content_groups else "")
+        return text + (f" ({content.words(req.content_groups)})" if req.content_groups else "")
     if isinstance(req, ClinicalPortalRequirement):
         return "access-only Clinical Portal" if req.access_only else "Clinical Portal"
     if req.kind == "hie_participation":
@@ -29,9 +31,10 @@ def requirement_summary(req: Requirement) -> str:
     return req.kind.replace("_", " ")
 
 
-def _needs(role: Role) -> list[str]:
+def _needs(role: Role, content: ContentGroups) -> list[str]:
     return [
-        " + ".join(requirement_summary(role.requirement(r)) for r in p.requires) for p in role.paths
+        " + ".join(requirement_summary(role.requirement(r), content) for r in p.requires)
+        for p in role.paths
     ]
 
 
@@ -50,7 +53,7 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
             out.line(
                 f"HIE participation {participation}", indent=2, prefix=role.id.ljust(width + 2)
             )
-            for n, needs in enumerate(_needs(role)):
+            for n, needs in enumerate(_needs(role, profiles.content)):
                 label = "needs: " if n == 0 else "   or: "
                 out.line(needs, indent=width + 4, prefix=label, style="dim")
             for inc in role.incentives:
@@ -65,9 +68,8 @@ def render_list(profiles: ProfileSet, console: Console) -> None:
         out.line(f"{contact.name} <{contact.email}>", prefix="HIE questions: ", hang=2)
 
 
-def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
-    """Everything a profile says about one role."""
-    out = Printer(console)
+def _role_header(out: Printer, profile: ProgramProfile, role: Role, titles: Sources) -> None:
+    """Program, initiative, participation condition, the enrollment that selects the role, tier."""
     out.heading(f"{role.name} [{role.id}]")
     out.line(
         f"{profile.name} (version {profile.version}, effective {profile.period})",
@@ -91,9 +93,13 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
     if role.tier is not None:
         out.line(
             f"{role.tier.name}: Tier PMPM ${role.tier.pmpm_usd:.2f} "
-            f"({role.tier.pmpm_citation.source}, {role.tier.pmpm_citation.section})",
+            f"({titles.of(role.tier.pmpm_citation).cite()}, {role.tier.pmpm_citation.section})",
             hang=2,
         )
+
+
+def _role_rules(out: Printer, role: Role) -> None:
+    """Requirements, paths and incentives."""
     if role.requirements:
         out.line("Requirements:", style="bold")
         for req in role.requirements:
@@ -118,11 +124,18 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
             indent=2,
             prefix="- ",
         )
+
+
+def _role_sources(out: Printer, profile: ProgramProfile, role: Role, titles: Sources) -> None:
+    """Quoted sources, readings and contacts."""
     out.line("Sources:", style="bold")
     initiative = [profile.initiative.citation] if profile.initiative is not None else []
     for cite in [*role.citations, *initiative]:
         out.line(
-            f'{cite.source}, {cite.section}: "{cite.quote}"', indent=2, prefix="- ", style="dim"
+            f'{titles.of(cite).cite()}, {cite.section}: "{cite.quote}"',
+            indent=2,
+            prefix="- ",
+            style="dim",
         )
     readings = profile.readings_for(role.id)
     if readings:
@@ -136,3 +149,15 @@ def render_role(profile: ProgramProfile, role: Role, console: Console) -> None:
         prefix_style="bold",
         hang=2,
     )
+
+
+def render_role(
+    profile: ProgramProfile, role: Role, console: Console, sources: Sources | None = None
+) -> None:
+    """Everything a profile says about one role; ``sources`` names the cited documents by title
+    (never by the file name the quotes are checked against)."""
+    titles = sources or Sources()
+    out = Printer(console)
+    _role_header(out, profile, role, titles)
+    _role_rules(out, role)
+    _role_sources(out, profile, role, titles)

@@ -3,8 +3,8 @@ role."""
 
 from __future__ import annotations
 
-from hiecheck.evidence.assess import duration
-from hiecheck.evidence.summary import MessagesSummary
+from hiecheck.duration import duration
+from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.report import Report, RoleReport, TierResult
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
@@ -25,7 +25,8 @@ def tier_line(tier: TierResult) -> str:
     return f"Tier {tier.sought} sought, Tier {tier.reached} reached ({tier.basis})"
 
 
-def _role_note(role: RoleReport) -> str | None:
+def role_note(role: RoleReport) -> str | None:
+    """The short note under a role's summary line: its tier, a conflict, or what is optional."""
     if role.tier is not None:
         return tier_line(role.tier)
     if role.findings:
@@ -42,6 +43,9 @@ def messages_lines(out: Printer, m: MessagesSummary) -> None:
     types = ", ".join(f"{n} {t}" for t, n in m.by_type.items())
     out.line(f"Messages read: {m.messages} ({types}) in {len(m.files)} file(s)", style="bold")
     out.line(f"from {', '.join(m.paths)}", indent=2, style="dim")
+    if m.skipped:
+        names = ", ".join(f"{s.file} ({s.reason})" for s in m.skipped)
+        out.line(f"{len(m.skipped)} file(s) skipped, not HL7: {names}", indent=2, style="dim")
     for code, lat in m.latency.items():
         if lat.measured and lat.median_seconds is not None:
             detail = (
@@ -85,6 +89,6 @@ def render_summary(out: Printer, report: Report) -> None:
     pad = out.status_width([r.status for r in report.roles])
     for role in report.roles:
         out.status_line(role.status, role.name, pad=pad)
-        note = _role_note(role)
+        note = role_note(role)
         if note is not None:
             out.line(note, indent=2 + pad + 2, style="dim")

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from hiecheck.console import make_console
 from hiecheck.programs.render_summary import render_summary
 from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
 from hiecheck.programs.report_digest import (
+    PARTICIPATION_WORDS,
     evidence_detail,
     general_notes,
     grouped_readings,
     is_problem,
-    problem_text,
     role_steps,
     shared_contacts,
     short_title,
 )
+from hiecheck.programs.statuses import Status
 from hiecheck.programs.text_layout import STATUS_STYLE, Printer, status_words
 
-PARTICIPATION_WORDS = {
-    "required": "required",
-    "optional": "optional",
-    "not_available": "not available",
-    "not_required": "not required",
-}
 BULLET_INDENT = 6
 
 
@@ -58,8 +54,8 @@ def _requirement(out: Printer, req: RequirementResult, pad: int) -> None:
     _bullet(out, evidence_detail(req))
     for line in req.evidence:
         if req.source == "evidence":
-            status = "unmet" if is_problem(line) else "met"
-            _bullet(out, problem_text(line), out.marks.mark(status), status)
+            status = Status.UNMET if is_problem(line) else Status.MET
+            _bullet(out, line.text, out.marks.mark(status), status)
         else:
             _bullet(out, line)
     if req.needed_for:
@@ -100,6 +96,20 @@ def _tier(out: Printer, role: RoleReport) -> None:
             out.line(item, indent=4, prefix="[ ] ")
 
 
+def _steps_and_contacts(out: Printer, role: RoleReport, report: Report) -> None:
+    """Numbered next steps, then the contacts no other role shares."""
+    steps = role_steps(role)
+    if steps:
+        out.line("Next steps:", style="bold")
+        width = len(str(len(steps)))
+        for n, step in enumerate(steps, start=1):
+            out.line(step, indent=2, prefix=f"{n:>{width}}. ")
+    shared = set(shared_contacts(report))
+    for c in role.contacts:
+        if c.email not in shared:
+            out.line(f"{c.name} <{c.email}>", prefix="Contact: ", prefix_style="bold", hang=2)
+
+
 def _role(out: Printer, role: RoleReport, report: Report) -> None:
     out.blank()
     out.heading(f"{role.name} [{role.id}]")
@@ -122,16 +132,7 @@ def _role(out: Printer, role: RoleReport, report: Report) -> None:
         pad = out.status_width([i.status for i in role.incentives])
         for inc in role.incentives:
             _incentive(out, inc, role, pad)
-    steps = role_steps(role)
-    if steps:
-        out.line("Next steps:", style="bold")
-        width = len(str(len(steps)))
-        for n, step in enumerate(steps, start=1):
-            out.line(step, indent=2, prefix=f"{n:>{width}}. ")
-    shared = set(shared_contacts(report))
-    contacts = [c for c in role.contacts if c.email not in shared]
-    for c in contacts:
-        out.line(f"{c.name} <{c.email}>", prefix="Contact: ", prefix_style="bold", hang=2)
+    _steps_and_contacts(out, role, report)
     out.line(
         f"Rules and sources: hiecheck programs {role.id} (profile {role.program} "
         f"{role.profile_version})",
@@ -152,6 +153,11 @@ def _ending(out: Printer, report: Report, explain: bool) -> None:
             out.line(
                 f"{c.name} <{c.email}> ({c.about})", prefix="Contact: ", prefix_style="bold", hang=2
             )
+    _readings(out, report, explain)
+
+
+def _readings(out: Printer, report: Report, explain: bool) -> None:
+    """The readings where the sources are silent (with ``explain``), else how many there are."""
     groups = grouped_readings(report)
     count = sum(len(g.texts) for g in groups)
     realtime = report.messages.realtime_reading if report.messages is not None else None
@@ -178,7 +184,7 @@ def _ending(out: Printer, report: Report, explain: bool) -> None:
 
 def render_table(report: Report, console: Console | None = None, *, explain: bool = False) -> None:
     """Print ``report`` to the console (stdout by default); ``explain`` adds the readings."""
-    console = console or Console(highlight=False, markup=False)
+    console = console or make_console()
     out = Printer(console)
     render_summary(out, report)
     for role in report.roles:

@@ -9,12 +9,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hiecheck.citation import Citation
-from hiecheck.evidence.summary import MessagesSummary
-from hiecheck.programs.models import Participation
-
-RequirementStatus = Literal["met", "attested", "unmet", "not_applicable"]
-IncentiveStatus = Literal["applies", "within_reach", "not_applicable"]
-Basis = Literal["attested", "proven"]
+from hiecheck.programs.lines import Line
+from hiecheck.programs.messages_summary import MessagesSummary
+from hiecheck.programs.statuses import Basis, IncentiveStatus, Participation, Standing, Status
+from hiecheck.sources import Source, source_of
 
 
 class _Out(BaseModel):
@@ -27,18 +25,18 @@ class RequirementResult(_Out):
     id: str
     kind: str
     label: str
-    status: RequirementStatus
+    status: Status
     detail: str
     needed_for: list[str] = Field(
         description="what depends on it: participation, tiers, incentives"
     )
     blocking: bool = Field(description="needed for something the organization must have or seeks")
-    evidence: list[str] = Field(default_factory=list, description="per-field evidence lines")
+    evidence: list[Line] = Field(default_factory=list, description="per-field evidence lines")
     source: Literal["declaration", "evidence"] = Field(
         default="declaration",
         description="where the status comes from: the organization file or evidence (messages)",
     )
-    fixes: list[str] = Field(default_factory=list, description="what to add or change, exactly")
+    fixes: list[Line] = Field(default_factory=list, description="what to add or change, exactly")
     evidence_counts: dict[str, int] = Field(
         default_factory=dict, description="message counts behind an evidence verdict"
     )
@@ -53,7 +51,7 @@ class PathResult(_Out):
 
     id: str
     label: str
-    status: Literal["met", "attested", "unmet"]
+    status: Standing
     note: str | None = None
 
 
@@ -65,7 +63,7 @@ class TierResult(_Out):
     basis: Basis
     next_tier: int | None
     missing_for_next: list[str]
-    checklist_for_next: list[str] = Field(
+    checklist_for_next: list[Line] = Field(
         default_factory=list, description="exact fixes toward the next tier (from evidence)"
     )
     pmpm_usd: dict[int, Decimal] = Field(description="Tier PMPM per tier level (exact)")
@@ -91,8 +89,9 @@ class IncentiveResult(_Out):
     citation: Citation
 
 
-class Finding(_Out):
-    """Something in the organization file that contradicts a rule."""
+class OrgFinding(_Out):
+    """Something in the organization file that contradicts a rule (HL7 findings are
+    :class:`hiecheck.hl7.findings.Finding`)."""
 
     severity: Literal["error", "warning"]
     message: str
@@ -122,15 +121,15 @@ class RoleReport(_Out):
     participation: Participation
     participation_detail: str
     incentive_summary: str
-    status: Literal["met", "attested", "unmet", "not_applicable"] = Field(
+    status: Status = Field(
         description="the role's required condition: met, attested, unmet or not_applicable"
     )
     paths: list[PathResult]
     requirements: list[RequirementResult]
     tier: TierResult | None = None
     incentives: list[IncentiveResult]
-    findings: list[Finding]
-    next_steps: list[str]
+    findings: list[OrgFinding]
+    next_steps: list[Line]
     contacts: list[ContactResult]
     readings: list[ReadingNote]
     profile_version: str
@@ -153,13 +152,21 @@ class Report(_Out):
     source: str
     as_of: date
     strict: bool
-    result: Literal["met", "attested", "unmet"]
+    result: Standing
     exit_code: int
     roles: list[RoleReport]
     messages: MessagesSummary | None = Field(
         default=None, description="what the evidence step read (with --messages / org messages)"
     )
+    sources: dict[str, Source] = Field(
+        default_factory=dict,
+        description="title, publisher and address of each document cited, by citation source",
+    )
 
     def role(self, role_id: str) -> RoleReport:
         """The section of one role."""
         return next(r for r in self.roles if r.id == role_id)
+
+    def source_of(self, citation: Citation) -> Source:
+        """The document a citation quotes, by title and publisher."""
+        return source_of(self.sources, citation)

@@ -7,16 +7,25 @@ reads once instead of once per role.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hiecheck.programs.evaluate import ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP
+from hiecheck.programs.lines import NEEDED_FOR, Line
 from hiecheck.programs.report import Report, RequirementResult, RoleReport
+from hiecheck.programs.statuses import Participation, Status
+from hiecheck.sources import Source
 
 GENERAL_NOTES = (ATTESTED_STEP, ATTESTED_WITH_MESSAGES_STEP)
 """Next steps that explain statuses rather than ask for a change: shown once per report."""
 
-NEEDED_FOR = " — needed for "
-"""How evidence lines and fixes name what they are needed for (see hiecheck.evidence.assess)."""
+PARTICIPATION_WORDS = {
+    Participation.REQUIRED: "required",
+    Participation.OPTIONAL: "optional",
+    Participation.NOT_AVAILABLE: "not available",
+    Participation.NOT_REQUIRED: "not required",
+}
+"""A role's HIE participation condition in words (table, markdown and `programs`)."""
 
 _TITLE_LIMIT = 60
 _SPLIT_WORDS = ("with", "authorizing", "carrying", "including")
@@ -62,34 +71,29 @@ def evidence_detail(req: RequirementResult) -> str:
         return req.detail
     head, _, tail = req.detail.partition(": ")
     problems = tail.split("; ")
-    lines = [problem_text(line) for line in req.evidence]
+    lines = [line.text for line in req.evidence]
     if all(any(line.startswith(p) for line in lines) for p in problems):
         return head
     return req.detail
 
 
-def is_problem(line: str) -> bool:
+def is_problem(line: Line) -> bool:
     """Whether an evidence line names something missing (it says what it is needed for)."""
-    return NEEDED_FOR in line
+    return line.needed_for is not None
 
 
-def problem_text(line: str) -> str:
-    """An evidence line without its ``— needed for …`` tail."""
-    return line.split(NEEDED_FOR, 1)[0]
-
-
-def merge_needed_for(items: list[str]) -> list[str]:
+def merge_needed_for(items: Iterable[str]) -> list[str]:
     """Merge items that differ only in what they are needed for, keeping the first's place:
-    ``X — needed for PCPlus Tier III`` + ``X — needed for PCPlus Tier II`` →
+    ``X`` needed for ``PCPlus Tier III`` + ``X`` needed for ``PCPlus Tier II`` →
     ``X — needed for PCPlus Tier II and Tier III``."""
     order: list[str] = []
     targets: dict[str, list[str]] = {}
-    for item in items:
-        head, sep, target = item.partition(NEEDED_FOR)
+    for item in map(Line.of, items):
+        head, target = item.text, item.needed_for
         if head not in targets:
             order.append(head)
             targets[head] = []
-        if sep and target not in targets[head]:
+        if target is not None and target not in targets[head]:
             targets[head].append(target)
     return [
         head + (NEEDED_FOR + _join_targets(targets[head]) if targets[head] else "")
@@ -121,10 +125,10 @@ def general_notes(report: Report) -> list[str]:
 def fix_checklist(report: Report) -> list[str]:
     """Every change the organization can make, once each, most urgent first: unmet fixes, tier
     gaps, then the roles' next steps."""
-    items: list[str] = []
+    items: list[Line] = []
     for role in report.roles:
         for req in role.requirements:
-            if req.status == "unmet" and (req.blocking or req.source == "evidence"):
+            if req.status == Status.UNMET and (req.blocking or req.source == "evidence"):
                 items += req.fixes
         if role.tier is not None:
             items += role.tier.checklist_for_next
@@ -165,6 +169,51 @@ def grouped_readings(report: Report) -> list[ReadingGroup]:
         )
         group.texts.append(text)
     return sorted(groups.values(), key=lambda g: -len(g.roles))
+
+
+@dataclass
+class ContactGroup:
+    """One address the report names, with everything it is the contact for."""
+
+    name: str
+    email: str
+    about: list[str]
+
+
+def report_contacts(report: Report) -> list[ContactGroup]:
+    """Every contact of every role once, by e-mail address, in report order."""
+    groups: dict[str, ContactGroup] = {}
+    for role in report.roles:
+        for c in role.contacts:
+            group = groups.setdefault(c.email, ContactGroup(c.name, c.email, []))
+            if c.about not in group.about:
+                group.about.append(c.about)
+    return list(groups.values())
+
+
+@dataclass
+class CitedDocument:
+    """A document a role's rules come from, named by title, with the sections cited."""
+
+    source: Source
+    sections: list[str]
+
+    def text(self) -> str:
+        """``HealthInfoNet, “Coordinating …”, sections “A”, “B”`` (and the address if known)."""
+        word = "section" if len(self.sections) == 1 else "sections"
+        where = ", ".join(f"“{s}”" for s in self.sections)
+        url = f" ({self.source.url})" if self.source.url else ""
+        return f"{self.source.cite()}{url}, {word} {where}"
+
+
+def role_documents(report: Report, role: RoleReport) -> list[CitedDocument]:
+    """The documents behind a role, each once with its sections, in the order first cited."""
+    found: dict[str, CitedDocument] = {}
+    for citation in role.citations:
+        doc = found.setdefault(citation.source, CitedDocument(report.source_of(citation), []))
+        if citation.section not in doc.sections:
+            doc.sections.append(citation.section)
+    return list(found.values())
 
 
 def shared_contacts(report: Report) -> list[str]:

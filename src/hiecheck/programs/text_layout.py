@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.text import Text
 
+from hiecheck.console import show_controls
+
 STATUS_STYLE = {
     "met": "bold green",
     "attested": "yellow",
@@ -118,7 +120,7 @@ class Printer:
         self._ascii_only = not console.encoding.lower().startswith("utf")
 
     def _clean(self, text: str) -> str:
-        text = collapse_refs(text, self.marks.dash)
+        text = collapse_refs(show_controls(text), self.marks.dash)
         return text.translate(_ASCII_TEXT) if self._ascii_only else text
 
     def blank(self) -> None:

@@ -1,4 +1,6 @@
-"""Generate hiecheck/hl7/event_structures.py: trigger event → message structure per version.
+"""Generate src/hiecheck/hl7/event_structures.py: trigger event → message structure per version.
+
+A developer tool (kept out of the wheel): it needs the checkout and writes into ``src/``.
 
 hl7apy 1.3.5 names its message structures (ADT_A01, ADT_A05 …) and, from 2.3.1 on, lists the
 events (HL7 Table 0003) and structures (Table 0354), but not which events share a structure: it
@@ -11,8 +13,8 @@ Events per version: Table 0003 codes that hl7apy lists (A19 is a QRY/ADR query, 
 and 2.3 have no hl7apy tables, so 2.2 uses hl7apy's ADT structures (one per event) and 2.3 uses the
 2.3.1 event list (the project's reading; 2.3.1 only added field-level changes for ADT).
 
-Run: ``.venv/bin/python -m hiecheck.hl7.generate_event_structures`` (rewrites the module; a
-test fails when the committed module and this generator disagree).
+Run: ``.venv/bin/python tools/generate_event_structures.py`` (rewrites the module; a test fails
+when the committed module and this generator disagree).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import importlib
 import sys
 from pathlib import Path
 
-TARGET = Path(__file__).resolve().with_name("event_structures.py")
+TARGET = Path(__file__).resolve().parents[1] / "src" / "hiecheck" / "hl7" / "event_structures.py"
 VERSIONS = ("2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8", "2.8.1", "2.8.2")
 NON_ADT_EVENTS = frozenset({"A19"})  # QRY^A19 / ADR^A19
 
@@ -111,7 +113,7 @@ def render(data: dict[str, dict[str, str | None]]) -> str:
     lines = [
         '"""Trigger event → message structure per HL7 version (GENERATED, do not edit).',
         "",
-        "Made by hiecheck.hl7.generate_event_structures from hl7apy's reference data and HL7 Table",
+        "Made by tools/generate_event_structures.py from hl7apy's reference data and HL7 Table",
         "0354. ``None`` marks an event the version defines but hl7apy has no structure for",
         '(withdrawn events such as ADT^A18 from 2.7 on)."""',
         "",

@@ -1,4 +1,8 @@
-"""Output models of the message evidence: the ``messages`` block of the `check` JSON report."""
+"""Output models of the message evidence: the ``messages`` block of the `check` JSON report.
+
+They live on the programs side of the evidence seam (next to ``evidence_protocol``) because the
+report embeds them; the evidence step fills them in.
+"""
 
 from __future__ import annotations
 
@@ -54,11 +58,22 @@ class GroupCount(_Out):
     proven: int = Field(description="messages carrying the group complete and correctly coded")
 
 
+class SkippedFile(_Out):
+    """A file found in a messages folder that holds no HL7 message (skipped, not an error)."""
+
+    file: str = Field(description="the file, relative to the folder given")
+    reason: str = Field(description="why it is not HL7 (no MSH segment, binary content, empty)")
+
+
 class MessagesSummary(_Out):
     """What hiecheck read: files, messages per type, latency, content and finding counts."""
 
     paths: list[str] = Field(description="the --messages paths (or the org file's folder)")
     files: list[str]
+    skipped: list[SkippedFile] = Field(
+        default_factory=list,
+        description="files found in the folders given that are not HL7 and were skipped",
+    )
     messages: int
     by_type: dict[str, int] = Field(description="messages per MSH-9.1 type")
     latency: dict[str, LatencySummary]
