@@ -84,11 +84,13 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
 class PatternCache:
     """``cache(source)`` is ``re.compile(source)``, with the engine's code kept in ``folder``.
 
-    Hits, misses and write failures are counted (:attr:`hits`, :attr:`misses`) for tests and
-    benchmarks. Pickles as its folder (worker processes open their own).
+    Expressions read from disk (:attr:`hits`) and compiled (:attr:`misses`) are counted for
+    tests and benchmarks; one asked for again in the same run comes from memory (as
+    ``re.compile``'s own cache would give it). Pickles as its folder (worker processes open
+    their own).
     """
 
-    __slots__ = ("_engine", "_writable", "folder", "hits", "misses")
+    __slots__ = ("_engine", "_memo", "_writable", "folder", "hits", "misses")
 
     def __init__(self, folder: Path) -> None:
         engine = _engine()
@@ -98,12 +100,20 @@ class PatternCache:
         self.folder = folder / f"patterns-{sys.implementation.name}-{version}-sre{magic}"
         self.hits = 0
         self.misses = 0
+        self._memo: dict[tuple[str, int], re.Pattern[str]] = {}
         self._writable = engine is not None
 
     def __call__(self, source: str, flags: int = 0) -> re.Pattern[str]:
         engine = self._engine
         if engine is None:
             return re.compile(source, flags)
+        known = self._memo.get((source, flags))
+        if known is not None:
+            return known
+        pattern = self._memo[(source, flags)] = self._pattern(source, flags, engine)
+        return pattern
+
+    def _pattern(self, source: str, flags: int, engine: tuple[Any, Any, Any]) -> re.Pattern[str]:
         name = hashlib.sha256(f"{flags}:{source}".encode("utf-8", "surrogatepass")).hexdigest()
         path = self.folder / f"{name[:40]}.re"
         found = self._load(path, source, flags, engine)
