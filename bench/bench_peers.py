@@ -11,7 +11,9 @@ Tools, each a fresh process timed from start to exit (so start-up, reading and t
 in), alternating within each round:
 
 - ``hiecheck validate CAPTURE --format json --output /dev/null`` (and ``--format table``;
-  ``--jobs 2`` too), default requirement set, expression cache warm (one unmeasured run first);
+  ``--jobs 2`` too), default requirement set, expression cache warm (one unmeasured run first;
+  ``$HIECHECK_CACHE_DIR`` if set, else a temporary folder), byte code written to a temporary
+  ``PYTHONPYCACHEPREFIX`` as an installed package has its ``.pyc`` files;
 - npm ``hl7v2`` 1.8 (panates): ``HL7Message.parse(text, {strict: true})`` per message: every
   value decoded by its datatype, stopping at the first that does not fit (no other check);
 - npm ``simple-hl7`` 3.3: ``Parser.parse`` per message, parse only.
@@ -21,7 +23,8 @@ copies them to ``bench/out/peers`` (ignored by git) and runs ``npm install`` the
 registry must be reachable). Without node/npm, or when the install fails, it says so and runs
 hiecheck alone. Prints messages/s per tool and capture (best and range over ``--runs``), peak
 RSS, the ratios to hiecheck's best, and each tool's rejected count (what it stopped on).
-Not a test: run ``.venv/bin/python bench/bench_peers.py [--messages 20000] [--runs 3]``.
+``--compare SRC`` adds another checkout's sources as ``hiecheck old``. Not a test: run
+``.venv/bin/python bench/bench_peers.py [--messages 20000] [--runs 3] [--compare SRC]``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class Tool:
     kind: str  # "validating" or "parse only"
     argv: list[str]
     cwd: Path | None = None
+    env: dict[str, str] | None = None
     times: dict[str, list[float]] = field(default_factory=dict)
     rss_kb: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
@@ -103,11 +107,13 @@ def install_peers(folder: Path) -> str | None:
     return None
 
 
-def run_timed(argv: list[str], cwd: Path | None) -> tuple[float, int, str]:
+def run_timed(
+    argv: list[str], cwd: Path | None, env: dict[str, str] | None = None
+) -> tuple[float, int, str]:
     """(wall seconds, peak RSS KB, stdout) of one child run (rusage from ``wait4``)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=err)
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=err)
         assert child.stdout is not None
         out = child.stdout.read()
         _, status, usage = os.wait4(child.pid, 0)
@@ -129,10 +135,17 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=os.environ.get("HIECHECK_CORPUS"))
     ap.add_argument("--no-peers", action="store_true", help="hiecheck alone")
     ap.add_argument("--jobs", type=int, default=2, help="also hiecheck --jobs N (0: skip)")
+    ap.add_argument("--compare", type=Path,
+                    help="also another checkout's src folder as 'hiecheck old' (json)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp_name:
         tmp = Path(tmp_name)
+        # hiecheck's children: byte code as an installed package has it (in a temporary
+        # prefix, nothing written into the checkout), the expression cache in this run's folder
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+        os.environ.setdefault("HIECHECK_CACHE_DIR", str(tmp / "cache"))
         captures: dict[str, Path] = {}
         if args.corpus and Path(args.corpus).is_dir():
             captures["corpus"] = tmp / "corpus.hl7"
@@ -155,6 +168,11 @@ def main() -> None:
             tools.append(Tool(f"hiecheck json -j{args.jobs}", "validating",
                               [*env_py, "--format", "json", "--output", os.devnull,
                                "--jobs", str(args.jobs)]))
+        if args.compare is not None:
+            old_env = dict(os.environ, PYTHONPATH=str(args.compare.resolve()))
+            tools.insert(0, Tool("hiecheck old json", "validating",
+                                 [*env_py, "--format", "json", "--output", os.devnull],
+                                 env=old_env))
         why_not = "not asked (--no-peers)" if args.no_peers else install_peers(PEERS_DIR)
         if why_not is None:
             node = shutil.which("node") or "node"
@@ -168,14 +186,14 @@ def main() -> None:
         for tool in tools:  # warm: byte code, expression cache, page cache; not measured
             for cap, path in captures.items():
                 _, _, out = run_timed([a.replace("{capture}", str(path)) for a in tool.argv],
-                                      tool.cwd)
+                                      tool.cwd, tool.env)
                 if out.startswith("{") and "rejected" in out:
                     tool.rejected[cap] = str(json.loads(out)["rejected"])
         for _ in range(args.runs):
             for cap, path in captures.items():
                 for tool in tools:
                     argv = [a.replace("{capture}", str(path)) for a in tool.argv]
-                    wall, rss, _ = run_timed(argv, tool.cwd)
+                    wall, rss, _ = run_timed(argv, tool.cwd, tool.env)
                     tool.times.setdefault(cap, []).append(wall)
                     tool.rss_kb[cap] = max(rss, tool.rss_kb.get(cap, 0))
 
@@ -184,7 +202,7 @@ def main() -> None:
           f"(range in msgs/s); load average {load[0]:.2f}, {os.cpu_count()} CPUs")
     for cap in captures:
         best_hiecheck = max(args.messages / min(t.times[cap]) for t in tools
-                            if t.name.startswith("hiecheck"))
+                            if t.name.startswith("hiecheck") and "old" not in t.name)
         print(f"\n[{cap}]")
         print(f"  {'tool':22} {'kind':11} {'msgs/s best':>11} {'range':>17} "
               f"{'vs hiecheck best':>16} {'peak RSS':>9} rejected")

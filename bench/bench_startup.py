@@ -14,14 +14,19 @@ each round so that the machine's load hits them alike:
 Byte code: the children run with ``PYTHONPYCACHEPREFIX`` in a temporary folder and
 ``PYTHONDONTWRITEBYTECODE`` unset, after one unmeasured run each, as an installed package runs
 (pip writes the ``.pyc`` files); nothing is written into either checkout. Prints min / median /
-max of wall and CPU seconds and the largest peak RSS per variant. Not a test: run
-``.venv/bin/python bench/bench_startup.py [--compare ../main/src] [--runs 10] [--file F]``.
+max of wall and CPU seconds and the largest peak RSS per variant. ``--instructions`` also runs
+each variant once under valgrind's callgrind and prints the instructions it executed: a figure
+the machine's load does not move (a run takes a minute or two). Not a test: run
+``.venv/bin/python bench/bench_startup.py [--compare ../main/src] [--runs 10] [--file F]
+[--instructions]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,6 +70,23 @@ def run_once(variant: Variant, argv: list[str], index: int) -> tuple[float, floa
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, child.returncode
 
 
+def instructions(variant: Variant, argv: list[str]) -> int | None:
+    """Instructions one run executes (callgrind's ``Collected``), or None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    env = dict(variant.env)
+    if variant.fresh_cache is not None:
+        env["HIECHECK_CACHE_DIR"] = str(variant.fresh_cache / "instructions")
+    done = subprocess.run(
+        [valgrind, "--tool=callgrind", f"--callgrind-out-file={os.devnull}",
+         sys.executable, "-m", "hiecheck", *argv],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    return int(found.group(1)) if found else None
+
+
 def child_env(src: Path, pycache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     env.pop("HIECHECK_NO_CACHE", None)
@@ -83,6 +105,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="rounds (each runs every variant once)")
     ap.add_argument("--file", type=Path, default=DEFAULT_FILE, help="the HL7 file to validate")
     ap.add_argument("--format", default="table", help="validate's --format")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions of one run per variant (valgrind)")
     args = ap.parse_args()
     argv = ["validate", str(args.file), "--format", args.format, "--quiet"]
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp_name:
@@ -108,6 +132,7 @@ def main() -> None:
                 variant.cpus.append(cpu)
                 variant.rss_kb = max(variant.rss_kb, rss)
                 variant.codes.add(code)
+        counted = {v.name: instructions(v, argv) for v in variants} if args.instructions else {}
     load = os.getloadavg()
     print(f"one-file validate of {args.file.name} ({args.file.stat().st_size} bytes), "
           f"{args.runs} rounds, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
@@ -117,6 +142,8 @@ def main() -> None:
     for v in variants:
         print(f"{v.name:14} {summary(v.walls):26} {summary(v.cpus):24} "
               f"{v.rss_kb / 1024:7.1f}MB {sorted(v.codes)}")
+    for name, count in counted.items():
+        print(f"instructions, {name}: " + (f"{count / 1e9:.3f} G" if count else "(no valgrind)"))
     by_name = {v.name: v for v in variants}
     if "old" in by_name:
         old = statistics.median(by_name["old"].walls)
