@@ -16,6 +16,14 @@ CORPUS_ENV = "HIECHECK_CORPUS"
 SEEDS_ENV = "HIECHECK_SEEDS"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The command line's expression cache (hiecheck.hl7.cache) in a folder of this test run,
+    never the user's ~/.cache; child processes inherit it. Set here unless the caller chose one."""
+    if "HIECHECK_CACHE_DIR" not in os.environ:
+        os.environ["HIECHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("hiecheck-cache"))
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     """The checkout's top folder."""

@@ -7,6 +7,7 @@ import errno
 import os
 import sys
 import traceback
+from collections.abc import Callable
 
 import typer
 
@@ -16,23 +17,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 import hiecheck
 from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
-from hiecheck.hl7 import cli as hl7_cli
-from hiecheck.measures import cli as measures_cli
 from hiecheck.outputs import STDOUT_NAME, OutputError
-from hiecheck.p4p import cli as p4p_cli
-from hiecheck.programs import cli as programs_cli
-from hiecheck.web import cli as web_cli
-
-app = typer.Typer(
-    name="hiecheck",
-    help=(
-        "Where an organization stands in MaineCare value-based programs and the statewide HIE: "
-        "program conditions, HL7 interface evidence, tiers, incentives and pay-for-performance."
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 
 
 def _version(value: bool) -> None:
@@ -41,7 +26,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -50,11 +34,70 @@ def _root(
     """hiecheck command line."""
 
 
-programs_cli.register(app)
-hl7_cli.register(app)
-p4p_cli.register(app)
-measures_cli.register(app)
-web_cli.register(app)
+# Each area's commands are imported only when the command line names one of them: a one-file
+# `validate` (run per file in CI) must not pay for importing DuckDB, FastAPI or the program
+# models. An area: the command names it registers, and the function importing and registering
+# them (imports inside functions stay visible to tests/test_imports.py).
+def _programs(app: typer.Typer) -> None:
+    from hiecheck.programs import cli
+
+    cli.register(app)
+
+
+def _hl7(app: typer.Typer) -> None:
+    from hiecheck.hl7 import cli
+
+    cli.register(app)
+
+
+def _p4p(app: typer.Typer) -> None:
+    from hiecheck.p4p import cli
+
+    cli.register(app)
+
+
+def _measures(app: typer.Typer) -> None:
+    from hiecheck.measures import cli
+
+    cli.register(app)
+
+
+def _web(app: typer.Typer) -> None:
+    from hiecheck.web import cli
+
+    cli.register(app)
+
+
+AREAS: tuple[tuple[frozenset[str], Callable[[typer.Typer], None]], ...] = (
+    (frozenset({"programs", "check"}), _programs),
+    (frozenset({"validate", "rules"}), _hl7),
+    (frozenset({"p4p"}), _p4p),
+    (frozenset({"measure"}), _measures),
+    (frozenset({"serve"}), _web),
+)
+"""(command names, register): in the order ``hiecheck --help`` lists them."""
+
+
+def make_app(argv: list[str] | None = None) -> typer.Typer:
+    """The root app with the commands ``argv`` may run: only the area of the command it names,
+    or every area (``--help``, no command, a name no area has: the help and errors list all)."""
+    app = typer.Typer(
+        name="hiecheck",
+        help=(
+            "Where an organization stands in MaineCare value-based programs and the statewide "
+            "HIE: program conditions, HL7 interface evidence, tiers, incentives and "
+            "pay-for-performance."
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    app.callback()(_root)
+    command = next((a for a in argv or () if not a.startswith("-")), None)
+    chosen = [register for names, register in AREAS if command in names]
+    for register in chosen or [register for _, register in AREAS]:
+        register(app)
+    return app
 
 
 def _error(text: str) -> None:
@@ -80,7 +123,10 @@ def run(argv: list[str] | None = None) -> int:
     stdout and stderr) use this. Bad input, usage mistakes and unwritable outputs are one line
     on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback).
     """
+    if argv is None:
+        argv = sys.argv[1:]
     try:
+        app = make_app(argv)
         code = app(args=argv, prog_name="hiecheck", standalone_mode=False)
         sys.stdout.flush()
     except OutputError as exc:

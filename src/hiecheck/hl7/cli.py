@@ -14,6 +14,7 @@ from hiecheck.cli_support import byte_progress
 from hiecheck.console import Escape
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
+from hiecheck.hl7.cache import open_cache
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.hl7.render_junit import JUnitWriter
@@ -71,7 +72,7 @@ def validate(
     if output is not None:
         reads.refuse(output)  # before the requirement sets are compiled or anything is read
     compiled = load_requirements(requirements, profiles)
-    checks = default_checks(compiled, profiles)
+    checks = default_checks(compiled, profiles, patterns=open_cache())  # see README: cache
     set_id = compiled.id if compiled else None
     escape: Escape = (
         "json" if output_format is OutputFormat.JSON

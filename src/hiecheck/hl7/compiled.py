@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from hiecheck.hl7 import reference, rules
+from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
 from hiecheck.hl7.findings import Severity
@@ -52,10 +53,11 @@ class Walker:
     (most segment types never walk): the expression of all fields, each optional, that stops at
     the first field that fails; and one expression per field for the fields after it."""
 
-    __slots__ = ("_fields", "_first", "spec")
+    __slots__ = ("_fields", "_first", "patterns", "spec")
 
-    def __init__(self, spec: SegmentSpec) -> None:
+    def __init__(self, spec: SegmentSpec, patterns: PatternCompiler = re.compile) -> None:
         self.spec = spec
+        self.patterns = patterns
         self._first: Callable[[str, int], re.Match[str] | None] | None = None
         self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
 
@@ -64,14 +66,16 @@ class Walker:
         found = self._first
         if found is None:
             start = 3 if self.spec.id == "MSH" else 1
-            found = self._first = suffix_pattern(self.spec, start).match
+            found = self._first = suffix_pattern(self.spec, start, self.patterns).match
         return found
 
     def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
         """``fullmatch`` of field ``number``'s own expression."""
         found = self._fields.get(number)
         if found is None:
-            found = self._fields[number] = field_pattern(self.spec, number).fullmatch
+            found = self._fields[number] = field_pattern(
+                self.spec, number, self.patterns
+            ).fullmatch
         return found
 
 
@@ -185,6 +189,8 @@ class CompiledVersion:
 
     version: str
     mode: CheckMode = CheckMode.FAST
+    # Compiles the expressions (re.compile, or an on-disk hiecheck.hl7.cache.PatternCache).
+    patterns: PatternCompiler = field(default=re.compile, repr=False)
     known: frozenset[str] = field(init=False)  # segment ids hl7apy defines
     plain: frozenset[str] = field(init=False)  # known, valid and not Z: no segment finding
     segments: dict[str, CompiledSegment | None] = field(init=False, repr=False)
@@ -226,8 +232,8 @@ class CompiledVersion:
             if self.reference:
                 found = CompiledSegment(spec, None, None, _accepts_nothing)
             else:
-                clean = clean_segment_pattern(spec)
-                found = CompiledSegment(spec, clean, Walker(spec), clean.fullmatch)
+                clean = clean_segment_pattern(spec, self.patterns)
+                found = CompiledSegment(spec, clean, Walker(spec, self.patterns), clean.fullmatch)
         self.segments[seg_id] = found
         return found
 
@@ -243,12 +249,18 @@ class CompiledVersion:
 
 
 class VersionRegistry:
-    """MSH-12 → its :class:`CompiledVersion`, compiled on first use (None: not supported)."""
+    """MSH-12 → its :class:`CompiledVersion`, compiled on first use (None: not supported).
 
-    __slots__ = ("_versions", "mode")
+    ``patterns`` compiles the expressions: ``re.compile``, or a
+    :class:`hiecheck.hl7.cache.PatternCache` that keeps them on disk between runs."""
 
-    def __init__(self, mode: CheckMode = CheckMode.FAST) -> None:
+    __slots__ = ("_versions", "mode", "patterns")
+
+    def __init__(
+        self, mode: CheckMode = CheckMode.FAST, patterns: PatternCompiler = re.compile
+    ) -> None:
         self.mode = mode
+        self.patterns = patterns
         self._versions: dict[str, CompiledVersion] = {}
 
     def get(self, version: str) -> CompiledVersion | None:
@@ -257,7 +269,9 @@ class VersionRegistry:
         if found is None:
             if not reference.is_supported(version):
                 return None
-            found = self._versions[version] = CompiledVersion(version, self.mode)
+            found = self._versions[version] = CompiledVersion(
+                version, self.mode, self.patterns
+            )
         return found
 
     def warm_up(self, version: str, structures: tuple[str, ...]) -> None:
@@ -272,11 +286,12 @@ class VersionRegistry:
                 for seg_id in structure.segment_ids:
                     compiled.segment(seg_id)
 
-    def __getstate__(self) -> CheckMode:
-        return self.mode  # compiled parts are rebuilt where they are used (worker processes)
+    def __getstate__(self) -> tuple[CheckMode, PatternCompiler]:
+        # compiled parts are rebuilt where they are used (worker processes)
+        return self.mode, self.patterns
 
-    def __setstate__(self, state: CheckMode) -> None:
-        self.mode = state
+    def __setstate__(self, state: tuple[CheckMode, PatternCompiler]) -> None:
+        self.mode, self.patterns = state
         self._versions = {}
 
 

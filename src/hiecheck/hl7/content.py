@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from hiecheck.hl7 import rules
+from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.compiled import CheckMode
 from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
@@ -390,13 +391,18 @@ class CompiledContent:
     Per (MSH-9.1, MSH-9.2, MSH-12) it plans the groups to run (:class:`Step`): the elements that
     apply and, in FAST mode, the expressions of :mod:`hiecheck.hl7.content_regex` that accept a
     group with nothing to report. REFERENCE mode walks every element of every group.
+    ``patterns`` compiles those expressions (see :class:`hiecheck.hl7.cache.PatternCache`).
     """
 
     def __init__(
-        self, requirements: CompiledRequirements, mode: CheckMode = CheckMode.FAST
+        self,
+        requirements: CompiledRequirements,
+        mode: CheckMode = CheckMode.FAST,
+        patterns: PatternCompiler = re.compile,
     ) -> None:
         self.requirements = requirements
         self.mode = mode
+        self.patterns = patterns
         self.fast = mode is CheckMode.FAST
         self._steps: dict[tuple[str, str, str], tuple[Step, ...]] = {}
         self._acceptors: dict[tuple[CompiledElement, ...], Acceptors | None] = {}
@@ -429,7 +435,7 @@ class CompiledContent:
         try:
             return self._acceptors[elements]
         except KeyError:
-            found = self._acceptors[elements] = group_acceptors(elements)
+            found = self._acceptors[elements] = group_acceptors(elements, self.patterns)
             return found
 
     def _selector(self, select: tuple[int, AnyOf] | None) -> Selector | None:
@@ -440,10 +446,10 @@ class CompiledContent:
             found = self._selectors[select] = Selector(*select, remember=self.fast)
         return found
 
-    def __getstate__(self) -> tuple[CompiledRequirements, CheckMode]:
-        return self.requirements, self.mode  # plans are rebuilt where they are used
+    def __getstate__(self) -> tuple[CompiledRequirements, CheckMode, PatternCompiler]:
+        return self.requirements, self.mode, self.patterns  # plans are rebuilt where used
 
-    def __setstate__(self, state: tuple[CompiledRequirements, CheckMode]) -> None:
+    def __setstate__(self, state: tuple[CompiledRequirements, CheckMode, PatternCompiler]) -> None:
         self.__init__(*state)  # type: ignore[misc]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.regex_variants import without_repetition
 from hiecheck.hl7.requirements import CodeSet, CompiledElement
 
@@ -36,7 +37,11 @@ def _position(seg_id: str, number: int) -> int | None:
 
 
 def _codes(code_set: CodeSet) -> str | None:
-    codes = sorted((c for c in code_set[0] if c and not set(c) & _DELIMS), key=lambda c: -len(c))
+    # Longest first (an alternation takes the first that matches); ties by text, so that the
+    # expression is the same in every run (its on-disk cache entry is found again).
+    codes = sorted(
+        (c for c in code_set[0] if c and not set(c) & _DELIMS), key=lambda c: (-len(c), c)
+    )
     if not codes:
         return None
     return "(?:" + "|".join(re.escape(c) for c in codes) + ")"
@@ -94,12 +99,15 @@ def _element(el: CompiledElement) -> list[tuple[int, str]] | None:
     return out
 
 
-def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
+def group_acceptors(
+    elements: tuple[CompiledElement, ...], patterns: PatternCompiler = re.compile
+) -> Acceptors | None:
     """(segment id, expression) for every segment id the elements use; None if not expressible.
 
     ``pattern.match(segment.text, 3)`` succeeds when every element on that segment passes. The
     expression walks the fields once, in order, testing each element where its field starts. The
-    third item is the same expression for a segment text without ``~``.
+    third item is the same expression for a segment text without ``~``. ``patterns`` compiles
+    them.
     """
     by_segment: dict[str, dict[int, list[str]]] = {}
     for el in elements:
@@ -118,6 +126,6 @@ def group_acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
             parts.append(f"(?:\\|[^|]*+){{{gap}}}\\|" if gap else "\\|")
             parts.append("".join(dict.fromkeys(at_field[at])) + "[^|]*+")  # each test once
             done = at + 1
-        pattern = re.compile("".join(parts))
-        out.append((seg_id, pattern, without_repetition(pattern)))
+        pattern = patterns("".join(parts))
+        out.append((seg_id, pattern, without_repetition(pattern, patterns)))
     return tuple(out)

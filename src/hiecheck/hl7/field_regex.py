@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from hiecheck.hl7 import datatypes
+from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 
 _END = r"(?![^|])"  # at the end of the field
@@ -182,8 +183,11 @@ def _field(check: FieldCheck | str | None, required: bool) -> str:
     return head + checked
 
 
-def clean_segment_pattern(spec: SegmentSpec) -> re.Pattern[str]:
-    """The expression for ``spec``: match it from position 3 of the segment line.
+def clean_segment_pattern(
+    spec: SegmentSpec, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
+    """The expression for ``spec``: match it from position 3 of the segment line (compiled by
+    ``patterns``, as the other expressions here).
 
     For MSH, position 3 holds MSH-1 (the separator) and MSH-2 follows; neither is checked here.
     """
@@ -194,10 +198,12 @@ def clean_segment_pattern(spec: SegmentSpec) -> re.Pattern[str]:
     for n in range(spec.field_count, 2 if msh else 0, -1):
         body = f"\\|{_field(spec.checks[n], n in required)}{inner}"
         inner = f"(?:{body})" if n <= last_required else f"(?:{body})?+"
-    return re.compile(f"\\|[^|]*{inner}" if msh else inner)
+    return patterns(f"\\|[^|]*{inner}" if msh else inner)
 
 
-def suffix_pattern(spec: SegmentSpec, first: int) -> re.Pattern[str]:
+def suffix_pattern(
+    spec: SegmentSpec, first: int, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
     """Fields ``first``, ``first + 1`` … of ``spec``, each optional and without the required
     check: ``match`` from the '|' that starts field ``first`` goes as far as the fields pass
     their own checks (fields past the defined ones must be empty), so where it stops is the
@@ -205,10 +211,12 @@ def suffix_pattern(spec: SegmentSpec, first: int) -> re.Pattern[str]:
     inner = f"(?:\\|{_EMPTY_ONLY})*+"
     for n in range(spec.field_count, first - 1, -1):
         inner = f"(?:\\|{_field(spec.checks[n], False)}{inner})?+"
-    return re.compile(inner)
+    return patterns(inner)
 
 
-def field_pattern(spec: SegmentSpec, number: int) -> re.Pattern[str]:
+def field_pattern(
+    spec: SegmentSpec, number: int, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
     """Field ``number`` alone (all its repetitions): ``fullmatch`` when it has no finding of
     its own (the required check aside)."""
-    return re.compile(_field(spec.checks[number], False))
+    return patterns(_field(spec.checks[number], False))

@@ -12,6 +12,7 @@ Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
+from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.compiled import CheckMode, VersionRegistry
 from hiecheck.hl7.content import (
     SHARED_RESULTS,
@@ -118,17 +120,25 @@ It runs where the message is checked, in a worker process with ``jobs > 1``: a m
 function (or a ``functools.partial`` of one) returning plain, picklable data."""
 
 
+_ChecksState = tuple[
+    "CompiledRequirements | None", "TimingRules", CheckMode, "Extract | None", PatternCompiler
+]
+
+
 class Checks:
     """What to run on every message, compiled once and passed in: the structure and field checks
     per HL7 version, the requirement set's content plans, the timing rules.
 
     ``mode``: :attr:`CheckMode.FAST` (compiled expressions skip what cannot find anything) or
     :attr:`CheckMode.REFERENCE` (the plain path every check is tested against; same findings).
-    ``extract``: see :data:`Extract`.
+    ``extract``: see :data:`Extract`. ``patterns`` compiles the checking expressions: plain
+    ``re.compile`` or :class:`hiecheck.hl7.cache.PatternCache` (kept on disk between runs; the
+    same findings).
     """
 
     __slots__ = (
-        "content", "extract", "mode", "requirements", "timing", "timing_checks", "versions",
+        "content", "extract", "mode", "patterns", "requirements", "timing", "timing_checks",
+        "versions",
     )
 
     def __init__(
@@ -137,23 +147,24 @@ class Checks:
         timing: TimingRules,
         mode: CheckMode = CheckMode.FAST,
         extract: Extract | None = None,
+        patterns: PatternCompiler = re.compile,
     ) -> None:
         self.requirements = requirements
         self.timing = timing
         self.mode = mode
         self.extract = extract
-        self.versions = VersionRegistry(mode)
-        self.content = None if requirements is None else CompiledContent(requirements, mode)
+        self.patterns = patterns
+        self.versions = VersionRegistry(mode, patterns)
+        self.content = (
+            None if requirements is None else CompiledContent(requirements, mode, patterns)
+        )
         self.timing_checks = CompiledTiming(timing, mode)
 
-    def __getstate__(
-        self,
-    ) -> tuple[CompiledRequirements | None, TimingRules, CheckMode, Extract | None]:
-        return self.requirements, self.timing, self.mode, self.extract  # compiled again where used
+    def __getstate__(self) -> _ChecksState:
+        # compiled again where used
+        return self.requirements, self.timing, self.mode, self.extract, self.patterns
 
-    def __setstate__(
-        self, state: tuple[CompiledRequirements | None, TimingRules, CheckMode, Extract | None]
-    ) -> None:
+    def __setstate__(self, state: _ChecksState) -> None:
         self.__init__(*state)  # type: ignore[misc]
 
 
@@ -557,10 +568,11 @@ def default_checks(
     profiles: Path | None = None,
     mode: CheckMode = CheckMode.FAST,
     extract: Extract | None = None,
+    patterns: PatternCompiler = re.compile,
 ) -> Checks:
-    """Checks with the timing rules from the profiles folder (``mode``: see :class:`Checks`;
-    ``extract``: see :data:`Extract`)."""
-    return Checks(requirements, load_timing_rules(profiles), mode, extract)
+    """Checks with the timing rules from the profiles folder (``mode``, ``patterns``: see
+    :class:`Checks`; ``extract``: see :data:`Extract`)."""
+    return Checks(requirements, load_timing_rules(profiles), mode, extract, patterns)
 
 
 __all__ = [
