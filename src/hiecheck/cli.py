@@ -17,6 +17,7 @@ import hiecheck
 from hiecheck.console import show_controls
 from hiecheck.errors import ExitCode, InputError
 from hiecheck.hl7 import cli as hl7_cli
+from hiecheck.listen import cli as listen_cli
 from hiecheck.measures import cli as measures_cli
 from hiecheck.outputs import STDOUT_NAME, OutputError
 from hiecheck.p4p import cli as p4p_cli
@@ -55,6 +56,7 @@ hl7_cli.register(app)
 p4p_cli.register(app)
 measures_cli.register(app)
 web_cli.register(app)
+listen_cli.register(app)
 
 
 def _error(text: str) -> None:
