@@ -264,3 +264,55 @@ def test_capture_that_is_not_a_file_is_refused(tmp_path: Path, capfd: Any, kind:
     assert run(["listen", "--port", "0", "--capture", target, "-r", "none"]) == 2
     err = capfd.readouterr().err
     assert "--capture" in err and ("folder" in err or "not a regular file" in err)
+
+
+def test_a_check_that_fails_is_answered_ar_and_the_listener_goes_on(
+    serve: Any, monkeypatch: pytest.MonkeyPatch, capfd: Any
+) -> None:
+    from hiecheck.listen import server as server_module
+
+    real = server_module.validate_message
+
+    def boom(raw: Any, checks: Any) -> Any:
+        if "|BOOM|" in raw.lines[0][1]:
+            raise ValueError("SECRET-VALUE")
+        return real(raw, checks)
+
+    monkeypatch.setattr(server_module, "validate_message", boom)
+    server = serve()
+    got = exchange(server.port, frame(clean("BOOM")) + frame(clean("FINE")), 2)
+    assert msa(got[0])[1] == "AR" and "listen.internal" in got[0].decode()
+    assert msa(got[1])[1:3] == ["AA", "FINE"]
+    err = capfd.readouterr().err
+    assert "internal error" in err and "SECRET-VALUE" not in err
+
+
+def test_a_failed_capture_write_is_answered_ar_and_not_kept(serve: Any, tmp_path: Path) -> None:
+    server = serve()
+    sink = server.listener.capture
+
+    def full(data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    sink.write_now = full
+    got = exchange(server.port, frame(clean("LOST")), 1)
+    assert msa(got[0])[1:3] == ["AR", "LOST"] and "listen.capture" in got[0].decode()
+    assert server.listener.tally.capture_errors == 1
+    assert (tmp_path / "capture.hl7").read_bytes() == b""
+
+
+def test_capture_write_error_cuts_back_what_it_wrote(tmp_path: Path, monkeypatch: Any) -> None:
+    from hiecheck.listen import capture as capture_module
+
+    path = tmp_path / "c.hl7"
+    sink = capture_module.Capture(path)
+    sink.write_now(b"MSH|1\r")
+
+    def failing_sync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(capture_module, "_sync", failing_sync)
+    with pytest.raises(OSError):
+        sink.write_now(b"MSH|2\r")
+    sink.close()
+    assert path.read_bytes() == b"MSH|1\r"

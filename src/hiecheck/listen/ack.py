@@ -54,6 +54,8 @@ class Reject(Enum):
                "the frame holds more than one message or a batch: send one message per frame")
     CAPTURE = (ErrorCode.APPLICATION_INTERNAL,
                "the message could not be written to the capture file: send it again")
+    INTERNAL = (ErrorCode.APPLICATION_INTERNAL,
+                "hiecheck could not check the message (a bug in hiecheck: please report it)")
 
     @property
     def rule_id(self) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 from hiecheck.errors import InputError
 
 CAPTURE_OPTION = "--capture"
+# fdatasync writes the data and the new size (what reading it back needs), not the timestamps.
+_sync = getattr(os, "fdatasync", os.fsync)
 
 
 def captured_bytes(frame: bytes) -> bytes:
@@ -60,7 +62,7 @@ class Capture:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            _sync(fd)
         except OSError:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, size)  # only what this write added

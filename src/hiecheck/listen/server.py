@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,7 +159,7 @@ class Listener:
 
     async def _answer_all(self, events: list[Event]) -> bytes:
         """Check the frames, commit their capture bytes, and return their ACKs, framed."""
-        answers = [self.answer(e) for e in events]
+        answers = [self._answer_safely(e) for e in events]
         if self.capture is not None:
             data = b"".join([a.capture for a in answers if a.capture is not None])
             if data:
@@ -179,6 +182,20 @@ class Listener:
                 ack = build_ack(a.header, code, entries, f"{self._ack_prefix}{self._acks}", now)
                 out += (b"\x0b", serialize(ack), b"\x1c\r")
         return b"".join(out)
+
+    def _answer_safely(self, event: Event) -> _Answer:
+        """:meth:`answer`, or AR when checking the message fails (a bug): the listener goes on
+        serving, and says so in one line (``HIECHECK_DEBUG=1``: the traceback)."""
+        try:
+            return self.answer(event)
+        except Exception as exc:  # a bug must not end the listener for every connection
+            self.tally.internal_errors += 1
+            if os.environ.get("HIECHECK_DEBUG"):
+                traceback.print_exception(exc)
+            else:
+                print(f"hiecheck listen: internal error checking a message: {type(exc).__name__} "
+                      "(answered AR; rerun with HIECHECK_DEBUG=1 for details)", file=sys.stderr)
+            return _reject(None, Reject.INTERNAL)
 
     def answer(self, event: Event) -> _Answer:
         """Check one frame (or reject it): the outcome, its ERR entries, what to capture."""

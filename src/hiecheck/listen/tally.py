@@ -23,6 +23,7 @@ class Tally:
     timeouts: int = 0  # connections closed after the idle timeout
     lost_partial: int = 0  # connections closed in the middle of a frame
     capture_errors: int = 0
+    internal_errors: int = 0  # messages whose check failed (a bug), answered AR
     started: float = field(default_factory=time.monotonic)
     _rate_at: float = 0.0
     _rate_count: int = 0
@@ -53,6 +54,7 @@ class Tally:
             (self.oversized, "oversized"), (self.stray_bytes, "stray bytes skipped"),
             (self.timeouts, "idle timeouts"), (self.lost_partial, "partial frames lost"),
             (self.capture_errors, "capture write errors"),
+            (self.internal_errors, "internal errors"),
         ]
         more = [f"{n:,} {what}" for n, what in extras if n]
         return text + ("; " + ", ".join(more) if more else "")
