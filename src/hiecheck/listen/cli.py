@@ -1,25 +1,25 @@
-"""``hiecheck listen``: the MLLP endpoint command (options, start-up, signals, live tally)."""
+"""``hiecheck listen``: the MLLP endpoint command (options, start-up, signals, live tally).
+
+The server, asyncio and rich's live display are imported when the command runs, not when the
+command line starts (every other command would pay for them)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.live import Live
 
 from hiecheck.console import make_console, safe_text
 from hiecheck.errors import InputError
 from hiecheck.hl7.reader import MAX_MESSAGE_BYTES
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
-from hiecheck.hl7.validate import default_checks
-from hiecheck.listen.capture import Capture
-from hiecheck.listen.server import Listener
-from hiecheck.listen.tally import Tally
+
+if TYPE_CHECKING:
+    from hiecheck.listen.server import Listener
+    from hiecheck.listen.tally import Tally
 
 PLAIN_EVERY_SECONDS = 10.0  # a status line this often when stdout is not a terminal
 LIVE_EVERY_SECONDS = 0.5
@@ -61,6 +61,13 @@ def listen(
     Runs until Ctrl-C or SIGTERM (then exit 0 with a summary). Exit code 2: the address cannot
     be listened on, or the capture or requirement set cannot be used.
     """
+    import asyncio
+
+    from hiecheck.hl7.validate import default_checks
+    from hiecheck.listen.capture import Capture
+    from hiecheck.listen.server import Listener
+    from hiecheck.listen.tally import Tally
+
     compiled = load_requirements(requirements, profiles)
     checks = default_checks(compiled, profiles)
     sink = Capture(capture) if capture is not None else None
@@ -79,6 +86,9 @@ def listen(
 
 
 async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: str) -> None:
+    import asyncio
+    import signal
+
     try:
         bound_host, bound_port = await listener.start(host, port)
     except OSError as exc:  # in use, no such address, permission denied
@@ -109,6 +119,10 @@ async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: st
 
 async def _show(tally: Tally, terminal: bool) -> None:
     """The live tally: a line rich redraws on a terminal, else a plain line now and then."""
+    import asyncio
+
+    from rich.live import Live
+
     console = make_console()
     if not terminal:
         shown = -1
