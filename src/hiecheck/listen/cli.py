@@ -80,9 +80,9 @@ def listen(
         if sink is not None:
             sink.close()
     if listener.capture_error:
-        typer.echo(f"hiecheck: capture {capture}: {listener.tally.capture_errors} write(s) "
-                   f"failed ({listener.capture_error}); those messages were answered AR",
-                   err=True)
+        make_console(stderr=True).print(safe_text(
+            f"hiecheck: capture {capture}: {listener.tally.capture_errors} write(s) failed "
+            f"({listener.capture_error}); those messages were answered AR"), soft_wrap=True)
 
 
 async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: str) -> None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hiecheck.console import make_console, safe_text
 from hiecheck.hl7.reader import NOTE_LATIN1, RawMessage, SourceSummary, read_stream
 from hiecheck.hl7.validate import Checks, validate_message
 from hiecheck.listen.ack import (
@@ -193,8 +193,9 @@ class Listener:
             if os.environ.get("HIECHECK_DEBUG"):
                 traceback.print_exception(exc)
             else:
-                print(f"hiecheck listen: internal error checking a message: {type(exc).__name__} "
-                      "(answered AR; rerun with HIECHECK_DEBUG=1 for details)", file=sys.stderr)
+                make_console(stderr=True).print(safe_text(
+                    f"hiecheck listen: internal error checking a message: {type(exc).__name__} "
+                    "(answered AR; rerun with HIECHECK_DEBUG=1 for details)"), soft_wrap=True)
             return _reject(None, Reject.INTERNAL)
 
     def answer(self, event: Event) -> _Answer:
