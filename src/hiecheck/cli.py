@@ -68,12 +68,19 @@ def _web(app: typer.Typer) -> None:
     cli.register(app)
 
 
+def _listen(app: typer.Typer) -> None:
+    from hiecheck.listen import cli
+
+    cli.register(app)
+
+
 AREAS: tuple[tuple[frozenset[str], Callable[[typer.Typer], None]], ...] = (
     (frozenset({"programs", "check"}), _programs),
     (frozenset({"validate", "rules"}), _hl7),
     (frozenset({"p4p"}), _p4p),
     (frozenset({"measure"}), _measures),
     (frozenset({"serve"}), _web),
+    (frozenset({"listen"}), _listen),
 )
 """(command names, register): in the order ``hiecheck --help`` lists them."""
 
