@@ -1,13 +1,16 @@
 """A/B timing of `hiecheck check` between two source trees, alternated in one run.
 
-    .venv/bin/python bench/bench_check.py --old OLD_SRC [--new src] [--rounds 7]
+    .venv/bin/python bench/bench_check.py --old OLD_SRC [--new src] [--rounds 7] [--feed N]
 
 ``OLD_SRC`` is the ``src`` folder of another checkout or of ``git archive REV | tar -x``. Each
 round runs every case once with the old and once with the new tree (order alternating), each as
 a fresh ``python -m hiecheck`` process (what a user waits for: import, profiles, messages,
 report), so both see the same machine load. Prints per case and tree the min, median and max
 wall and CPU time (user + system: less sensitive to a busy machine), and the new/old ratio of
-the medians. Not a test: it asserts nothing.
+the medians. ``--feed N`` adds `check --messages` on a generated N-message feed
+(hiecheck.hl7.synth.feed_batch, seeded) and, for scale, `measure cbp` on the same feed: what
+reading the messages a second time for the CBP eCQM block would cost. Not a test: it asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,21 +61,54 @@ def main() -> int:
     parser.add_argument("--old", type=Path, required=True, help="src folder of the old tree")
     parser.add_argument("--new", type=Path, default=ROOT / "src", help="src folder of the new")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--feed", type=int, default=0, metavar="N",
+                        help="also check a generated N-message feed (0: not)")
     opts = parser.parse_args()
     trees = {"old": opts.old.resolve(), "new": opts.new.resolve()}
-    times: dict[tuple[str, str], list[tuple[float, float]]] = {
-        (c, t): [] for c in CASES for t in trees
-    }
-    for args in CASES.values():  # warm the file cache and compiled bytecode once
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        cases = dict(CASES)
+        if opts.feed:
+            feed = _write_feed(Path(tmp) / "feed.hl7", opts.feed)
+            cases[f"check --messages feed ({opts.feed} messages)"] = [
+                "check", EXAMPLE, "--as-of", "2025-06-01", "--messages", feed, "--quiet",
+                "--format", "json",
+            ]
+            cases[f"measure cbp feed ({opts.feed} messages): a second pass"] = [
+                "measure", "cbp", feed, "--format", "json",
+            ]
+        times = _measure(cases, trees, opts.rounds)
+    print(f"{opts.rounds} rounds, alternating; load average {os.getloadavg()[0]:.1f}")
+    _print(cases, trees, times)
+    return 0
+
+
+def _write_feed(path: Path, count: int) -> str:
+    from hiecheck.hl7.synth import feed_batch
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for lines in feed_batch(count, seed=11):
+            handle.write("\r".join(lines) + "\r")
+    return str(path)
+
+
+Times = dict[tuple[str, str], list[tuple[float, float]]]
+
+
+def _measure(cases: dict[str, list[str]], trees: dict[str, Path], rounds: int) -> Times:
+    times: Times = {(c, t): [] for c in cases for t in trees}
+    for args in cases.values():  # warm the file cache and compiled bytecode once
         for src in trees.values():
             _run(src, args)
-    for n in range(opts.rounds):
+    for n in range(rounds):
         order = list(trees) if n % 2 == 0 else list(reversed(trees))
-        for case, args in CASES.items():
+        for case, args in cases.items():
             for tree in order:
                 times[(case, tree)].append(_run(trees[tree], args))
-    print(f"{opts.rounds} rounds, alternating; load average {os.getloadavg()[0]:.1f}")
-    for case in CASES:
+    return times
+
+
+def _print(cases: dict[str, list[str]], trees: dict[str, Path], times: Times) -> None:
+    for case in cases:
         print(case)
         for what, index in (("wall", 0), ("cpu", 1)):
             medians = {}
@@ -81,7 +118,6 @@ def main() -> int:
                 print(f"  {what:4} {tree}: min {min(found):.3f} s  median {medians[tree]:.3f} s"
                       f"  max {max(found):.3f} s")
             print(f"  {what:4} new/old median: {medians['new'] / medians['old']:.3f}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ NEVER = [
     ("Programs", "Pipeline", "the pipeline composes programs, not the reverse"),
     ("Evidence", "Pipeline", "the pipeline composes evidence, not the reverse"),
     ("HL7", "Pipeline", "the checker knows no pipeline"),
+    ("Portfolio", "Renderers", "the portfolio model and run never depend on their renderers"),
+    ("Portfolio", "Faces", "a portfolio run knows no command line"),
+    ("Pipeline", "Portfolio", "portfolios call the pipeline, not the reverse"),
 ]
 """(from, to, why): imports that must never exist."""
 

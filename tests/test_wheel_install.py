@@ -87,3 +87,16 @@ def test_check_runs_from_a_zip(wheel: Path, work: Path, tmp_path: Path) -> None:
     checkout = _hiecheck(ROOT / "src", work, "-m", "hiecheck", *CHECK)
     assert zipped.returncode == 1, zipped.stderr
     assert zipped.stdout == checkout.stdout
+
+
+def test_measure_profiles_load_from_a_zip(wheel: Path, work: Path, tmp_path: Path) -> None:
+    """`hiecheck measure cbp` from the zip: measure profiles, value sets and SQL are read through
+    importlib.resources as well (hiecheck.versioned), and give the checkout's result."""
+    archive = tmp_path / "hiecheck.zip"
+    shutil.copy(wheel, archive)
+    args = ("-m", "hiecheck", "measure", "cbp", EXAMPLE.stem, "--format", "json")
+    zipped = _hiecheck(archive, work, *args)
+    checkout = _hiecheck(ROOT / "src", work, *args)
+    assert zipped.returncode == 0, zipped.stderr
+    assert '"measure": "cbp"' in zipped.stdout
+    assert zipped.stdout == checkout.stdout

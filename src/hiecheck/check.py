@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,12 @@ from hiecheck.evidence.profile import EvidenceProfile, load_evidence_profile
 from hiecheck.paths import profiles_dir
 from hiecheck.programs import organization as _organization
 from hiecheck.programs.evaluate import evaluate
-from hiecheck.programs.organization import LoadedOrganization, Organization, resolve_enrollments
+from hiecheck.programs.organization import (
+    LoadedOrganization,
+    Organization,
+    ResolvedEnrollment,
+    resolve_enrollments,
+)
 from hiecheck.programs.organization_file import organization_toml
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.report import Report
@@ -41,7 +46,12 @@ __all__ = [
     "organization_from_data",
     "organization_toml",
     "run_check",
+    "shows_cbp",
 ]
+
+
+CBP_INCENTIVE = "cbp-ecqm"
+"""The incentive (profiles/programs/pcplus.toml) whose roles' reports show the CBP eCQM block."""
 
 
 @dataclass(frozen=True)
@@ -120,17 +130,36 @@ def run_check(
     ``messages`` (files, folders, globs; default: the organization's folder) prove or disprove
     interface requirements; ``jobs`` processes check them; ``on_bytes`` is told the bytes read
     (a progress bar). ``strict``: only attested counts as failing. Bad input: InputError.
+    With messages, a PCPlus Tier II/III organization's report also carries ``cbp``: what the
+    HIE's Controlling High Blood Pressure eCQM would see in them (taken in the same pass).
     """
     paths = message_paths(org, messages)
     if not paths:
         return evaluate(org, rules.programs, rules.as_of, strict=strict)
     # The organization's own mistakes (a program not in force on the date …) come before the
     # messages are read, and before any internal profile could be named.
-    resolve_enrollments(org, rules.programs)
-    collected = collect(
-        paths, rules.evidence, profiles=rules.profiles, jobs=jobs, on_bytes=on_bytes
-    )
+    enrollments = resolve_enrollments(org, rules.programs)
+    read = partial(collect, paths, rules.evidence, profiles=rules.profiles, jobs=jobs,
+                   on_bytes=on_bytes)
+    cbp = None
+    if shows_cbp(enrollments):
+        # Imported here: DuckDB loads only for a report that shows the eCQM.
+        from hiecheck.measures.cbp import check_summary
+        from hiecheck.measures.hl7_extract import HL7Tables
+
+        with HL7Tables() as tables:  # filled in the same pass: the messages are read once
+            collected = read(tap=tables)
+            cbp = check_summary(tables, rules.as_of, rules.profiles)
+    else:
+        collected = read()
     evidence = MessageEvidence(collected, org.org, role_titles(rules.programs))
     return evaluate(
-        org, rules.programs, rules.as_of, evidence, strict=strict, messages=collected.summary()
+        org, rules.programs, rules.as_of, evidence, strict=strict,
+        messages=collected.summary(), cbp=cbp,
     )
+
+
+def shows_cbp(enrollments: Sequence[ResolvedEnrollment]) -> bool:
+    """Whether the report shows what the HIE's CBP eCQM would see in the messages: a role enrolled
+    in has the ``cbp-ecqm`` incentive (PCPlus Tier II and III, seed 003)."""
+    return any(i.id == CBP_INCENTIVE for e in enrollments for i in e.role.incentives)

@@ -11,8 +11,11 @@ import pytest
 
 from hiecheck.errors import InputError
 from hiecheck.evidence.assess import MessageEvidence, duration
-from hiecheck.evidence.collect import collect, field_pattern, message_code
+from hiecheck.evidence.collect import collect
 from hiecheck.evidence.profile import load_evidence_profile
+from hiecheck.hl7.location import Location, at_line, at_segment
+from hiecheck.hl7.message import tokenize
+from hiecheck.hl7.reader import RawMessage
 from hiecheck.programs.models import InterfaceRequirement
 
 
@@ -72,15 +75,20 @@ def test_requirement_set_covers_every_content_group(kit: SimpleNamespace) -> Non
 
 
 @pytest.mark.parametrize(
-    ("location", "pattern"),
-    [("PR1[1]", "PR1"), ("PID[1]-7", "PID-7"), ("OBX[2]-3(2).1", "OBX-3.1"), ("x", "x")],
+    ("where", "pattern"),
+    [(at_segment("PR1", 1), "PR1"), (at_segment("PID", 1, 7), "PID-7"),
+     (at_segment("OBX", 2, 3, 1, 2), "OBX-3.1"), (at_line(4), None)],
 )
-def test_field_pattern(location: str, pattern: str) -> None:
-    assert field_pattern(location) == pattern
+def test_locations_name_their_field(where: Location, pattern: str | None) -> None:
+    """The evidence step counts fields from Location values (issue 11: no text parsed back)."""
+    ref = where.field_ref()
+    assert (None if ref is None else str(ref)) == pattern
 
 
 def test_helpers() -> None:
-    assert message_code("ADT^A04^ADT_A01") == "ADT"
+    msh = "MSH|^~\\&|A|B|C|D|20260101120000||adt^a04^ADT_A01|1|P|2.5.1"
+    message = tokenize(RawMessage("m.hl7", 1, [(1, msh)]))
+    assert (message.message_code, message.trigger_event) == ("ADT", "A04")  # one case rule
     assert duration(125) == "2 min 5 s" and duration(172920) == "2 d 0 h 2 min"
 
 

@@ -1,7 +1,9 @@
-"""The fast paths give the same answers as the slow ones.
+"""The fast paths give the same answers as the reference mode (the plain path).
 
-The compiled per-segment expressions never hide a field or content finding; the DTM parser's
-shortcut for whole units reads times as the regular expression does.
+Every check has a public reference mode (``CheckMode.REFERENCE``: every field, content element and
+time checked in Python, nothing compiled to skip work); the fast mode must give exactly its
+findings. The compiled per-segment expressions never hide a field or content finding; the DTM
+parser's shortcut for whole units reads times as the regular expression does.
 
 :mod:`hiecheck.hl7.field_regex` lets :func:`hiecheck.hl7.fields.check_fields` skip the Python walk
 of a segment when one expression accepts it. That is only sound if an accepted segment has no
@@ -19,29 +21,40 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
-from hiecheck.hl7 import content, reference, synth, timing, validate
-from hiecheck.hl7.content import check_content
-from hiecheck.hl7.fields import _check_segment, _compile, check_fields
+from hiecheck.hl7 import reference, synth, timing
+from hiecheck.hl7.compiled import CheckMode, VersionRegistry
+from hiecheck.hl7.content import CompiledContent, check_content
+from hiecheck.hl7.fields import check_fields
 from hiecheck.hl7.findings import Finding
-from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, Segment, tokenize
+from hiecheck.hl7.message import DEFAULT_DELIMITERS, Message, tokenize
 from hiecheck.hl7.reader import BatchContext, RawMessage, ReadNote, read_source
 from hiecheck.hl7.report import JsonStreamWriter, build_report, message_json, message_out
 from hiecheck.hl7.requirements import load_requirements
-from hiecheck.hl7.timing import HL7Time, parse_dtm
-from hiecheck.hl7.validate import MessageResult, default_checks, validate_message, validate_paths
+from hiecheck.hl7.timing import CompiledTiming, HL7Time, event_time, parse_dtm, plain_latency
+from hiecheck.hl7.validate import (
+    MessageResult,
+    default_checks,
+    pack_raw,
+    pack_result,
+    unpack_raw,
+    unpack_result,
+    validate_message,
+    validate_paths,
+)
 
 VERSIONS = ("2.3", "2.5.1", "2.8")
 ALPHABET = "|^~&\\ 0123456789.+-\"AZaz"
+FAST = VersionRegistry(CheckMode.FAST)
+REFERENCE = VersionRegistry(CheckMode.REFERENCE)
 
 
-def _walk(seg: Segment, message: Message, version: str) -> list[Finding]:
-    found = _compile(version, seg.id)
-    assert found is not None
-    out: list[Finding] = []
-    _check_segment(message, seg, found[0], out)
-    return out
+def _segment_findings(message: Message, line: int) -> list[Finding]:
+    """The reference walk's field findings of the segment on ``line``."""
+    return [f for f in check_fields(message, REFERENCE) if f.line == line]
+
+
+def _host(version: str) -> str:
+    return f"MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|{version}"
 
 
 def _mutate(text: str, rng: random.Random) -> str:
@@ -79,26 +92,30 @@ def test_an_accepted_segment_has_no_field_finding(
     corpus_dir: Path, make_message: Callable[[list[str]], Message]
 ) -> None:
     rng = random.Random(5)
-    host = make_message(["MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1"])
     accepted = walked = 0
     for text, version in _segments(corpus_dir):
+        compiled = FAST.get(version)
+        assert compiled is not None
         for candidate in (text, *(_mutate(text, rng) for _ in range(2))):
             seg_id = candidate[:3]
-            found = _compile(version, seg_id)
-            if found is None or candidate[3:4] not in ("", "|"):
+            found = compiled.segment(seg_id)
+            if found is None or candidate[3:4] not in ("", "|") or "\r" in candidate:
                 continue
-            message = host
             if seg_id == "MSH":  # MSH-1 and MSH-2 are split by the tokenizer
                 message = make_message([candidate])
-                if message.delimiters is not DEFAULT_DELIMITERS:
+                if message.delimiters is not DEFAULT_DELIMITERS or message.version != version:
                     continue
-                seg = message.segments[0]
+                line = 1
             else:
-                seg = Segment(seg_id, 2, 1, candidate.split("|"), DEFAULT_DELIMITERS, candidate)
+                message = make_message([_host(version), candidate])
+                if len(message.segments) != 2:
+                    continue
+                line = 2
             walked += 1
-            if found[1].fullmatch(candidate, 3) is not None:
+            assert found.clean is not None
+            if found.clean.fullmatch(candidate, 3) is not None:
                 accepted += 1
-                assert _walk(seg, message, version) == [], (version, candidate)
+                assert _segment_findings(message, line) == [], (version, candidate)
     assert walked > 10_000
     assert accepted > walked // 5  # the fast path is really taken
 
@@ -112,15 +129,9 @@ def test_check_fields_same_with_and_without_the_expression(
         message = make_message(
             [_mutate(line, rng) if rng.random() < 0.3 else line for line in lines]
         )
-        version = message.version
-        if not reference.is_supported(version):
+        if not reference.is_supported(message.version):
             continue
-        walked: list[Finding] = []
-        for seg in message.segments:
-            found = _compile(version, seg.id)
-            if found is not None:
-                _check_segment(message, seg, found[0], walked)
-        assert check_fields(message) == walked
+        assert check_fields(message, FAST) == check_fields(message, REFERENCE)
 
 
 def _mutate_parts(text: str, rng: random.Random) -> str:
@@ -188,25 +199,25 @@ def test_component_bounds_are_exact_in_every_version(
             message = make_message(edited)
             if message.version != version:
                 continue
-            walked: list[Finding] = []
+            walked = check_fields(message, REFERENCE)
+            compiled = FAST.get(version)
+            assert compiled is not None
             for seg in message.segments:
-                found = _compile(version, seg.id)
+                found = compiled.segment(seg.id)
                 if found is None:
                     continue
-                mine = _walk(seg, message, version)
-                walked.extend(mine)
-                if found[1].fullmatch(seg.text, 3) is not None:
+                assert found.clean is not None
+                if found.clean.fullmatch(seg.text, 3) is not None:
                     accepted += 1
-                    assert mine == [], (version, seg.text)
+                    assert [f for f in walked if f.line == seg.line] == [], (version, seg.text)
                 else:
                     rejected += 1
-            assert check_fields(message) == walked, version
+            assert check_fields(message, FAST) == walked, version
     assert accepted > 1000 and rejected > 1000
 
 
 def test_content_same_with_and_without_the_group_shortcut(
-    make_message: Callable[[list[str]], Message], monkeypatch: pytest.MonkeyPatch,
-    corpus_dir: Path,
+    make_message: Callable[[list[str]], Message], corpus_dir: Path,
 ) -> None:
     """Content findings and group verdicts are identical when the compiled group expressions may
     skip the element walk and when they may not, on the feed, its mutations and the corpus."""
@@ -221,10 +232,11 @@ def test_content_same_with_and_without_the_group_shortcut(
             messages.extend(tokenize(raw) for raw in read_source(str(path)))
     for set_id in ("pcplus-tier3", "hie-adt"):
         requirements = load_requirements(set_id)
-        fast = [check_content(m, requirements) for m in messages]
-        monkeypatch.setattr(content, "_acceptors", lambda elements: None)
-        slow = [check_content(m, requirements) for m in messages]
-        monkeypatch.undo()
+        assert requirements is not None
+        fast_content = CompiledContent(requirements, CheckMode.FAST)
+        plain_content = CompiledContent(requirements, CheckMode.REFERENCE)
+        fast = [check_content(m, fast_content) for m in messages]
+        slow = [check_content(m, plain_content) for m in messages]
         assert fast == slow
 
 
@@ -271,6 +283,8 @@ def test_latency_shortcut_agrees_with_the_general_path(h) -> None:  # type: igno
     """Plain 12/14-digit times take a shortcut to the latency; it must give exactly what the
     general path (parse_dtm, offsets, findings) gives, or leave the message to it."""
     rules = timing.load_timing_rules()
+    fast_timing = CompiledTiming(rules, CheckMode.FAST)
+    plain_timing = CompiledTiming(rules, CheckMode.REFERENCE)
     rng = random.Random(11)
 
     def stamp() -> str:
@@ -291,12 +305,12 @@ def test_latency_shortcut_agrees_with_the_general_path(h) -> None:  # type: igno
         text = base.replace("|20260101115955", f"|{event}").replace(
             "|20260101120000|", f"|{message_time}|", 1)
         message = h.parse(text)
-        found = timing._event_time(message, rules)
-        fast = timing.check_timing(message, rules)
-        slow = timing._explained_latency(message, rules, message.msh.component(7, 1), found)
+        found = event_time(message, fast_timing)
+        fast = timing.check_timing(message, fast_timing)
+        slow = timing.check_timing(message, plain_timing)
         assert fast == slow, (event, message_time)
-        shortcut += found is not None and timing._plain_latency(
-            found[2], message.msh.component(7, 1), rules.min_precision_digits) is not None
+        shortcut += found is not None and plain_latency(
+            found[3], message.msh.component(7, 1), rules.min_precision_digits) is not None
     assert shortcut > 300  # the shortcut was taken often enough to mean something
 
 
@@ -308,7 +322,7 @@ def test_results_travel_from_workers_unchanged() -> None:
         text = "\r".join(_mutate(line, rng) if rng.random() < 0.2 else line for line in lines)
         raw = RawMessage("feed.hl7", n + 1, [(i + 1, t) for i, t in enumerate(text.split("\r"))])
         result = validate_message(raw, checks)
-        assert validate._unpack(validate._pack(result)) == result
+        assert unpack_result(pack_result(result)) == result
 
 
 def test_streamed_json_is_what_pydantic_writes(corpus_dir: Path, tmp_path: Path) -> None:
@@ -354,30 +368,33 @@ def test_raw_messages_travel_to_workers_unchanged() -> None:
                    BatchContext([(0, "BHS")])),
         RawMessage("a.hl7", 3, [(7, "MSH|^~\\&|A")]),
     ):
-        assert validate._unpack_raw(validate._pack_raw(raw)) == raw
+        assert unpack_raw(pack_raw(raw)) == raw
 
 
-def test_remembered_field_findings_equal_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A faulty field value seen before is not checked again: its findings, rebuilt for the new
-    message (file, line, message number), equal a fresh check's."""
-    from hiecheck.hl7 import fields
+def _feed_and_corpus(corpus_dir: Path, seed: int) -> list[RawMessage]:
+    """The corpus, the feed and mutations of it (separators, digits, quotes, NUL, fields cut)."""
+    rng = random.Random(seed)
+    raws: list[RawMessage] = []
+    for path in sorted(corpus_dir.rglob("*")):
+        if path.is_file() and path.suffix in (".hl7", ".txt", ""):
+            raws.extend(read_source(str(path)))
+    for number, lines in enumerate(synth.feed_batch(400, seed=seed), 1):
+        edited = [_mutate(line, rng) if i and rng.random() < 0.2 else line
+                  for i, line in enumerate(lines)]
+        if rng.random() < 0.05:
+            edited[-1] += "\x00"
+        raws.append(RawMessage("feed.hl7", number, list(enumerate(edited, number * 40))))
+    return raws
 
-    rng = random.Random(21)
-    messages = []
-    for number, lines in enumerate(synth.feed_batch(300, seed=12), 1):
-        lines = [_mutate(line, rng) if rng.random() < 0.1 and i else line
-                 for i, line in enumerate(lines)]
-        numbered = list(enumerate(lines, number * 50))
-        messages.append(tokenize(RawMessage("feed.hl7", number, numbered)))
-    fields._FIELD_FINDINGS.clear()
-    remembered = [check_fields(m) for m in messages]
-    assert len(fields._FIELD_FINDINGS) > 0
-    assert sum(len(found) for found in remembered) > 50
 
-    def forget(*args: object) -> None:
-        fields._FIELD_FINDINGS.clear()
-        original(*args)
-
-    original = fields._check_field_remembered
-    monkeypatch.setattr(fields, "_check_field_remembered", forget)
-    assert [check_fields(m) for m in messages] == remembered
+def test_every_check_gives_the_reference_findings(corpus_dir: Path) -> None:
+    """The whole per-message check in FAST mode equals REFERENCE mode: findings (in order),
+    group verdicts, latency and everything else on the result."""
+    raws = _feed_and_corpus(corpus_dir, seed=29)
+    for set_id in ("pcplus-tier3", "hie-adt", "none"):
+        requirements = load_requirements(set_id)
+        fast = default_checks(requirements)
+        plain = default_checks(requirements, mode=CheckMode.REFERENCE)
+        for raw in raws:
+            assert validate_message(raw, fast) == validate_message(raw, plain), (
+                set_id, raw.source, raw.number)

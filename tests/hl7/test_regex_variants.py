@@ -8,11 +8,12 @@ import re
 
 import pytest
 
-from hiecheck.hl7 import content, synth
+from hiecheck.hl7 import synth
+from hiecheck.hl7.content import CompiledContent
 from hiecheck.hl7.message import tokenize
 from hiecheck.hl7.reader import RawMessage
 from hiecheck.hl7.regex_variants import without_in_classes, without_repetition
-from hiecheck.hl7.requirements import load_requirements, parse_version
+from hiecheck.hl7.requirements import load_requirements
 
 
 @pytest.mark.parametrize(
@@ -42,12 +43,12 @@ def test_content_acceptor_variants_agree_on_text_without_tilde() -> None:
     checked = 0
     for set_id in ("pcplus-tier3", "hie-adt"):
         requirements = load_requirements(set_id)
+        assert requirements is not None
+        compiled = CompiledContent(requirements)
         for message in messages[:40]:
-            plan = requirements.plan(message.message_code, message.trigger_event,
-                                     parse_version(message.version))
-            for _, applies, elements in plan:
-                acceptors = content._acceptors(elements) if applies else None
-                for seg_id, pattern, plain in acceptors or ():
+            steps = compiled.steps(message.message_code, message.trigger_event, message.version)
+            for step in steps:
+                for seg_id, pattern, plain in step.acceptors or ():
                     assert plain.pattern == without_repetition(pattern).pattern
                     for text in texts_by_segment.get(seg_id, [])[:30]:
                         for variant in (text, _mutate(text, rng), _mutate(text, rng)):

@@ -42,7 +42,10 @@ def test_invalid_segment_ids_are_reported_with_line(make_message) -> None:  # ty
     lines = [MSH.format(t="ADT^A01^ADT_A01", v="2.5.1"), EVN, "PIDX|1||1", PID, "PV|1|I", PV1,
              "pid|1"]
     found = [f for f in _check(make_message, lines) if f.rule == "segment.invalid-id"]
-    assert [(f.location, f.line) for f in found] == [("PIDX[1]", 3), ("PV[1]", 5), ("pid[1]", 7)]
+    # Issue 10: a location never carries what the line holds; a line with no valid id is named
+    # by its number, the id written is the finding's value (shown only with --show-values).
+    assert [(f.location, f.line, f.value) for f in found] == [
+        ("line 3", 3, "PIDX"), ("line 5", 5, "PV"), ("line 7", 7, "pid")]
     assert all(f.severity is Severity.ERROR for f in found)
 
 
@@ -51,7 +54,8 @@ def test_corpus_file_with_bad_segment_headers(corpus_dir: Path) -> None:
     raw = next(iter(read_source(str(corpus_dir / "rethink/invalid-segment-header-length.hl7"))))
     found = check_structure(tokenize(raw))
     invalid = [f for f in found if f.rule == "segment.invalid-id"]
-    assert [f.location for f in invalid] == ["PIDX[1]", "PV[1]"]
+    assert [f.value for f in invalid] == ["PIDX", "PV"]
+    assert [f.location for f in invalid] == [f"line {f.line}" for f in invalid]  # never the id
     assert {"EVN", "PID", "PV1"} <= {
         f.message.split()[2] for f in found if f.rule == "structure.missing-required-segment"
     }

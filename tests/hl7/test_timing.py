@@ -36,7 +36,7 @@ def test_latency_from_evn2(h: SimpleNamespace) -> None:
     msg = h.parse(h.clean_adt())
     assert message_latency(msg) == 5.0
     result = check_timing(msg)
-    assert (result.seconds, result.measured_from, result.findings) == (5.0, "EVN[1]-2", [])
+    assert (result.seconds, str(result.measured_from), result.findings) == (5.0, "EVN[1]-2", [])
 
 
 def test_latency_falls_back_to_evn6(h: SimpleNamespace) -> None:
@@ -44,7 +44,7 @@ def test_latency_falls_back_to_evn6(h: SimpleNamespace) -> None:
     text = h.clean_adt().replace("EVN|A01|20260101115955", "EVN|A01|||||20260101115900")
     assert "EVN|A01|||||20260101115900" in text
     result = check_timing(h.parse(text))
-    assert (result.seconds, result.measured_from) == (60.0, "EVN[1]-6")
+    assert (result.seconds, str(result.measured_from)) == (60.0, "EVN[1]-6")
 
 
 def test_offsets_are_compared_as_instants(h: SimpleNamespace) -> None:

@@ -3,7 +3,7 @@
 Seed 002_9cfae78d672a94ec.txt: "Of the MaineCare members assigned to the BHHO who had two or more
 fills of antipsychotic medication, the percentage of members who had at least one HbA1c or fasting
 blood glucose test." Each test derives its expected members from that sentence (and the readings
-of profiles/measures/bhh.toml it names), not from the program's output.
+of profiles/measures/bhh/bhh.toml it names), not from the program's output.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ numerator: no gap of 8+ consecutive days; drugs: buprenorphine, buprenorphine/na
 naltrexone, extended-release injectable naltrexone (31 days), methadone (OTP claims)." Seed
 000_8121c563a748908a.txt names the measure: "Continuity of Pharmacotherapy for OUD – Assesses gaps
 in pharmacotherapy treatment of OUD." The intake period and the 31-day new-episode test are the
-readings of profiles/measures/ohh.toml.
+readings of profiles/measures/ohh/ohh.toml.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_a_code_with_a_wrong_check_digit_is_refused(tmp_path: Path) -> None:
 
 def test_sql_that_does_not_bind_is_refused_on_load(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    sql = folder / "bhh.sql"
+    sql = folder / "bhh" / "bhh.sql"
     sql.write_text(sql.read_text(encoding="utf-8").replace("fills_rows", "fill_rows"),
                    encoding="utf-8")
     with pytest.raises(InputError, match=r"bhh\.sql: SQL does not run on the input tables"):
@@ -93,7 +94,7 @@ def test_sql_that_does_not_bind_is_refused_on_load(tmp_path: Path) -> None:
 
 def test_unknown_value_set_and_missing_sql_are_refused(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    toml = folder / "ohh.toml"
+    toml = folder / "ohh" / "ohh.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace('"otp_methadone_weekly"]', '"otp_methadone_monthly"]'),
                     encoding="utf-8")
@@ -106,6 +107,27 @@ def test_unknown_value_set_and_missing_sql_are_refused(tmp_path: Path) -> None:
 
 def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    shutil.copy(folder / "bhh.toml", folder / "bhh-2026.toml")
+    shutil.copy(folder / "bhh" / "bhh.toml", folder / "bhh" / "bhh-2026.toml")
     with pytest.raises(InputError, match="overlaps"):
         load_measures(folder, "bhh")
+
+
+def test_a_profile_of_another_measure_in_a_folder_is_refused(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    shutil.copy(folder / "ohh" / "ohh.toml", folder / "bhh" / "ohh.toml")
+    found = r"bhh[/\\]ohh\.toml:measure: a profile of measure 'ohh' in the bhh folder"
+    with pytest.raises(InputError, match=found):
+        load_measures(folder, "bhh")
+
+
+def test_measure_profiles_load_from_a_zip(tmp_path: Path) -> None:
+    """The loader takes any Traversable, e.g. a folder inside a zip (a zipped install)."""
+    archive = tmp_path / "profiles.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(MEASURES.rglob("*")):
+            if path.is_file():
+                out.write(path, f"measures/{path.relative_to(MEASURES).as_posix()}")
+    root = zipfile.Path(archive, "measures/")
+    loaded = select_measure(root, "cbp", date(2025, 12, 31))
+    assert loaded.profile.version == "cms165" and loaded.feed_sql
+    assert loaded.source.endswith("cbp.toml")

@@ -155,6 +155,6 @@ def test_every_serve_option_is_in_the_readme() -> None:
         for name in (meta.default, *(meta.param_decls or ()))
         if isinstance(name, str) and name.startswith("--")
     ]
-    assert len(options) == 8, options
+    assert len(options) == 9, options
     for name in options:
         assert name in section, name

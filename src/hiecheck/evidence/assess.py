@@ -189,18 +189,30 @@ class MessageEvidence:
                 "",
             )
         if lat.measured == 0:
-            if lat.no_event_time:
-                line = (
-                    f"{event} missing in {lat.no_event_time} {code} messages: cannot show real-time"
-                )
-            else:
-                line = (
-                    f"no measurable delay in {lat.messages} {code} messages ({event} or MSH-7 "
-                    "less precise than minutes): cannot show real-time"
-                )
+            # Why no delay could be measured, in the words `validate` uses for each reason.
+            reasons = [
+                f"{event} missing in {lat.no_event_time} {code} messages" if lat.no_event_time
+                else "",
+                f"{event} or MSH-7 not an HL7 date/time in {lat.unparseable} {code} messages"
+                if lat.unparseable else "",
+                f"{event} or MSH-7 less precise than minutes in {lat.imprecise} {code} messages"
+                if lat.imprecise else "",
+            ]
+            line = "; ".join(r for r in reasons if r) or f"no measurable delay in {code} messages"
             fix = (
                 f"Value {event} (event date/time, to the minute) and MSH-7 in every {code} "
                 "message so real-time sending can be shown"
+            )
+            return False, f"{line}: cannot show real-time", fix
+        after = lat.event_after_message
+        if after == lat.measured:
+            line = (
+                f"{after} {code} messages have an event time after the message time ({event} "
+                "later than MSH-7): cannot show real-time"
+            )
+            fix = (
+                f"Set {event} to when the event happened and MSH-7 to when the {code} message "
+                "was created (the event cannot come after its message); check both systems' clocks"
             )
             return False, line, fix
         assert lat.median_seconds is not None
@@ -209,6 +221,8 @@ class MessageEvidence:
             f"within {limit} of the event ({event} to MSH-7); median delay "
             f"{duration(lat.median_seconds)}"
         )
+        if after:
+            line += f"; {after} have an event time after the message time"
         fix = (
             f"Send {code} messages as events happen (within {limit} of the event), "
             "not in delayed or nightly batches"
@@ -238,10 +252,10 @@ class MessageEvidence:
             return False, f"{absent} in {g.applicable} {where} messages: {label} missing"
         parts: list[str] = []
         for pattern, k in sorted(g.missing.items(), key=lambda kv: (-kv[1], kv[0])):
-            what = "segment absent" if "-" not in pattern else "not valued"
+            what = "segment absent" if pattern.field is None else "not valued"
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
         for pattern, k in sorted(g.invalid.items(), key=lambda kv: (-kv[1], kv[0])):
-            what = rule.invalid.get(pattern, "not in the expected code set")
+            what = rule.invalid.get(str(pattern), "not in the expected code set")
             parts.append(f"{pattern} {what} in {k} of {g.applicable} {where} messages")
         not_valued = g.applicable - g.present
         if not parts or (not_valued and rule.min_share > 0):

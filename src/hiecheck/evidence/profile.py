@@ -42,6 +42,11 @@ class RealtimeRule(_Input):
     max_latency_minutes: float = Field(gt=0)
     min_share_within: float = Field(gt=0, le=1)
     min_measured: int = Field(ge=1)
+    max_clock_skew_minutes: float = Field(
+        default=0, ge=0,
+        description="an event time at most this much after MSH-7 counts as on time (clocks of "
+        "two systems differ); later, the latency is wrong and proves nothing",
+    )
     reading: str
     citation: Citation
 

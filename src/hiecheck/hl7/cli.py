@@ -1,4 +1,5 @@
-"""Commands of this area, registered on the root app by hiecheck.cli: ``hiecheck validate``."""
+"""Commands of this area, registered on the root app by hiecheck.cli: ``hiecheck validate`` and
+``hiecheck rules``."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import typer
 from hiecheck.cli_support import byte_progress
 from hiecheck.console import Escape
 from hiecheck.errors import InputError
+from hiecheck.hl7 import render_rules
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.hl7.render_junit import JUnitWriter
 from hiecheck.hl7.render_table import TableWriter
 from hiecheck.hl7.report import UNREADABLE_RULES, JsonStreamWriter
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
+from hiecheck.hl7.rules import RULES, rules_matching
 from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, validate_paths
 from hiecheck.outputs import report_output
 
@@ -92,7 +95,7 @@ def validate(
                 unreadable.observe(event)
         writer.finish()
         code = writer.tally.exit_code
-    unreadable.raise_if_any(writer.tally.totals.messages)  # one line on stderr, after the report
+    unreadable.raise_if_any(writer.tally.messages)  # one line on stderr, after the report
     raise typer.Exit(int(code))
 
 
@@ -130,6 +133,40 @@ class _Unreadable:
             )
 
 
+class RulesFormat(StrEnum):
+    """How ``hiecheck rules`` writes the rules."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def rules(
+    rule_id: Annotated[str | None, typer.Argument(
+        metavar="[ID]",
+        help="A rule id (field.too-long) or a prefix (field, read) for several; none: all.",
+        show_default=False,
+    )] = None,
+    output_format: Annotated[RulesFormat, typer.Option(
+        "--format", "-f", help="text (one rule in full, or a list), markdown (a table) or json.",
+    )] = RulesFormat.TEXT,
+) -> None:
+    """The HL7 rules `validate` reports: id, severity, summary, explanation and source."""
+    chosen = list(RULES.values()) if rule_id is None else rules_matching(rule_id)
+    if not chosen:
+        raise InputError(rule_id or "", "no such rule", expected="a rule id or a prefix such as "
+                         f"'field' ({len(RULES)} rules: `hiecheck rules` lists them)")
+    if output_format is RulesFormat.MARKDOWN:
+        typer.echo(render_rules.markdown_table(chosen), nl=False)
+    elif output_format is RulesFormat.JSON:
+        typer.echo(render_rules.rules_json(chosen), nl=False)
+    elif len(chosen) == 1 and rule_id is not None:
+        typer.echo(render_rules.rule_text(chosen[0]), nl=False)
+    else:
+        typer.echo(render_rules.rules_list(chosen), nl=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
     app.command("validate")(validate)
+    app.command("rules")(rules)

@@ -19,10 +19,15 @@ never comes).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
 
+from hiecheck.hl7 import rules
+from hiecheck.hl7.compiled import CheckMode
 from hiecheck.hl7.content_regex import Acceptors, group_acceptors
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import Location, at_segment
 from hiecheck.hl7.message import (
     DEFAULT_DELIMITERS,
     HL7_NULL,
@@ -30,6 +35,7 @@ from hiecheck.hl7.message import (
     Segment,
     _has_content,
     is_value,
+    type_label,
 )
 from hiecheck.hl7.requirements import (
     CodeSet,
@@ -40,39 +46,45 @@ from hiecheck.hl7.requirements import (
     parse_version,
 )
 
-SATISFIED = "satisfied"
-INCOMPLETE = "incomplete"
-ABSENT = "absent"
-NOT_APPLICABLE = "not-applicable"
+
+class GroupStatus(StrEnum):
+    """A content group's verdict for one message."""
+
+    SATISFIED = "satisfied"  # anchor present, no error in the group
+    INCOMPLETE = "incomplete"  # anchor present, some R element missing or invalid
+    ABSENT = "absent"  # no anchor segment
+    NOT_APPLICABLE = "not-applicable"  # the group does not apply to this message type / event
+
+
+SATISFIED = GroupStatus.SATISFIED
+INCOMPLETE = GroupStatus.INCOMPLETE
+ABSENT = GroupStatus.ABSENT
+NOT_APPLICABLE = GroupStatus.NOT_APPLICABLE
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _SN_COMPARATORS = frozenset({"", ">", "<", ">=", "<=", "=", "<>"})
 _SN_SEPARATORS = frozenset({"", "-", "+", "/", ".", ":"})
 _RULE_FOR_CHECK = {
-    "value-set": "content.value-set",
-    "units": "content.units",
-    "numeric": "content.not-numeric",
+    "value-set": rules.CONTENT_VALUE_SET,
+    "units": rules.CONTENT_UNITS,
+    "numeric": rules.CONTENT_NOT_NUMERIC,
 }
 _ERROR = Severity.ERROR
-_WARNING = Severity.WARNING
-_INFO = Severity.INFO
 
 
 @dataclass(slots=True)
 class GroupResult:
     """Whether one message carries a content group, and what is missing or invalid.
 
-    ``status`` is ``satisfied`` (anchor present, no error in the group), ``incomplete`` (anchor
-    present, some R element missing or invalid), ``absent`` (no anchor segment) or
-    ``not-applicable`` (the group does not apply to this message type / event).
-    ``missing`` and ``invalid`` hold locations such as ``PID[1]-7``; ``re_missing`` the locations of
-    absent RE elements (not counted against the group).
+    ``status``: see :class:`GroupStatus`. ``missing`` and ``invalid`` hold the locations of
+    missing and invalid elements (``PID[1]-7``); ``re_missing`` those of absent RE elements (not
+    counted against the group).
     """
 
-    status: str
-    missing: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    re_missing: list[str] = field(default_factory=list)
+    status: GroupStatus
+    missing: list[Location] = field(default_factory=list)
+    invalid: list[Location] = field(default_factory=list)
+    re_missing: list[Location] = field(default_factory=list)
 
     @property
     def satisfied(self) -> bool:
@@ -85,7 +97,7 @@ _SATISFIED_RESULT = GroupResult(SATISFIED)
 _NOT_APPLICABLE_RESULT = GroupResult(NOT_APPLICABLE)
 _ABSENT_RESULT = GroupResult(ABSENT)
 # Status -> the shared verdict with nothing listed (for results rebuilt from worker processes).
-SHARED_RESULTS: dict[str, GroupResult] = {
+SHARED_RESULTS: dict[GroupStatus, GroupResult] = {
     r.status: r for r in (_SATISFIED_RESULT, _NOT_APPLICABLE_RESULT, _ABSENT_RESULT)
 }
 
@@ -126,30 +138,40 @@ def _matches(seg: Segment, number: int, any_of: AnyOf, rep: int) -> bool:
     return rep <= len(reps) and _rep_matches(reps[rep - 1], seg.delimiters.component, any_of)
 
 
-# (id(select), component separator, repetition separator, field text) -> selected. Feeds repeat
-# the same codes (OBX-3) message after message; the set is bounded and cleared when full.
-# The entry keeps the value sets it was computed with (an id is only unique while they live).
-_SELECTED: dict[tuple[int, str, str, str], tuple[AnyOf, bool]] = {}
-_SELECTED_MAX = 1 << 16
+class Selector:
+    """A group's ``select`` (or ``select_not``): which anchor segments belong to it, by the codes
+    of one field. Equal selections of different groups share one selector (vital signs and lab
+    results both choose OBX by OBX-3), so each segment is judged once per message; in FAST mode
+    the outcome per field text is kept (feeds repeat the same OBX-3 codes), bounded."""
+
+    __slots__ = ("any_of", "memo", "number")
+
+    def __init__(self, number: int, any_of: AnyOf, remember: bool) -> None:
+        self.number = number
+        self.any_of = any_of
+        self.memo: dict[tuple[str, str, str], bool] | None = {} if remember else None
+
+    def selects(self, seg: Segment) -> bool:
+        """Whether ``seg`` belongs to the group (any repetition of the field matches)."""
+        value = seg.field(self.number)
+        if not value:
+            return False
+        d = seg.delimiters
+        memo = self.memo
+        if memo is None:
+            return any(_rep_matches(r, d.component, self.any_of) for r in value.split(d.repetition))
+        key = (d.component, d.repetition, value)
+        found = memo.get(key)
+        if found is None:
+            found = any(_rep_matches(r, d.component, self.any_of)
+                        for r in value.split(d.repetition))
+            if len(memo) >= SELECTIONS_KEPT:
+                memo.clear()
+            memo[key] = found
+        return found
 
 
-def _selected(seg: Segment, select: tuple[int, AnyOf]) -> bool:
-    number, any_of = select
-    value = seg.field(number)
-    if not value:
-        return False
-    d = seg.delimiters
-    key = (id(any_of), d.component, d.repetition, value)
-    hit = _SELECTED.get(key)
-    if hit is None or hit[0] is not any_of:
-        hit = (
-            any_of,
-            any(_rep_matches(r, d.component, any_of) for r in value.split(d.repetition)),
-        )
-        if len(_SELECTED) >= _SELECTED_MAX:
-            _SELECTED.clear()
-        _SELECTED[key] = hit
-    return hit[1]
+SELECTIONS_KEPT = 1 << 16  # field texts whose selection outcome a selector keeps
 
 
 class _Run:
@@ -162,12 +184,12 @@ class _Run:
         self.findings: list[Finding] = []
 
     def add(
-        self, rule: str, severity: Severity, text: str, line: int, where: str,
-        value: str | None = None, group: str | None = None,
+        self, rule: rules.Rule, text: str, line: int, where: Location,
+        value: str | None = None, group: str | None = None, severity: Severity | None = None,
     ) -> None:
         m = self.message
         self.findings.append(
-            Finding(rule, severity, text, m.source, line, m.number, where, value, group)
+            rule.finding(text, m.source, line, m.number, where, value, group, severity)
         )
 
 
@@ -206,21 +228,21 @@ def _check_element(
     else:
         if el.field_required and not _valued(seg, number, None):
             return  # the whole field is reported missing by its own element
-        where = seg.location(number, el.component)
+        where = seg.at(number, el.component)
         if el.usage == "R":
-            run.add("content.required-missing", _ERROR,
+            run.add(rules.CONTENT_REQUIRED,
                     f"{el.label} is required ({group.id}) but not valued", seg.line, where,
                     group=group.id)
             result.missing.append(where)
         elif el.usage == "RE":
-            run.add("content.re-missing", _WARNING,
+            run.add(rules.CONTENT_RE_MISSING,
                     f"{el.label} is required if available ({group.id}) but not valued",
                     seg.line, where, group=group.id)
             result.re_missing.append(where)
         return
     if el.usage == "X":
-        where = seg.location(number, el.component)
-        run.add("content.not-allowed", _ERROR, f"{el.label} must not be valued ({group.id})",
+        where = seg.at(number, el.component)
+        run.add(rules.CONTENT_NOT_ALLOWED, f"{el.label} must not be valued ({group.id})",
                 seg.line, where, seg.field(number), group.id)
         result.invalid.append(where)
         return
@@ -229,10 +251,10 @@ def _check_element(
         count = sum(1 for r in reps if is_value(r))
         if count < el.min_reps or (el.max_reps is not None and count > el.max_reps):
             hi = "*" if el.max_reps is None else el.max_reps
-            run.add("content.cardinality", _ERROR,
+            run.add(rules.CONTENT_CARDINALITY,
                     f"{el.label} has {count} repetition(s), expected {el.min_reps}..{hi}",
-                    seg.line, seg.location(number), group=group.id)
-            result.invalid.append(seg.location(number))
+                    seg.line, seg.at(number), group=group.id)
+            result.invalid.append(seg.at(number))
     check = el.check
     if check == "presence":
         return
@@ -255,9 +277,9 @@ def _check_element(
                 f"{el.label} units are not UCUM (expected {wanted})" if check == "units"
                 else f"{el.label} is not in its value set (expected {wanted})"
             )
-        loc = seg.location(number, el.component, rep)
-        run.add(_RULE_FOR_CHECK[check], el.severity, f"{text} ({group.id})", seg.line, loc, value,
-                group.id)
+        loc = seg.at(number, el.component, rep)
+        run.add(_RULE_FOR_CHECK[check], f"{text} ({group.id})", seg.line, loc, value, group.id,
+                el.severity)
         if el.severity is _ERROR:
             result.invalid.append(loc)
 
@@ -265,60 +287,29 @@ def _check_element(
 def _absent_segment(
     run: _Run, el: CompiledElement, result: GroupResult, group: CompiledGroup
 ) -> None:
-    where = f"{el.segment}[1]"
+    where = at_segment(el.segment, 1)
     line = run.message.line
     if el.usage == "R":
-        run.add("content.required-missing", _ERROR,
+        run.add(rules.CONTENT_REQUIRED,
                 f"{el.segment} segment absent; {el.label} is required ({group.id})", line, where,
                 group=group.id)
         result.missing.append(where)
     elif el.usage == "RE":
-        run.add("content.re-missing", _WARNING,
+        run.add(rules.CONTENT_RE_MISSING,
                 f"{el.segment} segment absent; {el.label} is required if available ({group.id})",
                 line, where, group=group.id)
         result.re_missing.append(where)
 
 
-# id(elements tuple) -> (that tuple, its acceptors): plans are cached, so tuples live on.
-_ACCEPTORS: dict[int, tuple[tuple[CompiledElement, ...], Acceptors | None]] = {}
-
-
-def _acceptors(elements: tuple[CompiledElement, ...]) -> Acceptors | None:
-    hit = _ACCEPTORS.get(id(elements))
-    if hit is None or hit[0] is not elements:
-        hit = (elements, group_acceptors(elements))
-        if len(_ACCEPTORS) < 4096:
-            _ACCEPTORS[id(elements)] = hit
-    return hit[1]
-
-
-def _all_accepted(
-    acceptors: Acceptors, anchor: str, anchors: list[Segment], index: dict[str, list[Segment]]
-) -> bool:
-    """True when every segment the group's elements touch passes its compiled expression."""
-    for seg_id, pattern, plain in acceptors:
-        segs = anchors if seg_id == anchor else index.get(seg_id)
-        if not segs:
-            return False
-        for seg in segs:
-            text = seg.text
-            if not text or seg.delimiters is not DEFAULT_DELIMITERS:
-                return False
-            if (plain if "~" not in text else pattern).match(text, 3) is None:
-                return False
-    return True
-
-
-# What an absent anchor means for a group: (rule, severity, text, group id) of its finding (None
-# for usage RE and O), the location, and the verdict to share (None: usage R, whose ``missing`` is
-# built anew).
-AbsentOutcome = tuple[tuple[str, Severity, str, str] | None, str, "GroupResult | None"]
+# What an absent anchor means for a group: (rule, text, group id) of its finding (None for usage RE
+# and O), the location, and the verdict to share (None: usage R, whose ``missing`` is built anew).
+AbsentOutcome = tuple[tuple[rules.Rule, str, str] | None, Location, "GroupResult | None"]
 
 
 def _absent_outcome(group: CompiledGroup) -> AbsentOutcome:
-    where = f"{group.anchor}[1]"
+    where = at_segment(group.anchor, 1)
     if group.usage == "R":
-        return (("content.required-missing", _ERROR,
+        return ((rules.CONTENT_REQUIRED,
                  f"no {group.anchor} segment: {group.title} ({group.id}) is required", group.id),
                 where, None)
     return None, where, _ABSENT_RESULT
@@ -328,33 +319,16 @@ def _absent(run: _Run, outcome: AbsentOutcome) -> GroupResult:
     """The group's anchor segment is not in the message."""
     finding, where, shared = outcome
     if finding is not None:
-        run.add(finding[0], finding[1], finding[2], run.message.line, where, group=finding[3])
+        run.add(finding[0], finding[1], run.message.line, where, group=finding[2])
     return shared if shared is not None else GroupResult(ABSENT, missing=[where])
-
-
-def _absent_group(run: _Run, group: CompiledGroup) -> GroupResult:
-    """The group's anchor segment is not in the message."""
-    return _absent(run, _absent_outcome(group))
 
 
 def _run_group(
     run: _Run, group: CompiledGroup, elements: tuple[CompiledElement, ...],
-    index: dict[str, list[Segment]], anchors: list[Segment] | None = None,
-    accepted_tried: bool = False,
+    index: dict[str, list[Segment]], anchors: list[Segment], fast: bool,
 ) -> GroupResult:
-    if anchors is None:
-        anchors = index.get(group.anchor, [])
-        if group.select is not None:
-            anchors = [s for s in anchors if _selected(s, group.select)]
-        if group.select_not is not None:
-            anchors = [s for s in anchors if not _selected(s, group.select_not)]
-    if anchors and not accepted_tried:
-        hit = _ACCEPTORS.get(id(elements))
-        acceptors = hit[1] if hit is not None and hit[0] is elements else _acceptors(elements)
-        if acceptors is not None and _all_accepted(acceptors, group.anchor, anchors, index):
-            return _SATISFIED_RESULT
-    if not anchors:
-        return _absent_group(run, group)
+    """Every element of a group whose anchor segments are ``anchors`` (not empty). ``fast``: the
+    common case (one repetition, no control character) is decided inline."""
     result = GroupResult(SATISFIED)
     d = anchors[0].delimiters
     rep_sep, comp_sep = d.repetition, d.component
@@ -365,9 +339,11 @@ def _run_group(
         if not segs:
             _absent_segment(run, el, result, group)
             continue
-        number, comp, fast, when, check = el.field, el.component, el.fast_ok, el.when, el.check
+        number, comp, inline, when, check = (
+            el.field, el.component, fast and el.fast_ok, el.when, el.check
+        )
         for seg in segs:
-            if fast:
+            if inline:
                 # Inline checks for the common case (one repetition); the rest takes the full path.
                 fields = seg.fields
                 if when is not None:
@@ -393,52 +369,141 @@ def _run_group(
     return result
 
 
-_VERSIONS: dict[str, tuple[int, ...]] = {}  # MSH-12 as written -> parse_version
+class Step(NamedTuple):
+    """One content group as planned for a message type, event and version."""
+
+    group: CompiledGroup
+    applies: bool
+    elements: tuple[CompiledElement, ...]  # those that apply
+    acceptors: Acceptors | None  # FAST mode: the expressions that accept a clean group
+    absent: AbsentOutcome  # what an absent anchor means
+    select: Selector | None
+    select_not: Selector | None
+
+
+STEPS_KEPT = 1024  # (type, event, version) plans kept per compiled set (a feed uses a handful)
+
+
+class CompiledContent:
+    """A requirement set compiled for checking, built once per set and passed in.
+
+    Per (MSH-9.1, MSH-9.2, MSH-12) it plans the groups to run (:class:`Step`): the elements that
+    apply and, in FAST mode, the expressions of :mod:`hiecheck.hl7.content_regex` that accept a
+    group with nothing to report. REFERENCE mode walks every element of every group.
+    """
+
+    def __init__(
+        self, requirements: CompiledRequirements, mode: CheckMode = CheckMode.FAST
+    ) -> None:
+        self.requirements = requirements
+        self.mode = mode
+        self.fast = mode is CheckMode.FAST
+        self._steps: dict[tuple[str, str, str], tuple[Step, ...]] = {}
+        self._acceptors: dict[tuple[CompiledElement, ...], Acceptors | None] = {}
+        self._selectors: dict[tuple[int, AnyOf], Selector] = {}
+
+    def steps(self, code: str, event: str, version: str) -> tuple[Step, ...]:
+        """The plan for a message of this type, event and MSH-12 (text as written)."""
+        key = (code, event, version)
+        found = self._steps.get(key)
+        if found is None:
+            found = self._plan(code, event, parse_version(version))
+            if len(self._steps) < STEPS_KEPT:
+                self._steps[key] = found
+        return found
+
+    def _plan(self, code: str, event: str, version: tuple[int, ...]) -> tuple[Step, ...]:
+        out = []
+        for group in self.requirements.groups:
+            applies = group.applies(code, event)
+            elements = tuple(e for e in group.elements if e.applies(code, event, version))
+            out.append(Step(
+                group, applies, elements,
+                self._acceptors_of(elements) if applies and self.fast else None,
+                _absent_outcome(group), self._selector(group.select),
+                self._selector(group.select_not),
+            ))
+        return tuple(out)
+
+    def _acceptors_of(self, elements: tuple[CompiledElement, ...]) -> Acceptors | None:
+        try:
+            return self._acceptors[elements]
+        except KeyError:
+            found = self._acceptors[elements] = group_acceptors(elements)
+            return found
+
+    def _selector(self, select: tuple[int, AnyOf] | None) -> Selector | None:
+        if select is None:
+            return None
+        found = self._selectors.get(select)
+        if found is None:
+            found = self._selectors[select] = Selector(*select, remember=self.fast)
+        return found
+
+    def __getstate__(self) -> tuple[CompiledRequirements, CheckMode]:
+        return self.requirements, self.mode  # plans are rebuilt where they are used
+
+    def __setstate__(self, state: tuple[CompiledRequirements, CheckMode]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+
+_MSH_9 = at_segment("MSH", 1, 9)
 
 
 def check_content(
-    message: Message, requirements: CompiledRequirements
+    message: Message, requirements: CompiledContent | CompiledRequirements
 ) -> tuple[list[Finding], dict[str, GroupResult]]:
-    """Findings of ``requirements`` on ``message`` and a verdict per content group."""
+    """Findings of a requirement set on ``message`` and a verdict per content group.
+
+    ``requirements``: the compiled set (a bare :class:`CompiledRequirements` is compiled for
+    this one call)."""
+    content = (
+        requirements if isinstance(requirements, CompiledContent)
+        else CompiledContent(requirements)
+    )
+    return content_findings(message, content)
+
+
+def content_findings(
+    message: Message, content: CompiledContent
+) -> tuple[list[Finding], dict[str, GroupResult]]:
+    """:func:`check_content` with the set compiled."""
     run = _Run(message)
+    return run.findings, _groups(message, content, run)
+
+
+def _groups(message: Message, content: CompiledContent, run: _Run) -> dict[str, GroupResult]:
+    """The group verdicts of ``message``; its findings go to ``run``."""
+    requirements = content.requirements
     code = message.message_code
     if code not in requirements.message_types:
-        run.add("content.not-covered", _INFO,
-                f"requirement set {requirements.id} does not cover {code or '(no type)'} messages",
-                message.line, "MSH[1]-9")
-        return run.findings, {g.id: _NOT_APPLICABLE_RESULT for g in requirements.groups}
+        run.add(rules.CONTENT_NOT_COVERED,
+                f"requirement set {requirements.id} does not cover {type_label(code)} messages",
+                message.line, _MSH_9)
+        return {g.id: _NOT_APPLICABLE_RESULT for g in requirements.groups}
     index = message.index
     groups: dict[str, GroupResult] = {}
-    version = _VERSIONS.get(message.version)
-    if version is None:
-        version = parse_version(message.version)
-        if len(_VERSIONS) < 256:
-            _VERSIONS[message.version] = version
-    plan = requirements.plan(code, message.trigger_event, version)
-    hit = _STEPS.get(id(plan))
-    steps = hit[1] if hit is not None and hit[0] is plan else _steps(plan)
-    # Selection outcomes of this message, per (select, segment): shared by the groups that
-    # classify the same segments the same way (e.g. vital signs and lab results on OBX-3).
-    picked: dict[tuple[int, int], bool] = {}
+    steps = content.steps(code, message.trigger_event, message.version)
+    # Fast paths only for what the compiled expressions read as the walk does: default
+    # delimiters and no control character (which is never a value).
+    fast = content.fast and not message.has_controls
     plain = DEFAULT_DELIMITERS
-    for group, applies, elements, acceptors, absent in steps:
+    # Selections of this message: (selector, anchor id) -> the anchors chosen, the others.
+    picked: dict[tuple[Selector, str], tuple[list[Segment], list[Segment]]] = {}
+    for group, applies, elements, acceptors, absent, select, select_not in steps:
         gid = group.id
         if not applies:
             groups[gid] = _NOT_APPLICABLE_RESULT
             continue
         anchor = group.anchor
         anchors = index.get(anchor)
+        if anchors and (select is not None or select_not is not None):
+            anchors = _pick(anchor, anchors, select, select_not, picked)
         if not anchors:
             groups[gid] = _absent(run, absent)
             continue
-        select, select_not = group.select, group.select_not
-        if select is not None or select_not is not None:
-            anchors = _pick(anchors, select, select_not, picked)
-            if not anchors:
-                groups[gid] = _absent(run, absent)
-                continue
-        if acceptors is not None:
-            # Inline _all_accepted: every segment the group touches passes its expression.
+        if fast and acceptors is not None:
+            # Every segment the group touches passes its expression: nothing to report.
             ok = True
             for seg_id, pattern, no_tilde in acceptors:
                 segs = anchors if seg_id == anchor else index.get(seg_id)
@@ -458,74 +523,35 @@ def check_content(
             if ok:
                 groups[gid] = _SATISFIED_RESULT
                 continue
-        groups[gid] = _run_group(run, group, elements, index, anchors, True)
-    return run.findings, groups
-
-
-Select = tuple[int, AnyOf]
+        groups[gid] = _run_group(run, group, elements, index, anchors, fast)
+    return groups
 
 
 def _pick(
-    anchors: list[Segment], select: Select | None, select_not: Select | None,
-    picked: dict[tuple[int, int], bool],
+    anchor: str, anchors: list[Segment], select: Selector | None, select_not: Selector | None,
+    picked: dict[tuple[Selector, str], tuple[list[Segment], list[Segment]]],
 ) -> list[Segment]:
-    """The anchors a group's ``select`` / ``select_not`` keep (outcomes memoised per message)."""
+    """The anchors a group's selections keep; each selector judges each anchor once per message
+    (groups that select the same segments, or exclude them, share the outcome)."""
     out = anchors
     for sel, keep in ((select, True), (select_not, False)):
         if sel is None:
             continue
-        kept = []
-        for seg in out:
-            key = (id(sel), id(seg))
-            found = picked.get(key)
-            if found is None:
-                found = picked[key] = _selected(seg, sel)
-            if found is keep:
-                kept.append(seg)
-        out = kept
+        key = (sel, anchor)
+        split = picked.get(key)
+        if split is None:
+            chosen: list[Segment] = []
+            other: list[Segment] = []
+            for seg in anchors:
+                (chosen if sel.selects(seg) else other).append(seg)
+            split = picked[key] = (chosen, other)
+        part = split[0] if keep else split[1]
+        out = part if out is anchors else [seg for seg in out if seg in part]
     return out
 
 
-_SELECTS: dict[Select, Select] = {}
-
-
-def _canonical(group: CompiledGroup) -> CompiledGroup:
-    """``group`` with its select / select_not replaced by one shared object per equal value."""
-    select = (
-        group.select if group.select is None
-        else _SELECTS.setdefault(group.select, group.select)
-    )
-    select_not = (
-        group.select_not if group.select_not is None
-        else _SELECTS.setdefault(group.select_not, group.select_not)
-    )
-    if select is group.select and select_not is group.select_not:
-        return group
-    return replace(group, select=select, select_not=select_not)
-
-
-Step = tuple[
-    CompiledGroup, bool, tuple[CompiledElement, ...], Acceptors | None, AbsentOutcome
-]
-# id(plan) -> (plan, its steps): plans are cached by the requirement set, so they live on.
-_STEPS: dict[int, tuple[tuple, tuple[Step, ...]]] = {}
-
-
-def _steps(plan: tuple) -> tuple[Step, ...]:
-    """Per group of a plan: the group (its selections made one object when equal, so that
-    :func:`_pick` computes each once per message), whether it applies, elements, acceptors."""
-    steps = tuple(
-        (_canonical(group), applies, elements, _acceptors(elements) if applies else None,
-         _absent_outcome(group))
-        for group, applies, elements in plan
-    )
-    if len(_STEPS) < 4096:
-        _STEPS[id(plan)] = (plan, steps)
-    return steps
-
-
 def content_groups(
-    message: Message, requirements: CompiledRequirements
+    message: Message, requirements: CompiledContent | CompiledRequirements
 ) -> dict[str, GroupResult]:
     """Content-group verdicts of one message (group id → :class:`GroupResult`)."""
     return check_content(message, requirements)[1]

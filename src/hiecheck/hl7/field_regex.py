@@ -19,6 +19,7 @@ onto another part by backtracking.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hiecheck.hl7 import datatypes
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
@@ -80,7 +81,7 @@ def _sequence(parts: list[str], sep: str) -> str:
 
     Every part can match the empty string and none consumes a separator, so a run always
     takes every part it can and a following part is never matched against the wrong text."""
-    runs: list[list] = []
+    runs: list[list[Any]] = []
     for part in parts:
         if runs and runs[-1][0] == part:
             runs[-1][1] += 1

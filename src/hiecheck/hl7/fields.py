@@ -1,9 +1,11 @@
 """Field-level checks from the version's reference data: required, repetitions, length, format,
-components and sub-components the datatype does not define.
+components and sub-components the datatype does not define, control characters.
 
-Per segment the checks are precompiled once (:func:`hiecheck.hl7.reference.segment_spec`), so a
-message costs a few list walks per segment. Patient values never enter a finding's ``message``;
-they go to ``value`` only (shown with ``--show-values``).
+The checks of each segment come compiled (:class:`hiecheck.hl7.compiled.CompiledVersion`): in
+FAST mode one expression accepts a segment with no field finding and the walk is skipped; a
+segment it rejects is walked only at the fields that fail. In REFERENCE mode (and for messages
+with other delimiters or with control characters) every field is walked in Python. Patient values
+never enter a finding's ``message``; they go to ``value`` only (shown with ``--show-values``).
 """
 
 from __future__ import annotations
@@ -11,104 +13,100 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from hiecheck.hl7 import datatypes, reference
-from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
-from hiecheck.hl7.findings import Finding, Severity, segment_finding
-from hiecheck.hl7.message import DEFAULT_DELIMITERS, HL7_NULL, Delimiters, Message, Segment
+from hiecheck.hl7 import datatypes, rules
+from hiecheck.hl7.compiled import (
+    FAULTY_FIELDS_KEPT,
+    CompiledVersion,
+    FieldOutcome,
+    VersionRegistry,
+    Walker,
+    shared_versions,
+)
+from hiecheck.hl7.findings import Finding, segment_finding
+from hiecheck.hl7.message import (
+    CONTROL_CHARACTERS,
+    DEFAULT_DELIMITERS,
+    HL7_NULL,
+    Message,
+    Segment,
+)
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
     name: datatypes.validator(name) for name in datatypes.PATTERNS
 }
-_SPECS: dict[str, dict[str, SegmentSpec | None]] = {}
-
-
-class _Walker:
-    """What the walk of a segment the whole expression rejected uses, compiled on first use
-    (most segment types never walk): the expression of all fields, each optional, that stops at
-    the first field that fails; and one expression per field for the fields after it."""
-
-    __slots__ = ("_fields", "_first", "spec")
-
-    def __init__(self, spec: SegmentSpec) -> None:
-        self.spec = spec
-        self._first: Callable[[str, int], re.Match[str]] | None = None
-        self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
-
-    def first(self) -> Callable[[str, int], re.Match[str]]:
-        found = self._first
-        if found is None:
-            first = 3 if self.spec.id == "MSH" else 1
-            found = self._first = suffix_pattern(self.spec, first).match  # type: ignore[assignment]
-        return found  # type: ignore[return-value]
-
-    def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
-        found = self._fields.get(number)
-        if found is None:
-            found = self._fields[number] = field_pattern(self.spec, number).fullmatch
-        return found
-
-
-Compiled = tuple[SegmentSpec, re.Pattern[str], _Walker]
-# version -> segment id -> (spec, expression accepting a segment with no finding, what the
-# walk of a rejected segment uses) or None.
-_COMPILED: dict[str, dict[str, Compiled | None]] = {}
-_EMPTY: dict[Delimiters, str] = {}
 _DEFAULT_EMPTY = "^~& "  # what a field of only separators and spaces strips to nothing
+_CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
 
 
-def _spec(version: str, seg_id: str) -> SegmentSpec | None:
-    per_version = _SPECS.get(version)
-    if per_version is None:
-        per_version = _SPECS[version] = {}
-    try:
-        return per_version[seg_id]
-    except KeyError:
-        spec = per_version[seg_id] = reference.segment_spec(version, seg_id)
-        return spec
+def check_fields(message: Message, versions: VersionRegistry | None = None) -> list[Finding]:
+    """Field findings for every segment hl7apy defines in the message's version (MSH-12).
 
-
-def check_fields(message: Message, version: str | None = None) -> list[Finding]:
-    """Field findings for every segment hl7apy defines in the message's version.
-
-    ``version`` defaults to MSH-12; unsupported versions give no field findings (the header check
-    reports them). Z-segments and unknown segments are skipped.
+    Unsupported versions give no field findings (the header check reports them); Z-segments and
+    unknown segments are skipped. ``versions``: the compiled checks to use (default: those
+    shared by one-off calls).
     """
-    version = message.version if version is None else version
-    if not reference.is_supported(version):
-        return []
+    compiled = (versions or shared_versions()).get(message.version)
     out: list[Finding] = []
-    compiled = _COMPILED.get(version)
-    if compiled is None:
-        compiled = _COMPILED[version] = {}
-    default = message.delimiters is DEFAULT_DELIMITERS
-    for seg in message.segments:
-        try:
-            found = compiled[seg.id]
-        except KeyError:
-            found = _compile(version, seg.id)
-        if found is None:
-            continue
-        spec, clean, walker = found
-        if default and seg.text:
-            if clean.fullmatch(seg.text, 3):
-                continue  # no field finding possible: skip the walk
-            _check_segment(message, seg, spec, out, walker)
-        else:
-            _check_segment(message, seg, spec, out)
+    if compiled is not None:
+        segment_fields(message, compiled, out)
     return out
 
 
-def _compile(version: str, seg_id: str) -> Compiled | None:
-    cached = _COMPILED.get(version, {})
-    if seg_id in cached:
-        return cached[seg_id]
-    spec = _spec(version, seg_id)
-    found = None if spec is None else (spec, clean_segment_pattern(spec), _Walker(spec))
-    per_version = _COMPILED.setdefault(version, {})
-    if len(per_version) < 4096:
-        per_version[seg_id] = found
-    return found
+def segment_fields(message: Message, compiled: CompiledVersion, out: list[Finding]) -> None:
+    """Append the field findings of every segment of ``message`` (of ``compiled``'s version)."""
+    segments = compiled.segments
+    fast = (
+        not compiled.reference and message.delimiters is DEFAULT_DELIMITERS
+        and not message.has_controls
+    )
+    faulty = compiled.faulty_fields
+    for seg in message.segments:
+        try:
+            found = segments[seg.id]
+        except KeyError:
+            found = compiled.segment(seg.id)
+        if found is None:
+            continue
+        if fast:
+            text = seg.text
+            if text:
+                if found.accepts(text, 3):
+                    continue  # no field finding possible: skip the walk
+                _check_segment(message, seg, found.spec, out, found.walker, faulty)
+                continue
+        _check_segment(message, seg, found.spec, out)
+
+
+def control_findings(message: Message) -> list[Finding]:
+    """``field.control-character``: one finding per field holding a control character (NUL, ESC
+    …; TAB aside), in every segment, Z-segments and unknown ones included."""
+    out: list[Finding] = []
+    if not message.has_controls:
+        return out
+    for seg in message.segments:
+        if _CONTROL.search(seg.text) is None:
+            continue
+        first = 3 if seg.id == "MSH" else 1
+        for n, value in enumerate(seg.fields[first:], start=first):
+            found = _CONTROL.search(value)
+            if found is not None:
+                out.append(segment_finding(
+                    message, seg, rules.FIELD_CONTROL_CHARACTER,
+                    f"{seg.location(n)} holds control character {_named(found.group())}; it is "
+                    "not read as a value",
+                    seg.at(n), _visible(value),
+                ))
+    return out
+
+
+def _named(char: str) -> str:
+    return "NUL" if char == "\x00" else f"0x{ord(char):02X}"
+
+
+def _visible(value: str) -> str:
+    """``value`` with each control character written as ``\\xNN`` (safe to print)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
 def _check_segment(
@@ -116,12 +114,14 @@ def _check_segment(
     seg: Segment,
     spec: SegmentSpec,
     out: list[Finding],
-    walker: _Walker | None = None,
+    walker: Walker | None = None,
+    faulty: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None = None,
 ) -> None:
     """Every field finding of one segment, in field order (required fields first).
 
     With ``walker`` (default delimiters only) compiled expressions find the fields that fail
     and only those are checked in Python; without, every field is (the reference walk).
+    A field holding only separators, spaces and control characters is empty.
     """
     fields = seg.fields
     count = len(fields)
@@ -129,9 +129,9 @@ def _check_segment(
     if d is DEFAULT_DELIMITERS:
         empty_chars = _DEFAULT_EMPTY
     else:
-        empty_chars = _EMPTY.get(d)
-        if empty_chars is None:
-            empty_chars = _EMPTY[d] = d.component + d.repetition + d.subcomponent + " "
+        empty_chars = d.component + d.repetition + d.subcomponent + " "
+    if message.has_controls:
+        empty_chars += CONTROL_CHARACTERS
     for f in spec.required:
         n = f.number
         value = fields[n] if n < count else ""
@@ -140,15 +140,14 @@ def _check_segment(
                 segment_finding(
                     message,
                     seg,
-                    "field.required-missing",
-                    Severity.ERROR,
+                    rules.FIELD_REQUIRED,
                     f"{seg.id}-{n} ({_label(f.name)}) is required in HL7 {message.version} "
                     "but empty",
-                    seg.location(n),
+                    seg.at(n),
                 )
             )
     if walker is not None:
-        _check_failing_fields(message, seg, spec, walker, empty_chars, out)
+        _check_failing_fields(message, seg, spec, walker, empty_chars, out, faulty)
         return
     defined = spec.field_count
     if count - 1 > defined:
@@ -167,9 +166,10 @@ def _check_failing_fields(
     message: Message,
     seg: Segment,
     spec: SegmentSpec,
-    walker: _Walker,
+    walker: Walker,
     empty_chars: str,
     out: list[Finding],
+    faulty: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None,
 ) -> None:
     """The non-required findings of a segment the whole expression rejected, checking in Python
     only the fields that fail: the expression of all fields (each optional) matches as far as
@@ -181,7 +181,8 @@ def _check_failing_fields(
     pos = text.find("|", 4) if msh else 3  # the '|' that starts the first checked field
     if pos < 0 or pos >= len(text):
         return
-    stop = walker.first()(text, pos).end()
+    matched = walker.first()(text, pos)  # every field optional: it always matches
+    stop = len(text) if matched is None else matched.end()
     if stop == len(text):
         return
     fields = seg.fields
@@ -201,44 +202,23 @@ def _check_failing_fields(
         check = checks[m]
         if check is None or (m > n and check is not GAP and walker.field(m)(value)):
             continue
-        _check_field_remembered(message, seg, m, check, value, spec, empty_chars, out)
+        if faulty is None:
+            _check_field(message, seg, m, check, value, spec, empty_chars, out)
+            continue
+        key = (seg.id, m, seg.occurrence, value)
+        found = faulty.get(key)
+        if found is None:
+            fresh: list[Finding] = []
+            _check_field(message, seg, m, check, value, spec, empty_chars, fresh)
+            found = tuple([(f.rule, f.severity, f.message, f.where, f.value) for f in fresh])
+            if len(faulty) >= FAULTY_FIELDS_KEPT:
+                faulty.clear()
+            faulty[key] = found
+        for rule, severity, text, where, shown in found:
+            out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
+                               where, shown))
     if beyond:
         out[mark:mark] = beyond
-
-
-# (spec, field, value, occurrence, version) -> the findings of that field as (rule, severity,
-# text, location, value). A sender repeats the same faulty value message after message (MSH-9.3
-# in a v2.3 feed, a coded PID-16): it is checked once. Bounded; cleared when full. Default
-# delimiters only (the walker runs only then).
-_FIELD_FINDINGS: dict[
-    tuple[int, int, str, int, str], list[tuple[str, Severity, str, str, str | None]]
-] = {}
-_FIELD_FINDINGS_MAX = 1 << 14
-
-
-def _check_field_remembered(
-    message: Message,
-    seg: Segment,
-    n: int,
-    check: FieldCheck | str,
-    value: str,
-    spec: SegmentSpec,
-    empty_chars: str,
-    out: list[Finding],
-) -> None:
-    """:func:`_check_field`, its outcome kept per field value (the value stays in memory only)."""
-    key = (id(spec), n, value, seg.occurrence, message.version)
-    found = _FIELD_FINDINGS.get(key)
-    if found is None:
-        fresh: list[Finding] = []
-        _check_field(message, seg, n, check, value, spec, empty_chars, fresh)
-        found = [(f.rule, f.severity, f.message, f.location, f.value) for f in fresh]
-        if len(_FIELD_FINDINGS) >= _FIELD_FINDINGS_MAX:
-            _FIELD_FINDINGS.clear()
-        _FIELD_FINDINGS[key] = found
-    for rule, severity, text, location, shown in found:
-        out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
-                           location, shown))
 
 
 def _check_field(
@@ -265,11 +245,10 @@ def _check_field(
             segment_finding(
                 message,
                 seg,
-                "field.too-many-repetitions",
-                Severity.ERROR,
+                rules.FIELD_REPETITIONS,
                 f"{seg.id}-{n} ({_label(check.spec.name)}) may not repeat in HL7 "
                 f"{message.version} but has {value.count(rep) + 1} repetitions",
-                seg.location(n),
+                seg.at(n),
                 value,
             )
         )
@@ -301,11 +280,10 @@ def _check_field(
                     segment_finding(
                         message,
                         seg,
-                        "field.not-in-table",
-                        Severity.WARNING,
+                        rules.FIELD_NOT_IN_TABLE,
                         f"{seg.id}-{n} code is not in HL7 table {check.spec.table} of version "
                         f"{message.version}",
-                        seg.location(n, repetition=r),
+                        seg.at(n, repetition=r),
                         code,
                     )
                 )
@@ -323,7 +301,7 @@ def _undefined(
         text = f"{seg.id}-{n} is not defined in HL7 {message.version} (withdrawn or reserved)"
     out.append(
         segment_finding(
-            message, seg, "field.not-in-version", Severity.WARNING, text, seg.location(n)
+            message, seg, rules.FIELD_NOT_IN_VERSION, text, seg.at(n)
         )
     )
 
@@ -338,11 +316,10 @@ def _too_long(
                 segment_finding(
                     message,
                     seg,
-                    "field.too-long",
-                    Severity.WARNING,
+                    rules.FIELD_TOO_LONG,
                     f"{seg.id}-{f.number} ({f.datatype}) is {len(part)} characters, longer than "
                     f"the {check.max_length} hl7apy allows for {f.datatype}",
-                    seg.location(f.number, repetition=r),
+                    seg.at(f.number, repetition=r),
                     part,
                 )
             )
@@ -366,10 +343,9 @@ def _bad_format(
         segment_finding(
             message,
             seg,
-            "field.invalid-format",
-            Severity.ERROR,
+            rules.FIELD_FORMAT,
             f"{where} is not a valid {dt} (expected {datatypes.EXPECTED[dt]})",
-            seg.location(n, comp, r, sub),
+            seg.at(n, comp, r, sub),
             part,
         )
     )
@@ -428,10 +404,9 @@ def _check_parts(
                     segment_finding(
                         message,
                         seg,
-                        "field.component-not-in-version",
-                        Severity.WARNING,
+                        rules.FIELD_COMPONENT_NOT_IN_VERSION,
                         text,
-                        seg.location(n, c + 1, r),
+                        seg.at(n, c + 1, r),
                         comps[c],
                     )
                 )
@@ -446,10 +421,9 @@ def _check_parts(
                     segment_finding(
                         message,
                         seg,
-                        "field.component-not-in-version",
-                        Severity.WARNING,
+                        rules.FIELD_COMPONENT_NOT_IN_VERSION,
                         text,
-                        seg.location(n, g, r),
+                        seg.at(n, g, r),
                         comps[g - 1],
                     )
                 )
@@ -473,10 +447,9 @@ def _check_parts(
                         segment_finding(
                             message,
                             seg,
-                            "field.subcomponent-not-in-version",
-                            Severity.WARNING,
+                            rules.FIELD_SUBCOMPONENT_NOT_IN_VERSION,
                             text,
-                            seg.location(n, c + 1, r, i + 1),
+                            seg.at(n, c + 1, r, i + 1),
                             subs[i],
                         )
                     )
@@ -538,11 +511,10 @@ def _part_too_long(
         segment_finding(
             message,
             seg,
-            "field.too-long",
-            Severity.WARNING,
+            rules.FIELD_TOO_LONG,
             f"{where} ({datatype}) is {len(value)} characters, longer than the {limit} hl7apy "
             f"allows for {datatype}",
-            seg.location(n, comp, r, sub),
+            seg.at(n, comp, r, sub),
             value,
         )
     )

@@ -1,15 +1,8 @@
 """Findings: what a check says about one place in one message.
 
 Kept as slotted dataclasses on the hot path (thousands of messages per second); the report models
-turn them into pydantic output. Rule ids are stable and namespaced:
-
-- ``read.*``      how the capture was written (separators, BOM, MLLP, stray lines)
-- ``msh.*``       the header: delimiters, version, message type, control id
-- ``structure.*`` segment order, groups and cardinality against the version's message structure
-- ``segment.*``   unknown, malformed and Z-segments
-- ``field.*``     field datatypes, lengths, repetitions and tables from the version's reference data
-- ``content.*``   requirement sets from ``profiles/messages/`` (content groups, value sets)
-- ``timing.*``    real-time evidence (event time vs message time)
+turn them into output. Every finding is made from a rule of :mod:`hiecheck.hl7.rules` (its id and
+severity come from there).
 """
 
 from __future__ import annotations
@@ -18,8 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from hiecheck.hl7.location import Location, location_text
+
 if TYPE_CHECKING:
     from hiecheck.hl7.message import Message, Segment
+    from hiecheck.hl7.rules import Rule
 
 
 class Severity(StrEnum):
@@ -32,10 +28,11 @@ class Severity(StrEnum):
 
 @dataclass(slots=True)
 class Finding:
-    """One finding at an exact place: file, line, message number and a path like ``PID[1]-7``.
+    """One finding at an exact place: file, line, message number and a :class:`Location`.
 
-    ``value`` holds the offending value for ``--show-values``; reports omit it otherwise (PHI).
-    ``group`` names the content group a ``content.*`` finding belongs to (None for the others).
+    ``message`` names fields and counts, never patient values; ``value`` holds the offending value
+    for ``--show-values`` (reports omit it otherwise). ``group`` names the content group a
+    ``content.*`` finding belongs to (None for the others).
     """
 
     rule: str
@@ -44,19 +41,24 @@ class Finding:
     source: str
     line: int
     message_number: int
-    location: str
+    where: Location
     value: str | None = None
     group: str | None = None
+
+    @property
+    def location(self) -> str:
+        """``where`` as every report writes it: ``PID[1]-7``, ``BTS-1``, ``line 12``, ``file``."""
+        return location_text(self.where)
 
 
 def segment_finding(
     message: Message,
     seg: Segment,
-    rule: str,
-    severity: Severity,
+    rule: Rule,
     text: str,
-    location: str,
+    where: Location,
     value: str | None = None,
 ) -> Finding:
-    """A finding about ``seg`` of ``message``: its source, line and message number filled in."""
-    return Finding(rule, severity, text, message.source, seg.line, message.number, location, value)
+    """A finding of ``rule`` about ``seg`` of ``message``: its source, line and message number
+    filled in."""
+    return rule.finding(text, message.source, seg.line, message.number, where, value)

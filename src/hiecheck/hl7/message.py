@@ -1,18 +1,62 @@
 """A light, fast view of one HL7 v2 message: delimiters, segments, fields, components.
 
 Splitting is done on the message's own delimiters (MSH-1 and MSH-2), never assumed. Values are
-kept escaped as written; :func:`unescape` decodes them when a value is needed. Locations are
-written ``PID[1]-7`` (first PID, field 7), ``OBX[3]-5.1`` (component 1), ``PID[1]-3(2).4``
-(second repetition) and ``PID[1]-3.4.2`` (sub-component).
+kept escaped as written; :func:`unescape` decodes them when a value is needed. Places in a message
+are :class:`hiecheck.hl7.location.Location` values (``Segment.at``), written ``PID[1]-7`` (first
+PID, field 7), ``OBX[3]-5.1`` (component 1), ``PID[1]-3(2).4`` (second repetition) and
+``PID[1]-3.4.2`` (sub-component) only by reports.
+
+The message type (MSH-9) is read once, here: code, trigger event and structure compare without
+regard to case and are kept upper case (``adt^a04`` is ``ADT^A04`` for every check).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from hiecheck.hl7.location import Location, at_line, at_segment, is_segment_id, location_text
 from hiecheck.hl7.reader import RawMessage
 
 HL7_NULL = '""'
+# C0 control characters (and DEL) that have no place in a field; TAB is left alone (senders use it
+# in text), CR and LF end segments. A field holding only these is not valued.
+CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]))
+_CONTROL_SET = frozenset(CONTROL_CHARACTERS)
+_CONTROL = re.compile(f"[{re.escape(CONTROL_CHARACTERS)}]")
+# Every byte to itself, each control character to NUL: translating an ASCII message with it and
+# looking for NUL (memchr) is about four times as fast as a regular expression search.
+_CONTROL_TO_NUL = bytes(0 if chr(b) in _CONTROL_SET else b for b in range(256))
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds one of :data:`CONTROL_CHARACTERS`."""
+    if text.isascii():
+        return b"\x00" in text.encode("ascii").translate(_CONTROL_TO_NUL)
+    return _CONTROL.search(text) is not None
+_CODE = re.compile(r"[A-Z0-9]{3}")
+_STRUCTURE = re.compile(r"[A-Z0-9]{3}(?:_[A-Z0-9]{3})?")
+NO_TYPE = "(no type)"
+NOT_A_CODE = "(not a message code)"
+
+
+def is_code(text: str) -> bool:
+    """True when ``text`` has the form of an HL7 message code or trigger event (``ADT``, ``A04``):
+    only such text is named in findings and tallies (anything else could be a patient value)."""
+    return _CODE.fullmatch(text) is not None
+
+
+def is_structure_id(text: str) -> bool:
+    """True when ``text`` has the form of a message structure id (``ADT_A01``, ``ACK``)."""
+    return _STRUCTURE.fullmatch(text) is not None
+
+
+def type_label(code: str) -> str:
+    """How reports name messages of MSH-9.1 ``code``: the code itself, ``(no type)`` when empty,
+    ``(not a message code)`` when it does not have the form of one."""
+    if not code:
+        return NO_TYPE
+    return code if is_code(code) else NOT_A_CODE
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,6 +72,7 @@ class Delimiters:
 
 
 DEFAULT_DELIMITERS = Delimiters()
+_DEFAULT_NOTHING = "^~& " + CONTROL_CHARACTERS  # what a field that carries nothing strips to ''
 
 
 @dataclass(slots=True)
@@ -120,6 +165,20 @@ class Segment:
             for rep in range(1, len(self.repetitions(number)) + 1)
         )
 
+    def at(
+        self,
+        number: int | None = None,
+        component: int | None = None,
+        repetition: int | None = None,
+        subcomponent: int | None = None,
+    ) -> Location:
+        """This segment or one of its parts. A segment whose id is not a valid one (a line with
+        no field separator, ``pid``, ``PIDX``) is named by its line: its text is never a
+        location."""
+        if not is_segment_id(self.id):
+            return at_line(self.line)
+        return at_segment(self.id, self.occurrence, number, component, repetition, subcomponent)
+
     def location(
         self,
         number: int | None = None,
@@ -127,40 +186,25 @@ class Segment:
         repetition: int | None = None,
         subcomponent: int | None = None,
     ) -> str:
-        """Path of this segment or one of its parts, e.g. ``OBX[3]-5.1``."""
-        return location(self.id, self.occurrence, number, component, repetition, subcomponent)
+        """:meth:`at` as reports write it, e.g. ``OBX[3]-5.1``."""
+        return location_text(self.at(number, component, repetition, subcomponent))
 
 
 def is_value(text: str) -> bool:
-    """A present, non-null value (HL7 ``""`` means an explicit null)."""
-    return bool(text) and text != HL7_NULL
+    """A present, non-null value (HL7 ``""`` means an explicit null; control characters alone
+    are nothing)."""
+    return bool(text) and text != HL7_NULL and (
+        text[0] not in _CONTROL_SET or bool(text.strip(CONTROL_CHARACTERS))
+    )
 
 
 def _has_content(value: str, d: Delimiters) -> bool:
-    """A field made only of separators (``^^~^``) carries nothing."""
-    return bool(value.strip(d.component + d.repetition + d.subcomponent + " "))
-
-
-def location(
-    seg_id: str,
-    occurrence: int,
-    number: int | None = None,
-    component: int | None = None,
-    repetition: int | None = None,
-    subcomponent: int | None = None,
-) -> str:
-    """Render a location path: ``PID[1]``, ``PID[1]-7``, ``PID[1]-3(2).4``, ``PID[1]-3.4.2``."""
-    out = f"{seg_id}[{occurrence}]"
-    if number is None:
-        return out
-    out += f"-{number}"
-    if repetition and repetition > 1:
-        out += f"({repetition})"
-    if component is not None:
-        out += f".{component}"
-        if subcomponent is not None:
-            out += f".{subcomponent}"
-    return out
+    """A field made only of separators (``^^~^``), spaces and control characters carries
+    nothing."""
+    empty = _DEFAULT_NOTHING if d is DEFAULT_DELIMITERS else (
+        d.component + d.repetition + d.subcomponent + " " + CONTROL_CHARACTERS
+    )
+    return bool(value.strip(empty))
 
 
 @dataclass(slots=True)
@@ -172,25 +216,55 @@ class Message:
     segments: list[Segment]
     header_problems: list[HeaderProblem] = field(default_factory=list)
     # Read once from MSH (every check needs them): MSH-12.1, e.g. ``2.5.1``; MSH-9.1 ``ADT``;
-    # MSH-9.2 ``A01``; MSH-9.3 as written (often missing in older versions) ``ADT_A01``.
+    # MSH-9.2 ``A01``; MSH-9.3 (often missing in older versions) ``ADT_A01``; the three upper
+    # case, ``type_case_differs`` when MSH-9 was written otherwise.
     version: str = field(init=False, default="")
     message_code: str = field(init=False, default="")
     trigger_event: str = field(init=False, default="")
     structure_id: str = field(init=False, default="")
+    type_case_differs: bool = field(init=False, default=False)
     # Segment id -> its segments in order (built by the tokenizer; computed if not given).
     index: dict[str, list[Segment]] = field(default_factory=dict, repr=False, compare=False)
+    # Whether any line holds a control character (None: not looked yet; see has_controls).
+    _controls: bool | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.index:
             for seg in self.segments:
                 self.index.setdefault(seg.id, []).append(seg)
         msh = self.segments[0]
-        self.version = msh.component(12, 1).strip()
         d = msh.delimiters
+        twelve = msh.field(12)
+        if d.component in twelve or d.repetition in twelve:
+            twelve = msh.component(12, 1)
+        self.version = twelve.strip()
         nine = msh.field(9).split(d.repetition)[0].split(d.component)
-        self.message_code = nine[0].strip()
-        self.trigger_event = nine[1].strip() if len(nine) > 1 else ""
-        self.structure_id = nine[2].strip() if len(nine) > 2 else ""
+        count = len(nine)
+        code = nine[0].strip()
+        event = nine[1].strip() if count > 1 else ""
+        structure = nine[2].strip() if count > 2 else ""
+        self.message_code = upper = code.upper()
+        if upper != code:
+            self.type_case_differs = True
+        if event:
+            self.trigger_event = upper = event.upper()
+            if upper != event:
+                self.type_case_differs = True
+        if structure:
+            self.structure_id = upper = structure.upper()
+            if upper != structure:
+                self.type_case_differs = True
+
+    @property
+    def has_controls(self) -> bool:
+        """Whether any line holds one of :data:`CONTROL_CHARACTERS`: such messages take the plain
+        path of every check (one scan of the message, on first use)."""
+        found = self._controls
+        if found is None:
+            found = self._controls = has_control_characters(
+                "".join([text for _, text in self.raw.lines])
+            )
+        return found
 
     @property
     def source(self) -> str:
@@ -223,8 +297,16 @@ class Message:
         return found[0] if found else None
 
 
+_DEFAULT_HEAD = "MSH|^~\\&|"
+
+
 def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
-    """Delimiters from an MSH line, the MSH-2 text as written, and any problems with them."""
+    """Delimiters from an MSH line, the MSH-2 text as written, and any problems with them.
+
+    The texts of the problems name counts, never the characters written (MSH-2 is what the
+    sender put there: it may be anything)."""
+    if msh_text.startswith(_DEFAULT_HEAD) or msh_text == _DEFAULT_HEAD[:-1]:
+        return DEFAULT_DELIMITERS, "^~\\&", []  # nearly every message: nothing to work out
     problems: list[HeaderProblem] = []
     if len(msh_text) < 4:
         problems.append(HeaderProblem("MSH-1.missing", "MSH has no field separator"))
@@ -239,25 +321,23 @@ def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]
     chars = written
     if len(set(chars)) != len(chars):
         deduped = "".join(dict.fromkeys(chars))
-        problems.append(
-            HeaderProblem(
-                "MSH-2.duplicate",
-                f"encoding characters {written!r} repeat a character; read as {deduped!r}",
-            )
-        )
+        problems.append(HeaderProblem(
+            "MSH-2.duplicate",
+            f"MSH-2 repeats an encoding character ({len(chars)} written, {len(deduped)} "
+            "distinct); the first of each is used",
+        ))
         chars = deduped
     if len(chars) < 4:
-        problems.append(
-            HeaderProblem(
-                "MSH-2.short",
-                f"encoding characters {written!r} are fewer than 4; defaults used for the rest",
-            )
-        )
+        problems.append(HeaderProblem(
+            "MSH-2.short",
+            f"MSH-2 has {len(chars)} distinct encoding character(s), fewer than 4; defaults used "
+            "for the rest",
+        ))
         chars = chars + "^~\\&"[len(chars):]
     elif len(chars) > 5:
-        problems.append(
-            HeaderProblem("MSH-2.long", f"encoding characters {written!r} are more than 5")
-        )
+        problems.append(HeaderProblem(
+            "MSH-2.long", f"MSH-2 has {len(chars)} encoding characters, more than 5"
+        ))
     if sep in chars[:4]:
         problems.append(
             HeaderProblem("MSH-2.invalid", "an encoding character equals the field separator")
@@ -275,33 +355,16 @@ def read_delimiters(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]
     return delimiters, written, problems
 
 
-_DELIMITERS_SEEN: dict[str, tuple[Delimiters, str, list[HeaderProblem]]] = {}
-
-
-def _read_delimiters_cached(msh_text: str) -> tuple[Delimiters, str, list[HeaderProblem]]:
-    """:func:`read_delimiters`, memoised on MSH-1 and MSH-2 as written (the same in a feed)."""
-    if len(msh_text) >= 4:
-        end = msh_text.find(msh_text[3], 4)
-        if end >= 0:
-            key = msh_text[3:end]
-            hit = _DELIMITERS_SEEN.get(key)
-            if hit is None:
-                hit = read_delimiters(msh_text)
-                if len(_DELIMITERS_SEEN) < 256:
-                    _DELIMITERS_SEEN[key] = hit
-            return hit[0], hit[1], list(hit[2])
-    return read_delimiters(msh_text)
-
-
 def tokenize(raw: RawMessage) -> Message:
     """Split a raw message into segments and fields on its own delimiters."""
     lines = raw.lines
     msh_text = lines[0][1]
-    delimiters, enc_written, problems = _read_delimiters_cached(msh_text)
+    delimiters, enc_written, problems = read_delimiters(msh_text)
     sep = delimiters.field
     index: dict[str, list[Segment]] = {}
     segments: list[Segment] = []
     append = segments.append
+    new = object.__new__
     for lineno, text in lines:
         cut = text.find(sep)
         seg_id = text if cut < 0 else text[:cut]
@@ -311,12 +374,20 @@ def tokenize(raw: RawMessage) -> Message:
             parts = ["MSH", sep, enc_written, *text[4 + len(enc_written) + 1 :].split(sep)]
             if len(text) <= 4 + len(enc_written):
                 parts = parts[:3]
+        # Segment.__init__ by hand: a Python-level __init__ call per segment is a tenth of
+        # the whole tokenizer's time.
+        seg = new(Segment)
+        seg.id = seg_id
+        seg.line = lineno
+        seg._fields = parts
+        seg.delimiters = delimiters
+        seg.text = text
         same = index.get(seg_id)
         if same is None:
-            seg = Segment(seg_id, lineno, 1, parts, delimiters, text)
+            seg.occurrence = 1
             index[seg_id] = [seg]
         else:
-            seg = Segment(seg_id, lineno, len(same) + 1, parts, delimiters, text)
+            seg.occurrence = len(same) + 1
             same.append(seg)
         append(seg)
     return Message(raw, delimiters, segments, problems, index)

@@ -1,35 +1,38 @@
-"""Turn what the reader noticed (separators, BOM, framing, stray lines, batches) into findings.
+"""Turn what the reader noticed (separators, BOM, framing, stray lines, batches) into findings
+(rules ``read.*`` of :mod:`hiecheck.hl7.rules`).
 
-Rule ids (severity): ``read.lf-separators``, ``read.crlf-separators``, ``read.utf8-bom``,
-``read.mllp-framing``, ``read.blank-lines`` (info); ``read.leading-whitespace``,
-``read.non-utf8`` (warning); ``read.stray-content``, ``read.batch-count``, ``read.no-message``
-(error); ``read.batch-unclosed`` (warning).
-
-Findings about a whole file (not one message) carry message number 0.
+The finding texts are built here from what the reader records as structure (kind, line, counts),
+never from the text of the input: a stray line or a batch count may hold anything. Findings about
+a whole file (not one message) carry message number 0.
 """
 
 from __future__ import annotations
 
-from hiecheck.hl7 import reader
-from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7 import reader, rules
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.location import FILE, Location, at_batch, at_line, at_segment, is_segment_id
 from hiecheck.hl7.reader import RawMessage, ReadNote, SourceSummary
+from hiecheck.hl7.rules import Rule
 
-_NOTE_RULES: dict[str, tuple[str, Severity]] = {
-    reader.NOTE_LF: ("read.lf-separators", Severity.INFO),
-    reader.NOTE_CRLF: ("read.crlf-separators", Severity.INFO),
-    reader.NOTE_BOM: ("read.utf8-bom", Severity.INFO),
-    reader.NOTE_MLLP: ("read.mllp-framing", Severity.INFO),
-    reader.NOTE_BLANK: ("read.blank-lines", Severity.INFO),
-    reader.NOTE_WHITESPACE: ("read.leading-whitespace", Severity.WARNING),
-    reader.NOTE_LATIN1: ("read.non-utf8", Severity.WARNING),
-    reader.NOTE_STRAY: ("read.stray-content", Severity.ERROR),
+_NOTE_RULES: dict[str, Rule] = {
+    reader.NOTE_LF: rules.READ_LF,
+    reader.NOTE_CRLF: rules.READ_CRLF,
+    reader.NOTE_BOM: rules.READ_BOM,
+    reader.NOTE_MLLP: rules.READ_MLLP,
+    reader.NOTE_BLANK: rules.READ_BLANK,
+    reader.NOTE_WHITESPACE: rules.READ_WHITESPACE,
+    reader.NOTE_LATIN1: rules.READ_NON_UTF8,
+    reader.NOTE_STRAY: rules.READ_STRAY,
+    reader.NOTE_STOPPED: rules.READ_UNREADABLE,
+    reader.NOTE_MORE: rules.READ_MORE_NOTES,
 }
 
 
-def note_finding(note: ReadNote, source: str, message_number: int, where: str) -> Finding:
-    """One reader note as a finding."""
-    rule, severity = _NOTE_RULES.get(note.kind, (f"read.{note.kind}", Severity.INFO))
-    return Finding(rule, severity, note.detail, source, note.line, message_number, where)
+def note_finding(note: ReadNote, source: str, message_number: int, where: Location) -> Finding:
+    """One reader note as a finding. The reader's detail of these kinds is its own words (the
+    separator it saw, a byte position), never the input's text."""
+    rule = _NOTE_RULES.get(note.kind, rules.READ_OTHER)
+    return rule.finding(note.detail, source, note.line, message_number, where)
 
 
 def message_note_findings(raw: RawMessage) -> list[Finding]:
@@ -40,15 +43,23 @@ def message_note_findings(raw: RawMessage) -> list[Finding]:
     out = []
     for note in raw.notes:
         i = lines.get(note.line)
-        where = f"line {note.line}" if i is None else _segment_label(raw, i)
+        where = at_line(note.line) if i is None else _segment_at(raw, i)
         out.append(note_finding(note, raw.source, raw.number, where))
     return out
 
 
-def _segment_label(raw: RawMessage, index: int) -> str:
-    seg_id = raw.lines[index][1][:3]
+def _segment_at(raw: RawMessage, index: int) -> Location:
+    """The segment on line ``index`` of the message, named by its id when the line starts with a
+    valid one followed by the separator (or nothing), else by its line number."""
+    lineno, text = raw.lines[index]
+    seg_id = text[:3]
+    if not is_segment_id(seg_id) or (len(text) > 3 and text[3].isalnum()):
+        return at_line(lineno)
     occurrence = sum(1 for _, t in raw.lines[: index + 1] if t[:3] == seg_id)
-    return f"{seg_id}[{occurrence}]"
+    return at_segment(seg_id, occurrence)
+
+
+_COUNT_DIGITS = 6  # a longer "count" is more likely something else (a date, an identifier)
 
 
 def _count_field(text: str) -> str:
@@ -99,9 +110,9 @@ class BatchTracker:
             self._check(lineno, text, self.batch_messages, "BTS", "messages")
             self.in_batch = False
         elif self.in_batch:
-            self.findings.append(Finding(
-                "read.batch-unclosed", Severity.WARNING, "BHS batch has no BTS trailer",
-                self.summary.source, self.batch_line, 0, "BHS",
+            self.findings.append(rules.READ_BATCH_UNCLOSED.finding(
+                "BHS batch has no BTS trailer", self.summary.source, self.batch_line, 0,
+                at_batch("BHS"),
             ))
             self.in_batch = False
 
@@ -109,12 +120,15 @@ class BatchTracker:
         written = _count_field(text)
         if not written:
             return
-        if not written.isdigit() or int(written) != seen:
-            self.findings.append(Finding(
-                "read.batch-count", Severity.ERROR,
-                f"{seg}-1 says {written} {what}, {seen} found", self.summary.source, lineno, 0,
-                f"{seg}-1", written,
-            ))
+        if not (written.isascii() and written.isdigit() and len(written) <= _COUNT_DIGITS):
+            text = f"{seg}-1 is not a count of {what} ({seen} found)"
+        elif int(written) != seen:
+            text = f"{seg}-1 says {written} {what}, {seen} found"
+        else:
+            return
+        self.findings.append(rules.READ_BATCH_COUNT.finding(
+            text, self.summary.source, lineno, 0, at_batch(seg, 1), written,
+        ))
 
     def message(self, raw: RawMessage) -> None:
         """Account for one message (in source order)."""
@@ -134,18 +148,18 @@ class BatchTracker:
 
 def source_findings(summary: SourceSummary, batch: BatchTracker) -> list[Finding]:
     """File-level findings: notes outside messages, stray lines, batch counts, no message."""
-    out = [note_finding(n, summary.source, 0, f"line {n.line}") for n in summary.notes]
+    out = [note_finding(n, summary.source, 0, at_line(n.line)) for n in summary.notes]
     for stray in summary.stray:
-        out.append(Finding(
-            "read.stray-content", Severity.ERROR,
-            f"{stray.count} line(s) outside any message: {stray.detail}",
-            summary.source, stray.line, 0, f"line {stray.line}",
+        # StrayContent.detail is not used: it quotes the start of the line.
+        out.append(rules.READ_STRAY.finding(
+            f"{stray.count} line(s) outside any message, from line {stray.line}: not part of a "
+            "message (a message starts with MSH)",
+            summary.source, stray.line, 0, at_line(stray.line),
         ))
     out.extend(batch.finish())
     if summary.messages == 0:
-        out.append(Finding(
-            "read.no-message", Severity.ERROR, "no HL7 message (no MSH segment) in this input",
-            summary.source, 1, 0, "file",
+        out.append(rules.READ_NO_MESSAGE.finding(
+            "no HL7 message (no MSH segment) in this input", summary.source, 1, 0, FILE,
         ))
     out.sort(key=lambda f: f.line)
     return out

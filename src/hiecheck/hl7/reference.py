@@ -13,6 +13,10 @@ lazily, once, into
 Trigger events that share a structure (ADT^A04 uses ADT_A01 …) are resolved through
 :mod:`hiecheck.hl7.event_structures`, generated from hl7apy by
 ``tools/generate_event_structures.py``.
+
+The functions marked ``@cache`` read hl7apy's static data: each (version, name) is read once per
+process, like an import, and depends on nothing else. What the checks build from it (expressions,
+walkers, resolved message types) lives on :class:`hiecheck.hl7.compiled.CompiledVersion`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 
@@ -40,6 +45,8 @@ SUPPORTED_VERSIONS: tuple[str, ...] = (
     "2.8.2",
 )
 UNBOUNDED = -1
+# A node of hl7apy's reference data: nested tuples and lists of names, cardinalities, types.
+Ref = tuple[Any, ...] | list[Any]
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
 
 
@@ -149,7 +156,7 @@ def _first_set(children: tuple[Node, ...], choice: bool) -> frozenset[str]:
     return frozenset(first)
 
 
-def _build(ref: tuple, name: str, min_: int, max_: int, structure: str) -> GroupNode:
+def _build(ref: Ref, name: str, min_: int, max_: int, structure: str) -> GroupNode:
     kind, children_ref = ref[0], ref[1]
     children: list[Node] = []
     for child in children_ref:
@@ -283,13 +290,13 @@ def _part_number(name: str) -> int:
     return int(name.rsplit("_", 1)[-1])
 
 
-def _withdrawn(child: tuple | list) -> bool:
+def _withdrawn(child: Ref) -> bool:
     """hl7apy marks withdrawn and reserved elements with cardinality (0, 0)."""
     return tuple(child[2]) == (0, 0)
 
 
 def _sub_parts(
-    ref: tuple | list | None, base: frozenset[str], lengths: dict[str, int]
+    ref: Ref | None, base: frozenset[str], lengths: dict[str, int]
 ) -> tuple[int, tuple[tuple[str, int], ...], tuple[tuple[int, str], ...]]:
     """A component's sub-components: how many (0: any), their length limits, their formats."""
     if ref is None:
@@ -307,7 +314,7 @@ def _sub_parts(
 
 
 def field_parts(
-    ref: tuple | list, base: frozenset[str], lengths: dict[str, int] | None = None
+    ref: Ref, base: frozenset[str], lengths: dict[str, int] | None = None
 ) -> Parts | None:
     """The :class:`Parts` of a field reference of hl7apy (None: ``varies``, no bound)."""
     lengths = lengths or {}
@@ -397,7 +404,7 @@ class SegmentSpec:
 GAP = "gap"
 
 
-def _component_formats(struct: tuple | list | None, datatype: str) -> tuple[tuple[int, str], ...]:
+def _component_formats(struct: Ref | None, datatype: str) -> tuple[tuple[int, str], ...]:
     if datatype in PRIMITIVE_FORMATS:
         return ((0, datatype),)
     if not isinstance(struct, tuple | list) or not struct:
@@ -497,12 +504,3 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
 def _field_number(name: str, position: int) -> int:
     tail = name.rsplit("_", 1)[-1]
     return int(tail) if tail.isdigit() else position
-
-
-def warm_up(version: str, structures: tuple[str, ...]) -> None:
-    """Compile structures and their segments ahead of time (benchmarks, long-running servers)."""
-    for name in structures:
-        compiled = compile_structure(version, name)
-        if compiled is not None:
-            for seg_id in compiled.segment_ids:
-                segment_spec(version, seg_id)

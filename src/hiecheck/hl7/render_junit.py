@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from typing import IO, TextIO
 
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.report import Tally
+from hiecheck.hl7.tally import Tally
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 SPOOL_BYTES = 1 << 20
@@ -53,7 +53,8 @@ def _testcase(classname: str, name: str, findings: list[Finding], show_values: b
     if others:
         out = ET.SubElement(case, "system-out")
         out.text = xml_text("\n".join(_finding_line(f, show_values) for f in others))
-    return ET.tostring(case, encoding="utf-8") + b"\n"
+    written: bytes = ET.tostring(case, encoding="utf-8")
+    return written + b"\n"
 
 
 def _opening(element: ET.Element) -> str:

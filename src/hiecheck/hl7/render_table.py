@@ -1,8 +1,8 @@
 """The people-facing report: rich tables of findings, rule counts, content groups, latency, files.
 
-Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept (errors
-shown first), everything else is counted (content-group verdicts per status, latencies per distinct
-value).
+Memory stays bounded on huge captures: at most ``max_rows`` findings per severity are kept and
+shown (errors first); everything else is counted by :class:`hiecheck.hl7.tally.Tally`
+(content-group verdicts per status, latencies per distinct value).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from rich.table import Table
 from hiecheck.console import make_console, safe_text
 from hiecheck.counted import counted_median
 from hiecheck.duration import duration
-from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED
+from hiecheck.hl7.content import ABSENT, INCOMPLETE, NOT_APPLICABLE, SATISFIED, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.report import Tally
-from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart, message_code
+from hiecheck.hl7.location import location_text
+from hiecheck.hl7.tally import Tally
+from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
@@ -27,7 +28,8 @@ _GROUP_COLUMNS = ((SATISFIED, "satisfied"), (INCOMPLETE, "incomplete"), (ABSENT,
 
 
 class TableWriter:
-    """Collects a bounded sample of findings and counts; prints the tables at :meth:`finish`."""
+    """Collects a bounded sample of findings (``max_rows`` per severity, errors shown first) and
+    the run's tally; prints the tables at :meth:`finish`."""
 
     def __init__(
         self, out: TextIO, requirements: str | None, show_values: bool, max_rows: int = 200
@@ -36,18 +38,12 @@ class TableWriter:
         self.requirements = requirements
         self.show_values = show_values
         self.max_rows = max_rows
-        self.tally = Tally()
+        self.tally = Tally(by_type=True)
         self.kept: dict[Severity, list[Finding]] = {s: [] for s in _ORDER}
-        self.severity_of: dict[str, Severity] = {}
         self.files: list[tuple[str, int, int, int, int]] = []
-        self.groups: dict[str, Counter[str]] = {}  # group id -> status -> messages
-        self.types: Counter[str] = Counter()  # MSH-9.1 -> messages
-        self.latencies: dict[str, Counter[float]] = {}  # MSH-9.1 -> seconds -> messages
-        self.latency_fields: dict[str, Counter[str]] = {}  # MSH-9.1 -> field -> messages
 
     def _keep(self, findings: list[Finding]) -> None:
         for f in findings:
-            self.severity_of.setdefault(f.rule, f.severity)
             bucket = self.kept[f.severity]
             if len(bucket) < self.max_rows:
                 bucket.append(f)
@@ -57,16 +53,6 @@ class TableWriter:
         self.tally.observe(event)
         if isinstance(event, MessageResult):
             self._keep(event.findings)
-            for gid, verdict in event.groups.items():
-                counts = self.groups.get(gid)
-                if counts is None:
-                    counts = self.groups[gid] = Counter()
-                counts[verdict.status] += 1
-            code = message_code(event.message_type) or "(no type)"
-            self.types[code] += 1
-            if event.latency is not None:
-                self.latencies.setdefault(code, Counter())[event.latency] += 1
-                self.latency_fields.setdefault(code, Counter())[event.latency_from or "?"] += 1
         elif isinstance(event, SourceEnd):
             self._keep(event.findings)
             self.files.append((event.source, *self.tally.file_counts()))
@@ -74,7 +60,7 @@ class TableWriter:
     def finish(self) -> None:
         """Print the tables."""
         console = make_console(self.out, width=160 if not self.out.isatty() else None)
-        rows = [f for s in _ORDER for f in self.kept[s]][: self.max_rows]
+        rows = [f for s in _ORDER for f in self.kept[s]]
         table = Table(title="Findings", show_lines=False)
         for col in ("severity", "rule", "file:line", "msg", "location", "finding"):
             table.add_column(col, overflow="fold")
@@ -87,24 +73,27 @@ class TableWriter:
             if self.show_values:
                 cells.append(safe_text(f.value or ""))
             table.add_row(*cells)
-        totals = self.tally.final_totals()
+        tally = self.tally
+        totals = tally.final_totals()
         hidden = totals.errors + totals.warnings + totals.infos - len(rows)
         if rows:
             console.print(table)
         if hidden > 0:
-            console.print(f"… {hidden} more finding(s) not shown; use --format json for all.")
+            console.print(f"… {hidden} more finding(s) not shown (at most {self.max_rows} per "
+                          "severity); use --format json for all.")
         rules = Table(title="Findings by rule")
         rules.add_column("rule")
         rules.add_column("severity")
         rules.add_column("count", justify="right")
         for rule, count in totals.rules.items():
-            sev = self.severity_of.get(rule, Severity.INFO)
+            sev = tally.first_severity.get(rule, Severity.INFO)
             rules.add_row(safe_text(rule), safe_text(sev.value, _STYLE[sev]), str(count))
         if totals.rules:
             console.print(rules)
-        if self.groups:
-            console.print(self._groups_table())
-        if self.types:
+        groups = tally.group_statuses()
+        if groups:
+            console.print(self._groups_table(groups))
+        if tally.types:
             console.print(self._latency_table())
         files = Table(title="Files")
         for col in ("file", "messages", "errors", "warnings", "info"):
@@ -113,7 +102,7 @@ class TableWriter:
             files.add_row(safe_text(name), str(messages), str(e), str(w), str(i))
         console.print(files)
         verdict = {0: ("clean: no error findings", "green"), 1: ("error findings", "red"),
-                   2: ("unreadable input", "red")}[int(self.tally.exit_code)]
+                   2: ("unreadable input", "red")}[int(tally.exit_code)]
         line = safe_text(
             f"requirements: {self.requirements or 'none'} · files: {totals.files} · messages: "
             f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
@@ -122,12 +111,12 @@ class TableWriter:
         line.append(*verdict)
         console.print(line)
 
-    def _groups_table(self) -> Table:
+    def _groups_table(self, groups: dict[str, Counter[GroupStatus]]) -> Table:
         table = Table(title=f"Content groups ({self.requirements}): messages per verdict")
         table.add_column("group")
         for _, label in _GROUP_COLUMNS:
             table.add_column(label, justify="right")
-        for gid, counts in self.groups.items():
+        for gid, counts in groups.items():
             table.add_row(safe_text(gid), *(str(counts[status]) for status, _ in _GROUP_COLUMNS))
         return table
 
@@ -135,12 +124,12 @@ class TableWriter:
         table = Table(title="Latency: event time to message time (MSH-7)")
         for col in ("type", "messages", "measured", "from", "median", "max"):
             table.add_column(col, justify="left" if col in ("type", "from") else "right")
-        for code, messages in sorted(self.types.items()):
-            counts = self.latencies.get(code)
+        for code, t in sorted(self.tally.types.items()):
+            counts = t.latencies
             if not counts:
-                table.add_row(safe_text(code), str(messages), "0", "", "", "")
+                table.add_row(safe_text(code), str(t.messages), "0", "", "", "")
                 continue
-            fields = ", ".join(f for f, _ in self.latency_fields[code].most_common())
-            table.add_row(safe_text(code), str(messages), str(sum(counts.values())), fields,
+            fields = ", ".join(location_text(f) for f, _ in t.latency_from.most_common())
+            table.add_row(safe_text(code), str(t.messages), str(sum(counts.values())), fields,
                           duration(counted_median(counts)), duration(max(counts)))
         return table

@@ -1,7 +1,7 @@
 """The validation report as pydantic models, built incrementally so memory stays flat.
 
-``ValidationReport`` is the JSON output (``--format json``). :class:`Tally` keeps the totals while
-results stream past; :class:`JsonStreamWriter` writes exactly what
+``ValidationReport`` is the JSON output (``--format json``). :class:`hiecheck.hl7.tally.Tally`
+keeps the totals while results stream past; :class:`JsonStreamWriter` writes exactly what
 ``ValidationReport.model_dump_json(indent=2)`` would, one message at a time. Values are left out
 unless ``show_values`` (PHI).
 """
@@ -9,18 +9,16 @@ unless ``show_values`` (PHI).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import TextIO
 
 from pydantic import BaseModel, Field
 
 import hiecheck
-from hiecheck.errors import ExitCode
-from hiecheck.hl7.content import GroupResult
+from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.location import Location, location_text
+from hiecheck.hl7.tally import UNREADABLE_RULES, Tally, Totals
 from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
-
-UNREADABLE_RULES = frozenset({"read.no-message", "read.unreadable"})
 
 
 class FindingOut(BaseModel):
@@ -39,7 +37,7 @@ class FindingOut(BaseModel):
 class GroupOut(BaseModel):
     """A content-group verdict for one message."""
 
-    status: str
+    status: GroupStatus
     missing: list[str] = []
     invalid: list[str] = []
     re_missing: list[str] = []
@@ -77,19 +75,6 @@ class FileOut(BaseModel):
     infos: int
 
 
-class Totals(BaseModel):
-    """Counts over the whole run."""
-
-    files: int = 0
-    messages: int = 0
-    messages_with_errors: int = 0
-    errors: int = 0
-    warnings: int = 0
-    infos: int = 0
-    unreadable_files: int = 0
-    rules: dict[str, int] = {}
-
-
 class ValidationReport(BaseModel):
     """The whole ``hiecheck validate`` report."""
 
@@ -111,8 +96,13 @@ def finding_out(f: Finding, show_values: bool) -> FindingOut:
     )
 
 
+def _texts(locations: list[Location]) -> list[str]:
+    return [location_text(w) for w in locations]
+
+
 def _group_out(g: GroupResult) -> GroupOut:
-    return GroupOut(status=g.status, missing=g.missing, invalid=g.invalid, re_missing=g.re_missing)
+    return GroupOut(status=g.status, missing=_texts(g.missing), invalid=_texts(g.invalid),
+                    re_missing=_texts(g.re_missing))
 
 
 def _counts(findings: list[Finding]) -> tuple[int, int, int]:
@@ -133,71 +123,10 @@ def message_out(r: MessageResult, show_values: bool) -> MessageOut:
     return MessageOut(
         number=r.number, line=r.line, message_type=r.message_type, control_id=r.control_id,
         version=r.version, segments=list(r.segment_ids), latency_seconds=r.latency,
-        latency_from=r.latency_from,
+        latency_from=None if r.latency_from is None else location_text(r.latency_from),
         groups={k: _group_out(v) for k, v in r.groups.items()},
         errors=e, warnings=w, infos=i, findings=[finding_out(f, show_values) for f in r.findings],
     )
-
-
-class _FileTally:
-    __slots__ = ("errors", "infos", "messages", "warnings")
-
-    def __init__(self) -> None:
-        self.messages = self.errors = self.warnings = self.infos = 0
-
-
-class Tally:
-    """Totals and exit code, updated as events stream past (constant memory per file)."""
-
-    def __init__(self) -> None:
-        self.totals = Totals()
-        self.rules: Counter[str] = Counter()
-        self._file = _FileTally()
-
-    def _add(self, findings: list[Finding]) -> tuple[int, int, int]:
-        e, w, i = _counts(findings)
-        t = self.totals
-        t.errors += e
-        t.warnings += w
-        t.infos += i
-        for f in findings:
-            self.rules[f.rule] += 1
-        self._file.errors += e
-        self._file.warnings += w
-        self._file.infos += i
-        return e, w, i
-
-    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
-        """Account for one event of :func:`hiecheck.hl7.validate.validate_paths`."""
-        if isinstance(event, MessageResult):
-            self.totals.messages += 1
-            self._file.messages += 1
-            if self._add(event.findings)[0]:
-                self.totals.messages_with_errors += 1
-        elif isinstance(event, SourceStart):
-            self.totals.files += 1
-            self._file = _FileTally()
-        else:
-            self._add(event.findings)
-            if any(f.rule in UNREADABLE_RULES for f in event.findings):
-                self.totals.unreadable_files += 1
-
-    def file_counts(self) -> tuple[int, int, int, int]:
-        """(messages, errors, warnings, infos) of the current file so far."""
-        f = self._file
-        return f.messages, f.errors, f.warnings, f.infos
-
-    def final_totals(self) -> Totals:
-        """Totals with the per-rule counts filled in."""
-        self.totals.rules = dict(sorted(self.rules.items()))
-        return self.totals
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """2 unreadable input, 1 error findings, 0 clean."""
-        if self.totals.unreadable_files:
-            return ExitCode.BAD_INPUT
-        return ExitCode.FINDINGS if self.totals.errors else ExitCode.OK
 
 
 # --- the streamed JSON of one message, written directly (pydantic models cost more than the check)
@@ -212,6 +141,10 @@ def _json_float(value: float) -> str | None:
     return None
 
 
+def _json_locations(items: list[Location], pad: str) -> str:
+    return _json_list([location_text(w) for w in items], pad) if items else "[]"
+
+
 def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
     if not items:
         return "[]"
@@ -219,42 +152,55 @@ def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
     return "[\n" + ",\n".join(inner + _string(i) for i in items) + "\n" + pad + "]"
 
 
-_PLAIN_GROUP_JSON: dict[tuple[str, str, str], str] = {}
-_SEGMENTS_JSON: dict[tuple[tuple[str, ...], str], str] = {}
+PIECES_KEPT = 4096  # texts a JsonPieces keeps of each kind
 
 
-def _segments_json(ids: tuple[str, ...], pad: str) -> str:
-    """The segment-id list (the same few layouts repeat through a feed: kept, bounded)."""
-    key = (ids, pad)
-    found = _SEGMENTS_JSON.get(key)
-    if found is None:
-        found = _json_list(ids, pad)
-        if len(_SEGMENTS_JSON) >= 4096:
-            _SEGMENTS_JSON.clear()
-        _SEGMENTS_JSON[key] = found
-    return found
+class JsonPieces:
+    """Texts that repeat message after message in the JSON report, written once per writer: the
+    verdicts of groups that list nothing and the segment-id lists (a feed has few layouts)."""
+
+    __slots__ = ("groups", "segments")
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[str, str, str], str] = {}
+        self.segments: dict[tuple[tuple[str, ...], str], str] = {}
+
+    def segment_list(self, ids: tuple[str, ...], pad: str) -> str:
+        """The segment-id list."""
+        key = (ids, pad)
+        found = self.segments.get(key)
+        if found is None:
+            found = _json_list(ids, pad)
+            if len(self.segments) >= PIECES_KEPT:
+                self.segments.clear()
+            self.segments[key] = found
+        return found
+
+    def group(self, gid: str, g: GroupResult, p2: str, p3: str) -> str:
+        """One group verdict."""
+        plain = not (g.missing or g.invalid or g.re_missing)
+        if plain:  # most verdicts list nothing: their text repeats message after message
+            found = self.groups.get((gid, g.status, p2))
+            if found is not None:
+                return found
+        text = (
+            f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
+            f'{p3}"missing": {_json_locations(g.missing, p3)},\n'
+            f'{p3}"invalid": {_json_locations(g.invalid, p3)},\n'
+            f'{p3}"re_missing": {_json_locations(g.re_missing, p3)}\n{p2}}}'
+        )
+        if plain and len(self.groups) < PIECES_KEPT:
+            self.groups[(gid, g.status, p2)] = text
+        return text
 
 
-def _group_json(gid: str, g: GroupResult, p2: str, p3: str) -> str:
-    plain = not (g.missing or g.invalid or g.re_missing)
-    if plain:  # most verdicts list nothing: their text repeats message after message
-        found = _PLAIN_GROUP_JSON.get((gid, g.status, p2))
-        if found is not None:
-            return found
-    text = (
-        f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
-        f'{p3}"missing": {_json_list(g.missing, p3)},\n'
-        f'{p3}"invalid": {_json_list(g.invalid, p3)},\n'
-        f'{p3}"re_missing": {_json_list(g.re_missing, p3)}\n{p2}}}'
-    )
-    if plain and len(_PLAIN_GROUP_JSON) < 4096:
-        _PLAIN_GROUP_JSON[(gid, g.status, p2)] = text
-    return text
-
-
-def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
+def message_json(
+    r: MessageResult, show_values: bool, pad: str = "", pieces: JsonPieces | None = None
+) -> str:
     """``message_out(r, show_values).model_dump_json(indent=2)``, each line after the first
-    indented by ``pad``: the same text, built without pydantic models."""
+    indented by ``pad``: the same text, built without pydantic models. ``pieces``: the texts a
+    writer keeps for the next messages."""
+    pieces = pieces or JsonPieces()
     latency = "null"
     if r.latency is not None:
         written = _json_float(r.latency)
@@ -262,12 +208,12 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
             text = message_out(r, show_values).model_dump_json(indent=2)
             return text.replace("\n", "\n" + pad)
         latency = written
-    latency_from = "null" if r.latency_from is None else _string(r.latency_from)
+    latency_from = "null" if r.latency_from is None else _string(location_text(r.latency_from))
     e, w, i = _counts(r.findings)
     p1, p2, p3 = pad + "  ", pad + "    ", pad + "      "
     if r.groups:
         groups = "{\n" + ",\n".join(
-            _group_json(gid, g, p2, p3) for gid, g in r.groups.items()
+            pieces.group(gid, g, p2, p3) for gid, g in r.groups.items()
         ) + f"\n{p1}}}"
     else:
         groups = "{}"
@@ -286,7 +232,8 @@ def message_json(r: MessageResult, show_values: bool, pad: str = "") -> str:
         f'{{\n{p1}"number": {r.number},\n{p1}"line": {r.line},\n'
         f'{p1}"message_type": {_string(r.message_type)},\n'
         f'{p1}"control_id": {_string(r.control_id)},\n{p1}"version": {_string(r.version)},\n'
-        f'{p1}"segments": {_segments_json(r.segment_ids, p1)},\n{p1}"latency_seconds": {latency},\n'
+        f'{p1}"segments": {pieces.segment_list(r.segment_ids, p1)},\n'
+        f'{p1}"latency_seconds": {latency},\n'
         f'{p1}"latency_from": {latency_from},\n'
         f'{p1}"groups": {groups},\n{p1}"errors": {e},\n{p1}"warnings": {w},\n'
         f'{p1}"infos": {i},\n{p1}"findings": {findings}\n{pad}}}'
@@ -310,6 +257,7 @@ class JsonStreamWriter:
         self.requirements = requirements
         self.show_values = show_values
         self.tally = Tally()
+        self.pieces = JsonPieces()
         self._files = 0
         self._results = 0
         self._file = ""
@@ -338,7 +286,7 @@ class JsonStreamWriter:
         elif isinstance(event, MessageResult):
             self.out.write(",\n        " if self._results else "\n        ")
             self._results += 1
-            self.out.write(message_json(event, self.show_values, " " * 8))
+            self.out.write(message_json(event, self.show_values, " " * 8, self.pieces))
         else:
             messages, e, w, i = self.tally.file_counts()
             tail = _indent(self._file_json(event.findings, messages, e, w, i), 4)
@@ -387,3 +335,8 @@ def build_report(
         requirements=requirements, show_values=show_values, files=files,
         totals=tally.final_totals(), exit_code=int(tally.exit_code),
     )
+
+
+__all__ = [
+    "UNREADABLE_RULES", "JsonStreamWriter", "Tally", "Totals", "ValidationReport", "build_report",
+]

@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -159,6 +159,7 @@ class RequirementSetFile(EffectivePeriod):
 # ----------------------------------------------------------------------------- compiled form
 
 CodeSet = tuple[frozenset[str], bool]  # codes, case-insensitive (codes stored upper-case then)
+CompiledAnyOf = tuple[tuple[int, CodeSet, str], ...]  # (component, codes, value-set name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +219,11 @@ class CompiledGroup:
         return event not in self.exclude_events
 
 
+# Per group of a set: the group, whether it applies to a message type and event, its elements that
+# apply (to that type, event and version).
+Plan = tuple[tuple[CompiledGroup, bool, tuple[CompiledElement, ...]], ...]
+
+
 @dataclass(slots=True)
 class CompiledRequirements:
     """A requirement set ready to run; plans are cached per (type, event, version)."""
@@ -226,11 +232,9 @@ class CompiledRequirements:
     title: str
     message_types: frozenset[str]
     groups: tuple[CompiledGroup, ...]
-    _plans: dict[tuple[str, str, tuple[int, ...]], tuple] = field(default_factory=dict)
+    _plans: dict[tuple[str, str, tuple[int, ...]], Plan] = field(default_factory=dict)
 
-    def plan(
-        self, code: str, event: str, version: tuple[int, ...]
-    ) -> tuple[tuple[CompiledGroup, bool, tuple[CompiledElement, ...]], ...]:
+    def plan(self, code: str, event: str, version: tuple[int, ...]) -> Plan:
         """Every group with whether it applies and its applicable elements, computed once."""
         key = (code, event, version)
         found = self._plans.get(key)
@@ -243,10 +247,10 @@ class CompiledRequirements:
             self._plans[key] = found
         return found
 
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[object, ...]:
         return (self.id, self.title, self.message_types, self.groups)
 
-    def __setstate__(self, state: tuple) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.id, self.title, self.message_types, self.groups = state
         self._plans = {}
 
@@ -380,8 +384,9 @@ def _code_set(sets: ValueSetsFile, name: str) -> CodeSet:
 
 
 def _any_of(
-    sets: ValueSetsFile, items: list[AnyOf], memo: dict[tuple, tuple] | None = None
-) -> tuple[tuple[int, CodeSet, str], ...]:
+    sets: ValueSetsFile, items: list[AnyOf],
+    memo: dict[tuple[tuple[int, str], ...], CompiledAnyOf] | None = None
+) -> CompiledAnyOf:
     """The compiled any_of list; with ``memo``, equal lists share one tuple (selections of
     different groups on the same field are then recognised as the same by the content check)."""
     key = tuple((a.component, a.value_set) for a in items)
@@ -397,7 +402,7 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
     """Flatten a loaded requirement set into precomputed checks."""
     sets = sources.value_sets
     compiled: list[CompiledGroup] = []
-    selections: dict[tuple, tuple] = {}
+    selections: dict[tuple[tuple[int, str], ...], CompiledAnyOf] = {}
     for ref in sources.requirement_set.groups:
         group = sources.groups.groups[ref.id]
         elements = []

@@ -5,100 +5,98 @@ them against the structure compiled from hl7apy's reference data (:mod:`hiecheck
 Only when that fails does a slower walker run, which names every problem (not just the first):
 unexpected or out-of-order segments, too many repetitions, missing required segments and groups.
 Z-segments may appear anywhere (HL7 convention): they are reported (info) and kept out of the order
-match; they are never dropped.
+match; they are never dropped. What is compiled per version and message type comes from
+:class:`hiecheck.hl7.compiled.CompiledVersion`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hiecheck.hl7 import reference
-from hiecheck.hl7.fields import check_fields
-from hiecheck.hl7.findings import Finding, Severity, segment_finding
+from hiecheck.hl7 import reference, rules
+from hiecheck.hl7.compiled import (
+    CompiledVersion,
+    VersionRegistry,
+    shared_versions,
+    type_text,
+)
+from hiecheck.hl7.fields import control_findings, segment_fields
+from hiecheck.hl7.findings import Finding, segment_finding
+from hiecheck.hl7.location import is_segment_id
 from hiecheck.hl7.message import Message, Segment
 from hiecheck.hl7.reference import CompiledStructure, GroupNode, Node, SegmentNode
+from hiecheck.hl7.rules import Rule
 
-# MSH-1/MSH-2 problems found by the tokenizer → (rule id, severity).
-HEADER_RULES: dict[str, tuple[str, Severity]] = {
-    "MSH-1.missing": ("msh.field-separator-missing", Severity.ERROR),
-    "MSH-1.invalid": ("msh.field-separator-invalid", Severity.ERROR),
-    "MSH-2.duplicate": ("msh.encoding-characters-duplicate", Severity.ERROR),
-    "MSH-2.short": ("msh.encoding-characters-short", Severity.ERROR),
-    "MSH-2.long": ("msh.encoding-characters-long", Severity.WARNING),
-    "MSH-2.invalid": ("msh.encoding-characters-invalid", Severity.ERROR),
+# MSH-1/MSH-2 problems found by the tokenizer → their rule.
+HEADER_RULES: dict[str, Rule] = {
+    "MSH-1.missing": rules.MSH_SEPARATOR_MISSING,
+    "MSH-1.invalid": rules.MSH_SEPARATOR_INVALID,
+    "MSH-2.duplicate": rules.MSH_ENCODING_DUPLICATE,
+    "MSH-2.short": rules.MSH_ENCODING_SHORT,
+    "MSH-2.long": rules.MSH_ENCODING_LONG,
+    "MSH-2.invalid": rules.MSH_ENCODING_INVALID,
 }
 
-_ID_OK: dict[str, bool] = {}
 
-
-def _valid_id(seg_id: str) -> bool:
-    ok = _ID_OK.get(seg_id)
-    if ok is None:
-        ok = reference.SEGMENT_ID.fullmatch(seg_id) is not None
-        if len(_ID_OK) < 4096:
-            _ID_OK[seg_id] = ok
-    return ok
-
-
-_PLAIN: dict[str, frozenset[str]] = {}
-
-
-def _plain_ids(version: str) -> frozenset[str] | None:
-    """Segment ids of a supported version that need no segment finding (valid, known, not Z)."""
-    found = _PLAIN.get(version)
-    if found is None:
-        if not reference.is_supported(version):
-            return None
-        found = _PLAIN[version] = frozenset(
-            sid for sid in reference.known_segments(version) if _valid_id(sid) and sid[0] != "Z"
-        )
-    return found
-
-
-def check_structure(message: Message) -> list[Finding]:
+def check_structure(message: Message, versions: VersionRegistry | None = None) -> list[Finding]:
     """All structural findings of one message (header, segments, order, cardinality, fields).
 
     Version-dependent checks run only when hl7apy has MSH-12's version; otherwise one
-    ``msh.version-unsupported`` error says so. Never raises on malformed input.
+    ``msh.version-unsupported`` error says so. Never raises on malformed input. ``versions``:
+    the compiled checks to use (default: those shared by one-off calls).
     """
+    return structure_findings(message, (versions or shared_versions()).get(message.version))
+
+
+def structure_findings(
+    message: Message, compiled: CompiledVersion | None,
+    ids: tuple[str, ...] | None = None, all_plain: bool | None = None,
+) -> list[Finding]:
+    """:func:`check_structure` with the message's version already looked up (None: not
+    supported). ``ids``: the message's segment ids; ``all_plain``: whether every one is in
+    ``compiled.plain`` (both worked out when None)."""
     out: list[Finding] = []
     msh = message.msh
     for problem in message.header_problems:
-        rule, severity = HEADER_RULES.get(
-            problem.rule, ("msh." + problem.rule.lower().replace(".", "-"), Severity.ERROR)
-        )
         number = 1 if problem.rule.startswith("MSH-1") else 2
-        where = msh.location(number)
-        out.append(segment_finding(message, msh, rule, severity, problem.detail, where))
+        value = msh.field(2) if number == 2 else None
+        out.append(segment_finding(message, msh, HEADER_RULES[problem.rule], problem.detail,
+                                   msh.at(number), value))
+    if message.type_case_differs:
+        out.append(segment_finding(
+            message, msh, rules.MSH_TYPE_CASE,
+            "MSH-9 is not written in upper case; read as "
+            f"{type_text(message.message_code, message.trigger_event)}",
+            msh.at(9), msh.field(9),
+        ))
+    if message.has_controls:
+        out.extend(control_findings(message))
 
-    version = message.version
-    plain = _plain_ids(version)
-    if plain is not None:
-        ids = [s.id for s in message.segments]
-        if plain.issuperset(ids):
+    if compiled is not None:
+        if ids is None:
+            ids = tuple([s.id for s in message.segments])
+        if all_plain is None:
+            all_plain = compiled.plain.issuperset(ids)
+        if all_plain:
             # The common case: every id is a standard segment of the version (no Z, none unknown).
-            compiled = _resolve_cached(message, version, out)
-            if compiled is not None and not compiled.matches(",".join(ids) + ","):
-                out.extend(diagnose(message, compiled, message.segments))
-            out.extend(check_fields(message, version))
+            structure = _resolve(message, compiled, out)
+            if structure is not None and not structure.matches(",".join(ids) + ","):
+                out.extend(diagnose(message, structure, message.segments))
+            segment_fields(message, compiled, out)
             return out
 
     matchable: list[Segment] = []
-    valid_ids = _ID_OK
     for seg in message.segments:
         sid = seg.id
-        ok = valid_ids.get(sid)
-        if ok is None:
-            ok = _valid_id(sid)
-        if not ok:
+        if not is_segment_id(sid):
             out.append(
                 segment_finding(
                     message,
                     seg,
-                    "segment.invalid-id",
-                    Severity.ERROR,
-                    f"segment id {sid[:8]!r} is not 3 characters [A-Z][A-Z0-9]{{2}}",
-                    seg.location(),
+                    rules.SEGMENT_INVALID_ID,
+                    "the line does not start with a segment id (3 characters "
+                    "[A-Z][A-Z0-9]{2} before the field separator)",
+                    seg.at(),
                     sid[:40],
                 )
             )
@@ -107,31 +105,30 @@ def check_structure(message: Message) -> list[Finding]:
                 segment_finding(
                     message,
                     seg,
-                    "segment.z-segment",
-                    Severity.INFO,
+                    rules.SEGMENT_Z,
                     f"Z-segment {sid} (site-defined; kept, not checked against the standard)",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         else:
             matchable.append(seg)
 
-    if not reference.is_supported(version):
+    version = message.version
+    if compiled is None:
         out.append(
             segment_finding(
                 message,
                 msh,
-                "msh.version-unsupported",
-                Severity.ERROR,
+                rules.MSH_VERSION_UNSUPPORTED,
                 "MSH-12 version is not one hl7apy has reference data for "
                 f"({', '.join(reference.SUPPORTED_VERSIONS)}); version-dependent checks skipped",
-                msh.location(12),
+                msh.at(12),
                 version,
             )
         )
         return out
 
-    known = reference.known_segments(version)
+    known = compiled.known
     ordered: list[Segment] = []
     for seg in matchable:
         if seg.id in known:
@@ -141,141 +138,31 @@ def check_structure(message: Message) -> list[Finding]:
                 segment_finding(
                     message,
                     seg,
-                    "segment.unknown",
-                    Severity.ERROR,
+                    rules.SEGMENT_UNKNOWN,
                     f"segment {seg.id} is not defined in HL7 {version}",
-                    seg.location(),
+                    seg.at(),
                 )
             )
 
-    compiled = _resolve_cached(message, version, out)
-    if compiled is not None:
-        ids = ",".join([s.id for s in ordered]) + ","
-        if not compiled.matches(ids):
-            out.extend(diagnose(message, compiled, ordered))
-    out.extend(check_fields(message, version))
+    structure = _resolve(message, compiled, out)
+    if structure is not None:
+        ids_text = ",".join([s.id for s in ordered]) + ","
+        if not structure.matches(ids_text):
+            out.extend(diagnose(message, structure, ordered))
+    segment_fields(message, compiled, out)
     return out
 
 
-_RESOLVED: dict[tuple[str, str], tuple[CompiledStructure | None, list[Finding]]] = {}
-
-
-def _resolve_cached(message: Message, version: str, out: list[Finding]) -> CompiledStructure | None:
-    """:func:`_resolve_structure` memoised on (version, MSH-9 as written)."""
-    key = (version, message.msh.field(9))
-    hit = _RESOLVED.get(key)
-    if hit is None:
-        found: list[Finding] = []
-        hit = (_resolve_structure(message, found), found)
-        if len(_RESOLVED) < 4096:
-            _RESOLVED[key] = hit
-    compiled, templates = hit
-    msh = message.msh
-    for t in templates:
-        out.append(Finding(t.rule, t.severity, t.message, message.source, msh.line,
-                           message.number, t.location, t.value))
-    return compiled
-
-
-def _resolve_structure(message: Message, out: list[Finding]) -> CompiledStructure | None:
-    """The structure to check against, with msh.* findings about how it was found."""
-    msh = message.msh
-    version = message.version
-    code, event, declared = message.message_code, message.trigger_event, message.structure_id
-    type_text = f"{code}^{event}" if event else code
-    events = reference.EVENT_STRUCTURES.get(version, {})
-    key = f"{code}^{event}"
-    mapped = reference.structure_for(version, code, event)
-    if declared:
-        name = reference.structure_for(version, code, event, declared)
-        if name is None:
-            if mapped is None:
-                out.append(
-                    segment_finding(
-                        message,
-                        msh,
-                        "msh.unknown-message-type",
-                        Severity.ERROR,
-                        f"message structure {declared} (MSH-9.3) is not defined in HL7 {version}",
-                        msh.location(9, 3),
-                    )
-                )
-                return None
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    "msh.unknown-structure",
-                    Severity.WARNING,
-                    f"MSH-9.3 {declared} is not a message structure of HL7 {version}; "
-                    f"checked as {mapped}, the structure of {type_text}",
-                    msh.location(9, 3),
-                )
-            )
-            name = mapped
-        elif mapped is not None and mapped != name and key in events:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    "msh.structure-mismatch",
-                    Severity.WARNING,
-                    f"MSH-9.3 {declared} differs from {mapped}, the structure HL7 {version} "
-                    f"gives {type_text}; checked as {declared}",
-                    msh.location(9, 3),
-                )
-            )
-    else:
-        if not code or (not event and mapped is None):
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    "msh.unknown-message-type",
-                    Severity.ERROR,
-                    "MSH-9 has no message code and trigger event",
-                    msh.location(9),
-                )
-            )
-            return None
-        if key in events and events[key] is None:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    "structure.not-checked",
-                    Severity.WARNING,
-                    f"{type_text} has no message structure in hl7apy's HL7 {version} data "
-                    "(withdrawn event); segment order not checked",
-                    msh.location(9),
-                )
-            )
-            return None
-        if mapped is None:
-            out.append(
-                segment_finding(
-                    message,
-                    msh,
-                    "msh.unknown-message-type",
-                    Severity.ERROR,
-                    f"{type_text} is not a message type of HL7 {version}",
-                    msh.location(9),
-                )
-            )
-            return None
-        out.append(
-            segment_finding(
-                message,
-                msh,
-                "msh.structure-inferred",
-                Severity.INFO,
-                f"MSH-9.3 (message structure) is empty; inferred {mapped} from {type_text}",
-                msh.location(9, 3),
-                mapped,
-            )
-        )
-        name = mapped
-    return reference.compile_structure(version, name)
+def _resolve(
+    message: Message, compiled: CompiledVersion, out: list[Finding]
+) -> CompiledStructure | None:
+    """The structure of the message's type, with the msh.* findings on how it was found."""
+    found = compiled.resolve(message.message_code, message.trigger_event, message.structure_id)
+    if found.findings:
+        source, line, number = message.source, message.msh.line, message.number
+        for t in found.findings:
+            out.append(t.rule.finding(t.text, source, line, number, t.where, t.value))
+    return found.structure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,11 +260,10 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.too-many",
-                    Severity.ERROR,
+                    rules.STRUCTURE_TOO_MANY,
                     f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
                     f"{seg.location()} is one too many",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         elif reason == "out-of-order":
@@ -385,10 +271,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.unexpected-segment",
-                    Severity.ERROR,
+                    rules.STRUCTURE_UNEXPECTED,
                     f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
-                    seg.location(),
+                    seg.at(),
                 )
             )
         else:
@@ -396,10 +281,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
                 segment_finding(
                     message,
                     seg,
-                    "structure.unexpected-segment",
-                    Severity.ERROR,
+                    rules.STRUCTURE_UNEXPECTED,
                     f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
-                    seg.location(),
+                    seg.at(),
                 )
             )
     for miss in walk.missing:
@@ -416,10 +300,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             segment_finding(
                 message,
                 anchor,
-                "structure.missing-required-segment",
-                Severity.ERROR,
+                rules.STRUCTURE_MISSING,
                 f"required {_describe(node)} of {miss.path} is missing {where}",
-                anchor.location(),
+                anchor.at(),
             )
         )
     if not out:
@@ -428,10 +311,9 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
             segment_finding(
                 message,
                 message.msh,
-                "structure.unexpected-segment",
-                Severity.ERROR,
+                rules.STRUCTURE_UNEXPECTED,
                 f"segment order does not match {compiled.name} (HL7 {compiled.version})",
-                message.msh.location(),
+                message.msh.at(),
             )
         )
     return out

@@ -363,11 +363,11 @@ def feed_message(version: str, rng: random.Random, n: int, oru: bool) -> list[st
     body = [(sid, f) for sid, f in segs if sid in allowed]
     if not oru and not compiled.matches(",".join(["MSH", *(sid for sid, _ in body)]) + ","):
         # Some structures (ADT_A03 in 2.5+) put OBX after the diagnoses and procedures.
-        obx = [item for item in body if item[0] == "OBX"]
+        moved = [item for item in body if item[0] == "OBX"]
         rest = [item for item in body if item[0] != "OBX"]
         last = max((i for i, (sid, _) in enumerate(rest) if sid in ("AL1", "DG1", "PR1")),
                    default=len(rest) - 1)
-        body = rest[: last + 1] + obx + rest[last + 1 :]
+        body = rest[: last + 1] + moved + rest[last + 1 :]
     lines.extend(_seg(sid, f) for sid, f in body)
     if not compiled.matches(",".join(line[:3] for line in lines) + ","):
         raise AssertionError(f"generated {code}^{event} does not match {name}")

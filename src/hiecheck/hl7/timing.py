@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -25,9 +26,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
-from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.compiled import CheckMode
+from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.location import Location, at_segment
 from hiecheck.hl7.message import HL7_NULL, Message, Segment, _has_content
 from hiecheck.hl7.requirements import messages_dir
+from hiecheck.hl7.rules import (
+    TIMING_IMPRECISE,
+    TIMING_NEGATIVE,
+    TIMING_NO_EVENT_TIME,
+    TIMING_UNPARSEABLE,
+    Rule,
+)
 from hiecheck.tomlfile import load_model
 
 TIMING_FILE = "timing.toml"
@@ -73,21 +83,13 @@ class HL7Time(NamedTuple):
 
 _WHOLE_UNITS = frozenset({4, 6, 8, 10, 12, 14})  # YYYY[MM[DD[HH[MM[SS]]]]] without a fraction
 _DEFAULT_UNITS = "0101000000"  # MMDDHHMMSS when absent: January 1st, 00:00:00
-_ZONES: dict[str, timezone] = {}
-
-
 def _zone(offset: str) -> timezone | None:
-    """``+hhmm`` / ``-hhmm`` as a timezone (None when out of range), memoised."""
-    zone = _ZONES.get(offset)
-    if zone is None:
-        sign = -1 if offset[0] == "-" else 1
-        hours, minutes = int(offset[1:3]), int(offset[3:5])
-        if hours > 14 or minutes > 59:
-            return None
-        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
-        if len(_ZONES) < 256:
-            _ZONES[offset] = zone
-    return zone
+    """``+hhmm`` / ``-hhmm`` as a timezone (None when out of range)."""
+    sign = -1 if offset[0] == "-" else 1
+    hours, minutes = int(offset[1:3]), int(offset[3:5])
+    if hours > 14 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def parse_dtm(text: str) -> HL7Time | None:
@@ -121,21 +123,21 @@ def parse_dtm(text: str) -> HL7Time | None:
     m = _DTM.match(text)
     if not m:
         return None
-    year, month, day, hour, minute, second, frac, offset = m.groups()
-    digits = 4 + sum(2 for g in (month, day, hour, minute, second) if g)
+    y, mo, d, h, mi, sec, frac, written_offset = m.groups()
+    digits = 4 + sum(2 for g in (mo, d, h, mi, sec) if g)
     try:
         value = datetime(
-            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-            int(second or 0), int((frac or "0").ljust(6, "0")[:6]),
+            int(y), int(mo or 1), int(d or 1), int(h or 0), int(mi or 0),
+            int(sec or 0), int((frac or "0").ljust(6, "0")[:6]),
         )
-        if offset:
-            zone = _zone(offset)
+        if written_offset:
+            zone = _zone(written_offset)
             if zone is None:
                 return None
             value = value.replace(tzinfo=zone)
     except ValueError:
         return None
-    return HL7Time(value, digits, bool(offset))
+    return HL7Time(value, digits, bool(written_offset))
 
 
 @lru_cache(maxsize=8)
@@ -144,72 +146,114 @@ def load_timing_rules(profiles: Path | None = None) -> TimingRules:
     return load_model(messages_dir(profiles) / TIMING_FILE, TimingRules)
 
 
-_FIELDS_CACHE: dict[tuple[int, str], tuple[TimingRules, list[tuple[str, int]]]] = {}
+class LatencyOutcome(StrEnum):
+    """Why a message has, or has not, a latency."""
+
+    MEASURED = "measured"
+    NO_EVENT_TIME = "no-event-time"  # no event-time field valued
+    NOT_TIMED = "not-timed"  # the timing rules name no event-time field for this type
+    UNPARSEABLE = "unparseable"  # the event time or MSH-7 is not an HL7 date/time
+    IMPRECISE = "imprecise"  # a time is less precise than the rules need
 
 
-def _event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
-    key = (id(rules), code)
-    found = _FIELDS_CACHE.get(key)
-    if found is None or found[0] is not rules:
-        found = _FIELDS_CACHE[key] = (rules, _parse_event_fields(rules, code))
-    return found[1]
+EventField = tuple[str, int, Location]  # segment id, field number, its location (occurrence 1)
+DAYS_KEPT = 4096  # days whose first second a compiled timing keeps
 
 
-def _parse_event_fields(rules: TimingRules, code: str) -> list[tuple[str, int]]:
-    for rule in rules.event_time:
-        if code in rule.message_types:
-            out = []
+class CompiledTiming:
+    """``timing.toml`` compiled for checking, built once and passed in: the event-time fields per
+    message type (with their locations) and, in FAST mode, the shortcut for plain 12/14-digit
+    times with the start of each day kept (a feed's times fall on a few days)."""
+
+    def __init__(self, rules: TimingRules, mode: CheckMode = CheckMode.FAST) -> None:
+        self.rules = rules
+        self.mode = mode
+        self.fast = mode is CheckMode.FAST
+        self.min_digits = rules.min_precision_digits
+        self.event_fields: dict[str, tuple[EventField, ...]] = {}
+        for rule in rules.event_time:
+            fields = []
             for f in rule.fields:
                 seg, _, num = f.partition("-")
-                out.append((seg, int(num)))
-            return out
-    return []
+                fields.append((seg, int(num), at_segment(seg, 1, int(num))))
+            for code in rule.message_types:
+                self.event_fields.setdefault(code, tuple(fields))
+        self.days: dict[str, int | None] = {}  # YYYYMMDD -> first second
+
+    def fields_for(self, code: str) -> tuple[EventField, ...]:
+        """The event-time fields of MSH-9.1 ``code``, in order of preference."""
+        return self.event_fields.get(code, ())
+
+    def day_start(self, text: str) -> int | None:
+        """The first second of day ``YYYYMMDD`` (the start of ``text``) since 0001-01-01, or
+        None when it is no date; kept per day (bounded)."""
+        days = self.days
+        day = days.get(text[:8], -1)
+        if day == -1:
+            day = _day_start(text)
+            if len(days) >= DAYS_KEPT:
+                days.clear()
+            days[text[:8]] = day
+        return day
+
+    def __getstate__(self) -> tuple[TimingRules, CheckMode]:
+        return self.rules, self.mode
+
+    def __setstate__(self, state: tuple[TimingRules, CheckMode]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
+
+
+def _day_start(text: str) -> int | None:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal() * 86400
+    except ValueError:
+        return None
 
 
 @dataclass(slots=True)
 class LatencyResult:
     """Outcome of the latency check for one message (seconds is None when not computable).
 
-    ``measured_from`` is the event-time field the latency was measured from (``EVN[1]-2``).
+    ``measured_from`` is the event-time field the latency was measured from (``EVN[1]-2``);
+    ``outcome`` says why there is or is not a latency.
     """
 
     seconds: float | None
     findings: list[Finding]
-    measured_from: str | None = None
+    measured_from: Location | None = None
+    outcome: LatencyOutcome = LatencyOutcome.MEASURED
 
 
-def _event_time(message: Message, rules: TimingRules) -> tuple[Segment, int, str] | None:
-    for seg_id, number in _event_fields(rules, message.message_code):
+def event_time(
+    message: Message, timing: CompiledTiming
+) -> tuple[Segment, int, Location, str] | None:
+    """The first valued event-time field of the message's type: (segment, field number, its
+    location, the time as written), or None."""
+    for seg_id, number, where in timing.fields_for(message.message_code):
         seg = message.first(seg_id)
         if seg is None:
             continue
         if seg_id == "MSH":
             if seg.is_valued(number):
-                return seg, number, seg.component(number, 1)
+                return seg, number, where, seg.component(number, 1)
             continue
         value = seg.field(number)  # read once: the same tests as is_valued and component
         d = seg.delimiters
         if value and value != HL7_NULL and _has_content(value, d):
-            return seg, number, value.split(d.repetition, 1)[0].split(d.component, 1)[0]
+            return seg, number, where, value.split(d.repetition, 1)[0].split(d.component, 1)[0]
     return None
 
 
-_DAY_START: dict[str, int | None] = {}  # YYYYMMDD -> its first second since 0001-01-01, or None
-_LOCATIONS: dict[tuple[str, int, int], str] = {}
-
-
-def _plain_seconds(text: str) -> int | None:
-    """A 12- or 14-digit local time as seconds since 0001-01-01; None when it is not a valid time
-    (the days repeat message after message, so each is computed once)."""
-    day = _DAY_START.get(text[:8], -1)
-    if day == -1:
-        try:
-            day = date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal() * 86400
-        except ValueError:
-            day = None
-        if len(_DAY_START) >= 4096:
-            _DAY_START.clear()
-        _DAY_START[text[:8]] = day
+def plain_seconds(text: str, timing: CompiledTiming | None = None) -> int | None:
+    """A 12- or 14-digit local time as seconds since 0001-01-01; None when it is not a valid
+    time (``timing`` keeps the start of each day)."""
+    if timing is None:
+        day = _day_start(text)
+    else:
+        days = timing.days
+        day = days.get(text[:8], -1)
+        if day == -1:
+            day = timing.day_start(text)
     if day is None:
         return None
     hour, minute = int(text[8:10]), int(text[10:12])
@@ -219,7 +263,9 @@ def _plain_seconds(text: str) -> int | None:
     return day + hour * 3600 + minute * 60 + second
 
 
-def _plain_latency(event_text: str, msh_text: str, min_digits: int) -> float | None:
+def plain_latency(
+    event_text: str, msh_text: str, min_digits: int, timing: CompiledTiming | None = None
+) -> float | None:
     """The latency when both times are plain local times to the minute or second (``YYYYMMDDHHMM``
     or ``…SS``, no offset, no fraction) and the event is not after the message; otherwise None
     (the general path then parses, compares and explains)."""
@@ -230,85 +276,92 @@ def _plain_latency(event_text: str, msh_text: str, min_digits: int) -> float | N
         and event_text.isdigit() and msh_text.isdigit()
     ):
         return None
-    event = _plain_seconds(event_text)
-    message = _plain_seconds(msh_text)
+    event = plain_seconds(event_text, timing)
+    message = plain_seconds(msh_text, timing)
     if event is None or message is None or message < event:
         return None
     return float(message - event)
 
 
-def _location(seg: Segment, number: int) -> str:
-    key = (seg.id, seg.occurrence, number)
-    found = _LOCATIONS.get(key)
-    if found is None:
-        found = f"{seg.id}[{seg.occurrence}]-{number}"  # seg.location(number)
-        if len(_LOCATIONS) < 1024:
-            _LOCATIONS[key] = found
-    return found
+def check_timing(
+    message: Message, rules: CompiledTiming | TimingRules | None = None
+) -> LatencyResult:
+    """Latency between the event time and MSH-7, with findings explaining the outcome.
 
-
-def check_timing(message: Message, rules: TimingRules | None = None) -> LatencyResult:
-    """Latency between the event time and MSH-7, with findings explaining the outcome."""
-    rules = rules or load_timing_rules()
-    msh_text = message.msh.component(7, 1)
-    found = _event_time(message, rules)
-    if found is not None:
-        seg, number, event_text = found
-        seconds = _plain_latency(event_text, msh_text, rules.min_precision_digits)
+    ``rules``: the compiled timing rules (bare :class:`TimingRules`, or the bundled ones when
+    None, are compiled for this one call)."""
+    if isinstance(rules, CompiledTiming):
+        timing = rules
+    else:
+        timing = CompiledTiming(rules or load_timing_rules())
+    msh = message.msh
+    msh_text = msh.field(7)
+    d = msh.delimiters
+    if d.component in msh_text or d.repetition in msh_text:
+        msh_text = msh.component(7, 1)
+    found = event_time(message, timing)
+    if found is not None and timing.fast:
+        seconds = plain_latency(found[3], msh_text, timing.min_digits, timing)
         if seconds is not None:
-            return LatencyResult(seconds, [], _location(seg, number))
-    return _explained_latency(message, rules, msh_text, found)
+            return LatencyResult(seconds, [], found[2])
+    return explained_latency(message, timing, msh_text, found)
 
 
-def _explained_latency(
-    message: Message, rules: TimingRules, msh_text: str, found: tuple[Segment, int, str] | None
+def explained_latency(
+    message: Message, timing: CompiledTiming, msh_text: str,
+    found: tuple[Segment, int, Location, str] | None,
 ) -> LatencyResult:
     """The general path: any DTM form, offsets, and a finding for every reason of no latency."""
     out: list[Finding] = []
     source, number_in_source = message.source, message.number
 
-    def add(rule: str, sev: Severity, text: str, line: int, where: str, value: str | None) -> None:
-        out.append(Finding(rule, sev, text, source, line, number_in_source, where, value))
+    def add(rule: Rule, text: str, line: int, where: Location, value: str | None) -> None:
+        out.append(rule.finding(text, source, line, number_in_source, where, value))
 
     msh = message.msh
     if found is None:
-        wanted = _event_fields(rules, message.message_code)
-        if wanted:
-            names = ", ".join(f"{s}-{n}" for s, n in wanted)
-            add("timing.no-event-time", Severity.INFO,
-                f"no event time ({names}) to measure latency", message.line, "MSH[1]-7", None)
-        return LatencyResult(None, out)
-    seg, number, event_text = found
-    event_loc = _location(seg, number)
+        wanted = timing.fields_for(message.message_code)
+        if not wanted:
+            return LatencyResult(None, out, None, LatencyOutcome.NOT_TIMED)
+        names = ", ".join(f"{s}-{n}" for s, n, _ in wanted)
+        add(TIMING_NO_EVENT_TIME,
+            f"no event time ({names}) to measure latency", message.line, _MSH_7, None)
+        return LatencyResult(None, out, None, LatencyOutcome.NO_EVENT_TIME)
+    seg, number, event_loc, event_text = found
     msh_time = parse_dtm(msh_text)
-    event_time = msh_time if event_text == msh_text else parse_dtm(event_text)
-    if msh_time is None or event_time is None:
+    event_time_ = msh_time if event_text == msh_text else parse_dtm(event_text)
+    if msh_time is None or event_time_ is None:
         if msh_time is None and msh_text.strip():
-            add("timing.unparseable", Severity.WARNING, "MSH-7 is not an HL7 date/time",
-                msh.line, "MSH[1]-7", msh_text)
-        if event_time is None:
-            add("timing.unparseable", Severity.WARNING,
+            add(TIMING_UNPARSEABLE, "MSH-7 is not an HL7 date/time",
+                msh.line, _MSH_7, msh_text)
+        if event_time_ is None:
+            add(TIMING_UNPARSEABLE,
                 f"{seg.id}-{number} is not an HL7 date/time", seg.line, event_loc, event_text)
-        return LatencyResult(None, out)
-    if min(msh_time.digits, event_time.digits) < rules.min_precision_digits:
-        add("timing.imprecise", Severity.INFO,
-            f"{seg.id}-{number} or MSH-7 is less precise than {rules.min_precision_digits} digits; "
+        return LatencyResult(None, out, None, LatencyOutcome.UNPARSEABLE)
+    if min(msh_time.digits, event_time_.digits) < timing.min_digits:
+        add(TIMING_IMPRECISE,
+            f"{seg.id}-{number} or MSH-7 is less precise than {timing.min_digits} digits; "
             "latency not computed", seg.line, event_loc, f"{event_text} -> {msh_text}")
-        return LatencyResult(None, out)
-    a, b = event_time.value, msh_time.value
-    if not (event_time.has_offset and msh_time.has_offset):
+        return LatencyResult(None, out, None, LatencyOutcome.IMPRECISE)
+    a, b = event_time_.value, msh_time.value
+    if not (event_time_.has_offset and msh_time.has_offset):
         if a.tzinfo is not None:
             a = a.replace(tzinfo=None)
         if b.tzinfo is not None:
             b = b.replace(tzinfo=None)
     seconds = (b - a).total_seconds()
     if seconds < 0:
-        add("timing.negative", Severity.WARNING,
+        add(TIMING_NEGATIVE,
             f"event time {seg.id}-{number} is {-seconds:g} s after the message time MSH-7",
             seg.line, event_loc, f"{event_text} -> {msh_text}")
     return LatencyResult(seconds, out, event_loc)
 
 
-def message_latency(message: Message, rules: TimingRules | None = None) -> float | None:
+_MSH_7 = at_segment("MSH", 1, 7)
+
+
+def message_latency(
+    message: Message, rules: CompiledTiming | TimingRules | None = None
+) -> float | None:
     """Seconds from the event time (EVN-2 …) to MSH-7, or None when it cannot be measured."""
     return check_timing(message, rules).seconds

@@ -12,18 +12,27 @@ Events, in order: :class:`SourceStart`, one :class:`MessageResult` per message, 
 
 from __future__ import annotations
 
-import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hiecheck.errors import InputError
-from hiecheck.hl7.content import SHARED_RESULTS, GroupResult, check_content
+from hiecheck.hl7 import rules
+from hiecheck.hl7.compiled import CheckMode, VersionRegistry
+from hiecheck.hl7.content import (
+    SHARED_RESULTS,
+    CompiledContent,
+    GroupResult,
+    GroupStatus,
+    content_findings,
+)
 from hiecheck.hl7.findings import Finding, Severity
-from hiecheck.hl7.message import tokenize
+from hiecheck.hl7.location import FILE, Location, LocationKind, at_line, is_segment_id
+from hiecheck.hl7.message import Message, tokenize
 from hiecheck.hl7.read_notes import BatchTracker, message_note_findings, source_findings
 from hiecheck.hl7.reader import (
     READ_ERRORS,
@@ -39,8 +48,14 @@ from hiecheck.hl7.reader import (
     read_stream,
 )
 from hiecheck.hl7.requirements import CompiledRequirements
-from hiecheck.hl7.structure import check_structure
-from hiecheck.hl7.timing import TimingRules, check_timing, load_timing_rules
+from hiecheck.hl7.structure import structure_findings
+from hiecheck.hl7.timing import (
+    CompiledTiming,
+    LatencyOutcome,
+    TimingRules,
+    check_timing,
+    load_timing_rules,
+)
 
 BATCH_SIZE = 256
 BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
@@ -82,7 +97,13 @@ class MessageResult:
     latency: float | None
     groups: dict[str, GroupResult]
     findings: list[Finding] = field(default_factory=list)
-    latency_from: str | None = None  # the event-time field the latency was measured from
+    latency_from: Location | None = None  # the event-time field the latency was measured from
+    # MSH-9 read once (upper case, see hiecheck.hl7.message): code, trigger event, structure.
+    message_code: str = ""
+    trigger_event: str = ""
+    structure_id: str = ""
+    latency_outcome: LatencyOutcome = LatencyOutcome.MEASURED  # why there is (no) latency
+    extracted: object = None  # what Checks.extract took from the message (None without it)
 
     @property
     def has_errors(self) -> bool:
@@ -91,40 +112,82 @@ class MessageResult:
 
 Event = SourceStart | MessageResult | SourceEnd
 
-_CODE = re.compile(r"[A-Za-z0-9]+")
+Extract = Callable[[Message], object]
+"""Fields another step takes from every message in the same pass (the CBP eCQM's, for `check`).
+It runs where the message is checked, in a worker process with ``jobs > 1``: a module-level
+function (or a ``functools.partial`` of one) returning plain, picklable data."""
 
 
-def message_code(message_type: str) -> str:
-    """MSH-9.1 from a result's raw MSH-9 text (``ADT^A04^ADT_A01`` → ``ADT``; '' when none)."""
-    m = _CODE.match(message_type.strip())
-    return m.group(0).upper() if m else ""
-
-
-@dataclass(slots=True)
 class Checks:
-    """What to run on every message."""
+    """What to run on every message, compiled once and passed in: the structure and field checks
+    per HL7 version, the requirement set's content plans, the timing rules.
 
-    requirements: CompiledRequirements | None
-    timing: TimingRules
+    ``mode``: :attr:`CheckMode.FAST` (compiled expressions skip what cannot find anything) or
+    :attr:`CheckMode.REFERENCE` (the plain path every check is tested against; same findings).
+    ``extract``: see :data:`Extract`.
+    """
+
+    __slots__ = (
+        "content", "extract", "mode", "requirements", "timing", "timing_checks", "versions",
+    )
+
+    def __init__(
+        self,
+        requirements: CompiledRequirements | None,
+        timing: TimingRules,
+        mode: CheckMode = CheckMode.FAST,
+        extract: Extract | None = None,
+    ) -> None:
+        self.requirements = requirements
+        self.timing = timing
+        self.mode = mode
+        self.extract = extract
+        self.versions = VersionRegistry(mode)
+        self.content = None if requirements is None else CompiledContent(requirements, mode)
+        self.timing_checks = CompiledTiming(timing, mode)
+
+    def __getstate__(
+        self,
+    ) -> tuple[CompiledRequirements | None, TimingRules, CheckMode, Extract | None]:
+        return self.requirements, self.timing, self.mode, self.extract  # compiled again where used
+
+    def __setstate__(
+        self, state: tuple[CompiledRequirements | None, TimingRules, CheckMode, Extract | None]
+    ) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
 
 def validate_message(raw: RawMessage, checks: Checks) -> MessageResult:
     """Tokenize one raw message and run every check on it."""
     message = tokenize(raw)
+    compiled = checks.versions.get(message.version)
+    ids = tuple([s.id for s in message.segments])
+    all_plain = compiled is not None and compiled.plain.issuperset(ids)
     findings = message_note_findings(raw) if raw.notes else []
-    findings.extend(check_structure(message))
+    findings.extend(structure_findings(message, compiled, ids, all_plain))
     groups: dict[str, GroupResult] = {}
-    if checks.requirements is not None:
-        content, groups = check_content(message, checks.requirements)
+    if checks.content is not None:
+        content, groups = content_findings(message, checks.content)
         findings.extend(content)
-    timing = check_timing(message, checks.timing)
+    timing = check_timing(message, checks.timing_checks)
     findings.extend(timing.findings)
     msh = message.msh
+    extracted = checks.extract(message) if checks.extract is not None else None
     return MessageResult(
         raw.source, raw.number, raw.lines[0][0], msh.field(9).strip(), msh.field(10).strip(),
-        message.version, tuple([s.id for s in message.segments]), timing.seconds, groups,
-        findings, timing.measured_from,
+        message.version, ids if all_plain else _shown_ids(ids), timing.seconds, groups,
+        findings, timing.measured_from, message.message_code, message.trigger_event,
+        message.structure_id, timing.outcome, extracted,
     )
+
+
+INVALID_SEGMENT_ID = "(invalid id)"  # what the result lists for a line with no valid segment id
+
+
+def _shown_ids(ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The segment ids in order, each invalid one (a line with no separator, ``pid``) listed as
+    :data:`INVALID_SEGMENT_ID`: what a line holds is never part of the result."""
+    return tuple(i if is_segment_id(i) else INVALID_SEGMENT_ID for i in ids)
 
 
 class _Counted:
@@ -143,9 +206,9 @@ class _Counted:
 
 
 _Item = tuple[str, object]  # ("start", name) | ("raw", RawMessage) | ("end", SourceEnd)
-UNREADABLE_RULE = "read.unreadable"
-NO_MESSAGE_RULE = "read.no-message"
-NOT_HL7_RULE = "read.not-hl7"  # a file found in a folder (or by a pattern) that is not HL7
+UNREADABLE_RULE = rules.READ_UNREADABLE.id
+NO_MESSAGE_RULE = rules.READ_NO_MESSAGE.id
+NOT_HL7_RULE = rules.READ_NOT_HL7.id  # a file found in a folder (or by a pattern) that is not HL7
 _TRIM_BATCH_SEGMENTS = 1024  # batch segments the tracker has applied are dropped past this
 
 
@@ -188,22 +251,22 @@ def _read_items(sources: list[Source], advance: Callable[[int], None]) -> Iterat
                     handle.close()
         stop = summary.stopped
         if problem is None and stop is not None and not (source.found and not summary.messages):
-            problem = Finding(UNREADABLE_RULE, Severity.ERROR, stop.detail, name, stop.line, 0,
-                              f"line {stop.line}")
+            problem = rules.READ_UNREADABLE.finding(stop.detail, name, stop.line, 0,
+                                                    at_line(stop.line))
         findings = source_findings(summary, tracker)
         if problem is not None:
             findings = [f for f in findings if f.rule != NO_MESSAGE_RULE] + [problem]
         elif summary.messages == 0:
             reason = _no_message_reason(head, counted.bytes if counted else 0)
             if source.found:
-                findings = [Finding(NOT_HL7_RULE, Severity.WARNING, f"{_NOT_HL7}{reason}{_SKIPPED}",
-                                    name, 0, 0, "file")]
+                findings = [rules.READ_NOT_HL7.finding(f"{_NOT_HL7}{reason}{_SKIPPED}", name, 0, 0,
+                                                       FILE)]
             else:
                 what = "input" if source.stream else "file"
                 text = f"no HL7 message in this {what}: {reason}"
                 findings = [
                     f if f.rule != NO_MESSAGE_RULE else Finding(
-                        f.rule, f.severity, text, f.source, f.line, f.message_number, f.location)
+                        f.rule, f.severity, text, f.source, f.line, f.message_number, f.where)
                     for f in findings
                 ]
         yield "end", SourceEnd(name, summary.messages, findings)
@@ -228,7 +291,7 @@ def skipped_reason(finding: Finding) -> str:
 
 
 def _unreadable(name: str, problem: str) -> Finding:
-    return Finding(UNREADABLE_RULE, Severity.ERROR, problem, name, 0, 0, "file")
+    return rules.READ_UNREADABLE.finding(problem, name, 0, 0, FILE)
 
 
 # ----------------------------------------------------------------------------- workers
@@ -244,41 +307,73 @@ def _init_worker(checks: Checks) -> None:
 # Results travel back from workers as plain tuples: unpickling slotted dataclasses costs more
 # than checking the message did, and would make the reading process the bottleneck.
 _SEVERITIES = {s.value: s for s in Severity}
-_Packed = tuple
+_KINDS = {k.value: k for k in LocationKind}
+_STATUSES = {s.value: s for s in GroupStatus}
+_OUTCOMES = {o.value: o for o in LatencyOutcome}
+_Packed = tuple[Any, ...]
 
 
-def _pack(result: MessageResult) -> _Packed:
+def pack_result(result: MessageResult) -> _Packed:
+    """A result as plain tuples (what workers send back: far cheaper to pickle)."""
     groups = tuple(
-        (gid, g.status) if not (g.missing or g.invalid or g.re_missing)
-        else (gid, g.status, g.missing, g.invalid, g.re_missing)
+        (gid, g.status.value) if not (g.missing or g.invalid or g.re_missing)
+        else (gid, g.status.value, _pack_where(g.missing), _pack_where(g.invalid),
+              _pack_where(g.re_missing))
         for gid, g in result.groups.items()
     )
     findings = tuple(
-        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number, f.location,
-         f.value, f.group)
+        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number,
+         _pack_location(f.where), f.value, f.group)
         for f in result.findings
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
             result.version, result.segment_ids, result.latency, groups, findings,
-            result.latency_from)
+            None if result.latency_from is None else _pack_location(result.latency_from),
+            result.message_code, result.trigger_event, result.structure_id,
+            result.latency_outcome.value, result.extracted)
 
 
-def _unpack(packed: _Packed) -> MessageResult:
+def unpack_result(packed: _Packed) -> MessageResult:
+    """The result :func:`pack_result` packed."""
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
-     findings, latency_from) = packed
+     findings, latency_from, code, event, structure, outcome, extracted) = packed
     severities = _SEVERITIES
     shared = SHARED_RESULTS
     return MessageResult(
         source, number, line, message_type, control_id, version, segment_ids, latency,
-        {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else GroupResult(*g[1:])
+        {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else _unpack_group(g)
          for g in groups},
-        [Finding(r, severities[sev], m, src, ln, num, loc, val, grp)
+        [Finding(r, severities[sev], m, src, ln, num, _unpack_location(loc), val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
-        latency_from,
+        None if latency_from is None else _unpack_location(latency_from), code, event, structure,
+        _OUTCOMES[outcome], extracted,
     )
 
 
-def _pack_raw(raw: RawMessage) -> _Packed:
+def _pack_location(where: Location) -> _Packed:
+    return (where.kind.value, where.segment, where.occurrence, where.field, where.repetition,
+            where.component, where.subcomponent, where.line)
+
+
+def _unpack_location(packed: _Packed) -> Location:
+    kind, *rest = packed
+    return Location(_KINDS[kind], *rest)
+
+
+def _pack_where(locations: list[Location]) -> _Packed:
+    return tuple(_pack_location(w) for w in locations)
+
+
+def _unpack_group(g: _Packed) -> GroupResult:
+    if len(g) == 2:
+        return GroupResult(_STATUSES[g[1]])
+    _, status, missing, invalid, re_missing = g
+    return GroupResult(_STATUSES[status], [_unpack_location(w) for w in missing],
+                       [_unpack_location(w) for w in invalid],
+                       [_unpack_location(w) for w in re_missing])
+
+
+def pack_raw(raw: RawMessage) -> _Packed:
     """A raw message as one string (lines joined by CR, which no line holds) plus line numbers
     only when they are not consecutive: far cheaper to pickle than the list of pairs."""
     lines = raw.lines
@@ -288,7 +383,7 @@ def _pack_raw(raw: RawMessage) -> _Packed:
             raw.batch)
 
 
-def _unpack_raw(packed: _Packed) -> RawMessage:
+def unpack_raw(packed: _Packed) -> RawMessage:
     source, number, first, text, numbers, notes, batch = packed
     texts = text.split("\r")
     if numbers is None:
@@ -296,16 +391,16 @@ def _unpack_raw(packed: _Packed) -> RawMessage:
     return RawMessage(source, number, list(zip(numbers, texts, strict=True)), notes, batch)
 
 
-def _check_batch(raws: list[_Packed]) -> list[_Packed]:
+def _check_batch(raws: list[_Packed]) -> list[Event | _Packed]:
     assert _WORKER_CHECKS is not None
-    return [_pack(validate_message(_unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
+    return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
 
 
 def _check_file(source: Source) -> list[Event | _Packed]:
     """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
     assert _WORKER_CHECKS is not None
     return [
-        _pack(event) if isinstance(event, MessageResult) else event
+        pack_result(event) if isinstance(event, MessageResult) else event
         for event in _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     ]
 
@@ -350,7 +445,7 @@ class _Scheduler:
         if self._workers_full():
             self.pending.append([validate_message(raw, self.checks) for raw in raws])
         else:
-            self.pending.append(self.pool.submit(_check_batch, [_pack_raw(r) for r in raws]))
+            self.pending.append(self.pool.submit(_check_batch, [pack_raw(r) for r in raws]))
 
     def event(self, event: Event) -> None:
         """A source start or end, in its place among the results."""
@@ -367,7 +462,7 @@ class _Scheduler:
                 return
             pending.popleft()
             for item in head if isinstance(head, list) else head.result():
-                yield _unpack(item) if isinstance(item, tuple) else item
+                yield unpack_result(item) if isinstance(item, tuple) else item
 
 
 def _parallel(
@@ -458,21 +553,26 @@ def _sources(paths: Iterable[str | Source]) -> list[Source]:
 
 
 def default_checks(
-    requirements: CompiledRequirements | None, profiles: Path | None = None
+    requirements: CompiledRequirements | None,
+    profiles: Path | None = None,
+    mode: CheckMode = CheckMode.FAST,
+    extract: Extract | None = None,
 ) -> Checks:
-    """Checks with the timing rules from the profiles folder."""
-    return Checks(requirements, load_timing_rules(profiles))
+    """Checks with the timing rules from the profiles folder (``mode``: see :class:`Checks`;
+    ``extract``: see :data:`Extract`)."""
+    return Checks(requirements, load_timing_rules(profiles), mode, extract)
 
 
 __all__ = [
+    "CheckMode",
     "Checks",
     "Event",
+    "Extract",
     "InputError",
     "MessageResult",
     "SourceEnd",
     "SourceStart",
     "default_checks",
-    "message_code",
     "validate_message",
     "validate_paths",
 ]

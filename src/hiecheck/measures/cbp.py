@@ -5,14 +5,15 @@ function returning a :class:`CbpSummary` — for `hiecheck measure cbp` and for 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from hiecheck.measures.engine import session
-from hiecheck.measures.models import CbpSummary, MeasureReport, Period, rate
-from hiecheck.measures.run import MeasureRequest, execute
-
-# Status ids of profiles/measures/cbp.toml this summary reads (checked: see _count).
-NO_HYPERTENSION = "no-hypertension"
+from hiecheck.measures.hl7_extract import HL7Tables
+from hiecheck.measures.models import NO_HYPERTENSION, CbpSummary, MeasureReport, Period, rate
+from hiecheck.measures.profile import measure_versions
+from hiecheck.measures.run import MeasureRequest, execute, latest_message_day
+from hiecheck.paths import profiles_dir
 
 
 def summarize(report: MeasureReport, period_from_data: bool) -> CbpSummary:
@@ -66,3 +67,21 @@ def cbp_summary(paths: Sequence[str], *, period: Period | None = None,
     """
     report = cbp_report(paths, period=period, profiles=profiles, id_type=id_type)
     return summarize(report, period_from_data=period is None)
+
+
+def check_summary(tables: HL7Tables, as_of: date, profiles: Path | None = None) -> CbpSummary:
+    """The CBP summary of the messages `check` put into ``tables`` during its one pass.
+
+    The period is what `measure cbp` takes, the calendar year of the latest message date; when
+    no message is dated, or no CBP profile version is in force at the end of that year (messages
+    from before CMS165's profile), the calendar year of ``as_of`` (the check's date)."""
+    versions = measure_versions(profiles_dir(profiles) / "measures", "cbp")
+    with session() as con:
+        counts = tables.load(con)
+        latest = latest_message_day(con)
+        year = latest.year if latest is not None else as_of.year
+        from_data = latest is not None and versions.pick("cbp", Period.year(year).end) is not None
+        period = Period.year(year if from_data else as_of.year)
+        request = MeasureRequest(measure="cbp", period=period, profiles=profiles)
+        report = execute(request, con, hl7=counts)[1]
+    return summarize(report, period_from_data=from_data)

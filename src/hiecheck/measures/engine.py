@@ -76,7 +76,7 @@ def set_params(con: duckdb.DuckDBPyConnection, measure: LoadedMeasure, period: P
 
 def _sql_error(measure: LoadedMeasure, sql_file: str, exc: duckdb.Error) -> InputError:
     first = str(exc).strip().splitlines()[0]
-    return InputError(str(measure.path.parent / sql_file), f"measure query failed: {first}")
+    return InputError(measure.sql_source(sql_file), f"measure query failed: {first}")
 
 
 def run_measure(con: duckdb.DuckDBPyConnection, measure: LoadedMeasure,
@@ -95,7 +95,7 @@ def run_measure(con: duckdb.DuckDBPyConnection, measure: LoadedMeasure,
         "SELECT DISTINCT r.status FROM result AS r ANTI JOIN status_population AS s "
         "ON s.status = r.status LIMIT 1").fetchone()
     if unknown is not None:
-        raise InputError(str(measure.path), f"the query gave status {unknown[0]!r}, "
+        raise InputError(measure.source, f"the query gave status {unknown[0]!r}, "
                          "which the profile does not declare", location="statuses")
     providers = [
         ProviderResult(provider_id=str(p), members=int(m), denominator=int(d), numerator=int(n),
@@ -125,5 +125,5 @@ def run_feed_checks(con: duckdb.DuckDBPyConnection,
         found = dict(con.execute(measure.feed_sql).fetchall())
     except duckdb.Error as exc:
         raise _sql_error(measure, measure.profile.feed_sql or "", exc) from None
-    return [FeedCheckResult(id=c.id, text=c.text, count=int(found.get(c.id, 0)))
+    return [FeedCheckResult(id=c.id, text=c.text, count=int(found.get(c.id, 0)), unit=c.unit)
             for c in measure.profile.feed_checks]

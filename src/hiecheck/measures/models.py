@@ -1,5 +1,8 @@
 """Report models of the member-level measures: what a run computed, per provider and per status,
-and the CBP summary that `check --messages` can show. Renderers turn these into words."""
+and the CBP summary that the `check` report carries. Renderers turn these into words.
+
+Light on purpose (pydantic only, no DuckDB): the `check` report embeds :class:`CbpSummary`, and
+importing it must not load the engine."""
 
 from __future__ import annotations
 
@@ -10,11 +13,33 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hiecheck.citation import Citation
-from hiecheck.measures.profile import MeasureName, Note, Population
+
+MeasureName = Literal["bhh", "ohh", "cbp"]
+Population = Literal["numerator", "gap", "out"]
+ID_PATTERN = r"^[a-z][a-z0-9_\-]*$"  # ids of statuses, value sets, readings and feed checks
+NO_HYPERTENSION = "no-hypertension"  # the CBP status of patients without the diagnosis
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class Note(BaseModel):
+    """A reading the project chose where the sources are silent, or a feed check's meaning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # also read from measure profiles
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str
+
+
+class FeedCheck(Note):
+    """Something a measure needs from the messages, checked by its feed SQL."""
+
+    unit: str | None = Field(
+        default=None,
+        description="what one count is, singular ('patient', 'DG1 segment'); none: a yes/no check",
+    )
 
 
 class Period(_Model):
@@ -70,8 +95,11 @@ class InputRead(_Model):
     rows: int
 
 
+OutputKind = Literal["members", "gaps"]
+
+
 class OutputFile(_Model):
-    kind: Literal["members", "gaps"]
+    kind: OutputKind
     path: str
     rows: int
 
@@ -81,7 +109,9 @@ class FeedCheckResult(_Model):
 
     id: str
     text: str
-    count: int
+    count: int = Field(description="how many (of unit); 1 or 0 for a yes/no check")
+    unit: str | None = Field(
+        default=None, description="what one count is, singular; none: a yes/no check")
 
 
 class MeasureReport(_Model):
@@ -135,3 +165,8 @@ class CbpSummary(_Model):
     statuses: list[StatusCount]
     missing: list[FeedCheckResult] = Field(description="feed checks that found something")
     readings: list[Note]
+
+    def left_out(self) -> list[StatusCount]:
+        """Patients with hypertension who are not in the measure, by reason (nonzero only)."""
+        return [s for s in self.statuses
+                if s.population == "out" and s.status != NO_HYPERTENSION and s.members]

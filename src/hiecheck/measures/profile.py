@@ -1,34 +1,37 @@
-"""Measure profiles (``profiles/measures/*.toml`` with their ``.sql``) and the value sets they use,
+"""Measure profiles (``profiles/measures/<measure>/*.toml``, one file per version, with their
+``.sql`` beside them) and the value sets they use (``profiles/measures/value_sets.toml``),
 validated on load: codes well formed, value sets and statuses known, and the SQL bound against the
-empty input tables so a broken query fails when it is loaded, not half-way through a run."""
+empty input tables so a broken query fails when it is loaded, not half-way through a run. The
+versions are read by the one effective-dated loader (hiecheck.versioned), so they load from a
+checkout, an installed package or a zip alike."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
-from itertools import pairwise
-from pathlib import Path
-from typing import Literal, Self, TypeVar
+from importlib.resources.abc import Traversable
+from typing import Literal, Self
 
 import duckdb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
-from hiecheck.errors import InputError
+from hiecheck.errors import InputError, raise_all
+from hiecheck.measures.models import ID_PATTERN, FeedCheck, MeasureName, Note, Population
 from hiecheck.measures.schema import PERIOD_PARAMETERS, RESULT_COLUMNS, InputTable, dry_run
-from hiecheck.tomlfile import read_toml, validation_error
+from hiecheck.tomlfile import load_model
+from hiecheck.versioned import Version, Versions, load_versions
 
-MeasureName = Literal["bhh", "ohh", "cbp"]
-Population = Literal["numerator", "gap", "out"]
 VALUE_SETS_FILE = "value_sets.toml"
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_ID = r"^[a-z][a-z0-9_\-]*$"
+_ID = ID_PATTERN
 _LOINC = re.compile(r"^(\d{1,7})-(\d)$")
 _CPT = re.compile(r"^[0-9A-Z]{5}$")
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$")
 _DIGITS = re.compile(r"^\d+$")
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")  # a file name, no folder
 
 
 def loinc_check_digit(base: str) -> int:
@@ -141,13 +144,6 @@ class Status(_Strict):
     text: str
 
 
-class Note(_Strict):
-    """A reading the project chose where the sources are silent, or a feed check's meaning."""
-
-    id: str = Field(pattern=_ID)
-    text: str
-
-
 class MeasureProfile(_Strict, EffectivePeriod):
     """One measure version: its SQL file, the tables and value sets it reads, its statuses."""
 
@@ -167,7 +163,7 @@ class MeasureProfile(_Strict, EffectivePeriod):
         default=None, description="the P4P CSV column for provider payments (bhh_payments ...)")
     parameters: dict[str, int] = {}
     statuses: list[Status] = Field(min_length=1)
-    feed_checks: list[Note] = []
+    feed_checks: list[FeedCheck] = []
     citations: list[Citation] = Field(min_length=1)
     readings: list[Note] = []
 
@@ -188,32 +184,32 @@ class MeasureProfile(_Strict, EffectivePeriod):
         return found.population if found else None
 
 
-class LoadedMeasure(BaseModel):
+@dataclass(frozen=True)
+class LoadedMeasure:
     """A measure profile with its SQL text and the value sets it uses, all checked."""
 
-    model_config = ConfigDict(frozen=True)
-
-    path: Path
+    source: str  # the profile file, as errors name it
+    folder: Traversable  # the measure's folder: its SQL files are there
     profile: MeasureProfile
     sql: str
     feed_sql: str | None
     value_sets: ValueSetFile
-    columns: list[str] = Field(description="columns the measure query returns")
+    columns: list[str]  # the columns the measure query returns
+
+    def sql_source(self, name: str) -> str:
+        """An SQL file of this measure, as errors name it."""
+        return str(self.folder / name)
 
 
-def _model(path: Path, model: type[ModelT]) -> ModelT:
-    try:
-        return model.model_validate(read_toml(path))
-    except ValidationError as exc:
-        raise validation_error(str(path), exc) from None
-
-
-def _read_sql(folder: Path, name: str, profile_path: Path, key: str) -> str:
+def _read_sql(folder: Traversable, name: str, source: str, key: str) -> str:
     path = folder / name
-    if path.parent != folder or not path.is_file():
-        raise InputError(str(profile_path), f"SQL file {name!r} not found beside the profile",
-                         location=key)
-    return path.read_text(encoding="utf-8")
+    if not _PLAIN_NAME.match(name) or not path.is_file():
+        raise InputError(source, f"SQL file {name!r} not found beside the profile", location=key,
+                         expected="the name of a .sql file in the profile's folder")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read the SQL file: {exc}") from None
 
 
 def _bind(sql: str, parameters: dict[str, int], source: str) -> list[str]:
@@ -224,69 +220,77 @@ def _bind(sql: str, parameters: dict[str, int], source: str) -> list[str]:
         raise InputError(source, f"SQL does not run on the input tables: {first}") from None
 
 
-def load_value_sets(folder: Path) -> ValueSetFile:
+def load_value_sets(folder: Traversable) -> ValueSetFile:
     """``measures/value_sets.toml``, validated."""
     path = folder / VALUE_SETS_FILE
     if not path.is_file():
         raise InputError(str(path), "value sets file not found")
-    return _model(path, ValueSetFile)
+    return load_model(path, ValueSetFile)
 
 
-def load_measure_file(path: Path, value_sets: ValueSetFile) -> LoadedMeasure:
-    """One measure profile with its SQL, checked against the value sets and the input tables."""
-    profile = _model(path, MeasureProfile)
+def _load_measure(version: Version[MeasureProfile], folder: Traversable,
+                  value_sets: ValueSetFile) -> LoadedMeasure:
+    """One measure version with its SQL, checked against the value sets and the input tables."""
+    source, profile = version.source, version.profile
     for i, name in enumerate(profile.value_sets, start=1):
         if value_sets.get(name) is None:
-            raise InputError(str(path), f"unknown value set {name!r}",
+            raise InputError(source, f"unknown value set {name!r}",
                              location=f"value_sets[{i}]", expected=f"an id in {VALUE_SETS_FILE}")
-    sql = _read_sql(path.parent, profile.sql, path, "sql")
-    columns = _bind(sql, profile.parameters, str(path.parent / profile.sql))
+    sql = _read_sql(folder, profile.sql, source, "sql")
+    columns = _bind(sql, profile.parameters, str(folder / profile.sql))
     missing = [c for c in RESULT_COLUMNS if c not in columns]
     if missing:
-        raise InputError(str(path.parent / profile.sql), f"query returns no {missing[0]!r} column",
+        raise InputError(str(folder / profile.sql), f"query returns no {missing[0]!r} column",
                          expected="columns " + ", ".join(RESULT_COLUMNS) + " first")
     feed_sql = None
     if profile.feed_sql:
-        feed_sql = _read_sql(path.parent, profile.feed_sql, path, "feed_sql")
-        feed_columns = _bind(feed_sql, profile.parameters, str(path.parent / profile.feed_sql))
+        feed_sql = _read_sql(folder, profile.feed_sql, source, "feed_sql")
+        feed_columns = _bind(feed_sql, profile.parameters, str(folder / profile.feed_sql))
         if feed_columns[:2] != ["id", "count"]:
-            raise InputError(str(path.parent / profile.feed_sql), "query must return id, count")
-    return LoadedMeasure(path=path, profile=profile, sql=sql, feed_sql=feed_sql,
-                         value_sets=value_sets, columns=columns)
+            raise InputError(str(folder / profile.feed_sql), "query must return id, count")
+    return LoadedMeasure(source=source, folder=folder, profile=profile, sql=sql,
+                         feed_sql=feed_sql, value_sets=value_sets, columns=columns)
 
 
-def load_measures(folder: Path, measure: MeasureName) -> list[LoadedMeasure]:
-    """Every version of ``measure`` under ``folder`` (a profiles/measures folder), checked for
-    overlapping effective ranges."""
-    if not folder.is_dir():
-        raise InputError(str(folder), "measure profiles folder not found",
-                         expected="profiles/measures/*.toml")
-    value_sets = load_value_sets(folder)
-    found = []
-    for path in sorted(folder.glob("*.toml")):
-        if path.name == VALUE_SETS_FILE:
-            continue
-        if read_toml(path).get("measure") == measure:
-            found.append(load_measure_file(path, value_sets))
-    found.sort(key=lambda m: m.profile.effective_from)
-    for earlier, later in pairwise(found):
-        if earlier.profile.overlaps(later.profile):
-            raise InputError(str(later.path), f"{measure} profile {later.profile.version} overlaps "
-                             f"{earlier.profile.version}", location="effective_from",
-                             expected="non-overlapping effective ranges")
-    return found
+def _measure_of(profile: MeasureProfile) -> str:
+    return profile.measure
 
 
-def select_measure(folder: Path, measure: MeasureName, day: date) -> LoadedMeasure:
+def measure_versions(root: Traversable, measure: MeasureName) -> Versions[MeasureProfile]:
+    """Every version of ``measure``, the files of ``root/<measure>/`` (``root``: a
+    profiles/measures folder), validated and checked for overlapping effective ranges by the one
+    effective-dated loader (hiecheck.versioned); their SQL is not read yet."""
+    if not root.is_dir():
+        raise InputError(str(root), "measure profiles folder not found",
+                         expected="profiles/measures/<measure>/*.toml")
+    versions = load_versions(root / measure, MeasureProfile, kind=f"{measure} measure",
+                             id_of=_measure_of)
+    raise_all([
+        InputError(v.source, f"a profile of measure {v.profile.measure!r} in the {measure} folder",
+                   location="measure", expected=f'measure = "{measure}"')
+        for v in versions.versions if v.profile.measure != measure
+    ])
+    return versions
+
+
+def load_measures(root: Traversable, measure: MeasureName) -> list[LoadedMeasure]:
+    """Every version of ``measure`` (see :func:`measure_versions`), oldest first, each with its
+    SQL read and bound and its value sets checked."""
+    versions = measure_versions(root, measure)
+    value_sets = load_value_sets(root)
+    return [_load_measure(v, root / measure, value_sets) for v in versions.of(measure)]
+
+
+def select_measure(root: Traversable, measure: MeasureName, day: date) -> LoadedMeasure:
     """The version of ``measure`` in force on ``day`` (the last day of the measured period)."""
-    versions = load_measures(folder, measure)
+    versions = load_measures(root, measure)
     for loaded in versions:
         if loaded.profile.in_force(day):
             if not loaded.value_sets.in_force(day):
-                raise InputError(str(folder / VALUE_SETS_FILE),
+                raise InputError(str(root / VALUE_SETS_FILE),
                                  f"value sets are not in force on {day.isoformat()}",
                                  expected=f"a date in {loaded.value_sets.period}")
             return loaded
     ranges = ", ".join(f"{m.profile.version}: {m.profile.period}" for m in versions)
-    raise InputError(str(folder), f"no {measure} measure profile in force on {day.isoformat()}",
-                     expected=f"a period ending in {ranges}" if ranges else f"a {measure} profile")
+    raise InputError(str(root / measure), f"no {measure} measure profile in force on "
+                     f"{day.isoformat()}", expected=f"a period ending in {ranges}")

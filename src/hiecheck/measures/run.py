@@ -4,6 +4,7 @@ files asked for). The command line and `check` call this and only render what it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -15,18 +16,20 @@ from hiecheck.measures.engine import (
     run_measure,
     session,
 )
-from hiecheck.measures.hl7_extract import extract_hl7, hl7_labs
+from hiecheck.measures.hl7_extract import ExtractCounts, extract_hl7, hl7_labs
 from hiecheck.measures.inputs import InputProblems, collect, load_input
 from hiecheck.measures.models import (
     CountsRow,
     InputRead,
+    MeasureName,
     MeasureReport,
     OutputFile,
+    OutputKind,
     Period,
     ProviderResult,
 )
 from hiecheck.measures.output import guard_outputs, reads_of, run_salt, write_members
-from hiecheck.measures.profile import LoadedMeasure, MeasureName, select_measure
+from hiecheck.measures.profile import LoadedMeasure, select_measure
 from hiecheck.measures.schema import InputTable
 from hiecheck.measures.side_files import (
     read_codes,
@@ -73,17 +76,26 @@ def complete_counts(providers: list[ProviderResult], given: list[CountsRow],
     return sorted(providers, key=lambda p: p.provider_id)
 
 
-def _period_from_data(con: duckdb.DuckDBPyConnection) -> Period:
+def latest_message_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest message date in the hl7_messages table (None: no dated message)."""
     found = con.execute("SELECT max(msg_date) FROM hl7_messages").fetchone()
-    if not found or found[0] is None:
+    return found[0] if found and found[0] is not None else None
+
+
+def _period_from_data(con: duckdb.DuckDBPyConnection) -> Period:
+    latest = latest_message_day(con)
+    if latest is None:
         raise InputError("messages", "no dated message to take the period from",
                          expected="--year or --from/--to, or messages with MSH-7")
-    return Period.year(found[0].year)
+    return Period.year(latest.year)
 
 
-def execute(request: MeasureRequest,
-            con: duckdb.DuckDBPyConnection) -> tuple[LoadedMeasure, MeasureReport]:
-    """Run ``request`` in an open session (the caller may query the tables afterwards)."""
+def execute(request: MeasureRequest, con: duckdb.DuckDBPyConnection,
+            hl7: ExtractCounts | None = None) -> tuple[LoadedMeasure, MeasureReport]:
+    """Run ``request`` in an open session (the caller may query the tables afterwards).
+
+    ``hl7``: the hl7_* tables are filled already (by `check`'s one pass over the messages), with
+    these counts; else the messages of ``request.hl7``, if any, are read now."""
     inputs_given = [str(p) for p in request.files.values()]
     inputs_given += [str(p) for p in (request.codes, request.given_counts, request.payments)
                      if p is not None]
@@ -92,8 +104,10 @@ def execute(request: MeasureRequest,
     reads: list[InputRead] = []
     folder = profiles_dir(request.profiles) / "measures"
     period = request.period
-    if request.hl7:
+    counts = hl7
+    if counts is None and request.hl7:
         counts = extract_hl7(con, request.hl7, request.id_type)
+    if counts is not None:
         reads.append(InputRead(table="hl7", file=", ".join(counts.files), rows=counts.messages))
         if period is None:
             period = _period_from_data(con)
@@ -127,7 +141,7 @@ def execute(request: MeasureRequest,
             continue
         reads.append(InputRead(table=table, file=loaded.file, rows=loaded.rows))
     collect(problems, total, notes)
-    if request.hl7 and "labs" in profile.inputs:
+    if counts is not None and "labs" in profile.inputs:
         hl7_labs(con)
     extra = read_codes(request.codes, measure) if request.codes else []
     given: list[CountsRow] = []
@@ -147,13 +161,15 @@ def execute(request: MeasureRequest,
             raise InputError(str(request.payments), f"no row for provider {missing[0]!r}",
                              expected=f"a {profile.payments_column} row for every provider")
     feed = run_feed_checks(con, measure)
-    outputs = []
+    outputs: list[OutputFile] = []
     salt = run_salt(request.salt)
-    for kind, path in (("members", request.members_out), ("gaps", request.gaps_out)):
+    asked: tuple[tuple[OutputKind, Path | None], ...] = (
+        ("members", request.members_out), ("gaps", request.gaps_out))
+    for kind, path in asked:
         if path is not None:
             rows = write_members(con, measure, path, show_values=request.show_values, salt=salt,
                                  gaps_only=kind == "gaps")
-            outputs.append(OutputFile(kind=kind, path=str(path), rows=rows))  # type: ignore[arg-type]
+            outputs.append(OutputFile(kind=kind, path=str(path), rows=rows))
     report = MeasureReport(
         measure=profile.measure, measure_id=profile.id, version=profile.version,
         title=profile.title, period=period, providers=providers, statuses=statuses,

@@ -18,6 +18,8 @@ from hiecheck.errors import InputError
 from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.outputs import Reads, report_output
 from hiecheck.paths import profiles_dir
+from hiecheck.portfolio.inputs import wants_portfolio
+from hiecheck.portfolio.render_reports import ReportsFormat
 from hiecheck.programs.models import ProgramProfile, Role
 from hiecheck.programs.profile_loader import ProfileSet, load_profiles
 from hiecheck.programs.render_html import render_html
@@ -32,7 +34,8 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
-    html = "html"
+    html = "html"  # one organization: the HTML report; a portfolio: the portfolio page
+    csv = "csv"  # portfolio runs only
 
 
 class ListFormat(StrEnum):
@@ -113,7 +116,13 @@ def programs(
 
 
 def check(
-    org_file: Annotated[Path, typer.Argument(metavar="ORG.toml", help="The organization file.")],
+    org_files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH",
+            help="The organization file (ORG.toml); several files or folders: a portfolio run.",
+        ),
+    ],
     messages: Annotated[
         list[str] | None,
         typer.Option(
@@ -127,12 +136,16 @@ def check(
     ] = None,
     jobs: Annotated[
         int, typer.Option(
-            "--jobs", "-j", min=1, help="Processes that check messages (this one and N-1 workers)."
+            "--jobs", "-j", min=1,
+            help="Processes that check messages (this one and N-1 workers); in a portfolio run, "
+            "worker processes that check organizations.",
         )
     ] = 1,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="table, json, markdown or html.")
+        CheckFormat, typer.Option(
+            "--format", "-f", help="table, json, markdown or html; portfolio runs also csv."
+        )
     ] = CheckFormat.table,
     strict: Annotated[
         bool,
@@ -151,8 +164,28 @@ def check(
         ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar while messages are read.")
+        bool, typer.Option(
+            "--quiet", "-q",
+            help="No progress bar while messages are read (or organizations checked).",
+        )
     ] = False,
+    reports_dir: Annotated[
+        Path | None, typer.Option(
+            "--reports-dir", metavar="DIR",
+            help="Portfolio: also write each organization's report into DIR.",
+        )
+    ] = None,
+    reports_format: Annotated[
+        ReportsFormat | None, typer.Option(
+            "--reports-format", help="Portfolio: markdown (default), json or html reports."
+        )
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(
+            "--compare", metavar="PREVIOUS.json",
+            help="Portfolio: list what changed since this previous portfolio (--format json).",
+        )
+    ] = None,
 ) -> None:
     """Report where an organization stands in each program it enrolls in.
 
@@ -160,7 +193,21 @@ def check(
     disproven from the organization's own HL7 messages.
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
+
+    Several files or folders (every *.toml below them): a portfolio, one row per organization
+    and role, then roll-ups; it exits with the worst organization's code (2, a bad file, wins
+    over 1; 3: a bug). See the README, "Portfolio runs".
     """
+    if wants_portfolio(org_files, fmt, reports_dir, compare):
+        from hiecheck.portfolio.cli import PortfolioOptions, run_portfolio  # only when needed
+
+        raise typer.Exit(run_portfolio(PortfolioOptions(
+            paths=org_files, fmt=fmt.value, output=output, as_of=as_of, profiles=profiles,
+            strict=strict, jobs=jobs, quiet=quiet, reports_dir=reports_dir,
+            reports_format=reports_format, compare=compare, messages=messages or (),
+            explain=explain,
+        )))
+    org_file = org_files[0]
     if output is not None:  # the organization file itself, before it is even read
         Reads.of([org_file]).refuse(output)
     rules = load_rules(profiles, parse_date(as_of))

@@ -14,6 +14,7 @@ from datetime import date
 
 from hiecheck.console import display_path
 from hiecheck.errors import ExitCode
+from hiecheck.measures.models import CbpSummary
 from hiecheck.programs.content_groups import ContentGroups
 from hiecheck.programs.declarations import declared_status
 from hiecheck.programs.evidence_protocol import EvidenceSource
@@ -529,12 +530,14 @@ def evaluate(
     *,
     strict: bool = False,
     messages: MessagesSummary | None = None,
+    cbp: CbpSummary | None = None,
 ) -> Report:
     """Report where ``org`` stands in every program it enrolls in, under the rules of ``as_of``.
 
     Statuses come from the organization's declarations (``attested`` / ``unmet``) unless
     ``evidence`` answers for a requirement (``met`` / ``unmet``); ``messages`` is what the
-    evidence step read, carried in the report as is. Bad input raises InputError.
+    evidence step read and ``cbp`` the CBP eCQM's view of the messages, both carried in the
+    report as they are. Bad input raises InputError.
     """
     if profiles.as_of != as_of:
         profiles = profiles.at(as_of)
@@ -554,6 +557,7 @@ def evaluate(
         exit_code=int(ExitCode.FINDINGS if failing else ExitCode.OK),
         roles=roles,
         messages=messages,
+        cbp=cbp,
         sources=_cited_sources(roles, profiles.sources),
     )
 

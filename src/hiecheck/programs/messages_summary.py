@@ -19,9 +19,22 @@ class LatencySummary(_Out):
     messages: int = Field(description="messages of this type")
     measured: int = Field(description="messages whose latency could be measured")
     no_event_time: int = Field(description="messages without a valued event-time field")
+    unparseable: int = Field(
+        default=0, description="messages whose event time or MSH-7 is not an HL7 date/time"
+    )
+    imprecise: int = Field(
+        default=0, description="messages whose event time or MSH-7 is less precise than minutes"
+    )
+    event_after_message: int = Field(
+        default=0,
+        description="measured messages whose event time is after MSH-7 by more than the clock "
+        "skew the profile allows (never real-time proof)",
+    )
     median_seconds: float | None = None
     max_seconds: float | None = None
-    within_limit: int = Field(description="measured messages within the real-time limit")
+    within_limit: int = Field(
+        description="measured messages within the real-time limit (and not after MSH-7)"
+    )
     share_within: float | None = Field(default=None, description="within_limit / measured")
     limit_minutes: float
     realtime_shown: bool

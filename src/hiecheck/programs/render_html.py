@@ -17,6 +17,15 @@ from markupsafe import Markup
 
 from hiecheck import __version__
 from hiecheck.duration import duration
+from hiecheck.programs.render_cbp import (
+    CBP_READINGS_TITLE,
+    CBP_TITLE,
+    LACKING_HEADING,
+    LEFT_OUT_HEADING,
+    LETTER_NOTE,
+    cbp_facts,
+    cbp_readings,
+)
 from hiecheck.programs.render_markdown import GLOSSARY, STATUS_WORDS
 from hiecheck.programs.render_summary import role_note
 from hiecheck.programs.report import Report
@@ -69,6 +78,10 @@ def _environment() -> Environment:
         plural=_plural,
         participation_words=PARTICIPATION_WORDS,
         glossary=GLOSSARY,
+        cbp_words={
+            "title": CBP_TITLE, "readings_title": CBP_READINGS_TITLE,
+            "left_out": LEFT_OUT_HEADING, "lacking": LACKING_HEADING, "note": LETTER_NOTE,
+        },
     )
     return env
 
@@ -128,6 +141,8 @@ def render_html_fragment(report: Report) -> Markup:
         ),
         "readings": grouped_readings(report),
         "contacts": report_contacts(report),
+        "cbp": cbp_facts(report.cbp) if report.cbp is not None else None,
+        "cbp_readings": cbp_readings(report),
     }
     return Markup(_environment().get_template("report_body.html.j2").render(context))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hiecheck.console import markdown_code, markdown_text
 from hiecheck.duration import duration
 from hiecheck.programs.messages_summary import MessagesSummary
+from hiecheck.programs.render_cbp import CBP_READINGS_TITLE, cbp_readings, render_cbp_markdown
 from hiecheck.programs.report import Report, RequirementResult, RoleReport, TierResult
 from hiecheck.programs.report_digest import (
     PARTICIPATION_WORDS,
@@ -197,13 +198,16 @@ def _checklist(report: Report) -> list[str]:
 
 
 def _readings(report: Report) -> list[str]:
-    groups = grouped_readings(report)
+    groups = [(g.title, g.texts) for g in grouped_readings(report)]
+    cbp = cbp_readings(report)
+    if cbp:
+        groups.append((CBP_READINGS_TITLE, cbp))
     if not groups:
         return []
     out = ["## Where the published rules are silent, this report assumes", ""]
-    for group in groups:
-        out += [f"**{group.title}:**", ""]
-        out += [f"- {text}" for text in group.texts]
+    for title, texts in groups:
+        out += [f"**{title}:**", ""]
+        out += [f"- {text}" for text in texts]
         out.append("")
     return out
 
@@ -238,6 +242,8 @@ def render_markdown(report: Report) -> str:
     lines += _checklist(report)
     if report.messages is not None:
         lines += _messages(report.messages)
+    if report.cbp is not None:
+        lines += render_cbp_markdown(report.cbp)
     for role in report.roles:
         lines += _role(report, role)
     lines += _readings(report)

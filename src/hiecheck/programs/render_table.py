@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from hiecheck.console import make_console
+from hiecheck.programs.render_cbp import CBP_READINGS_TITLE, cbp_readings, render_cbp_table
 from hiecheck.programs.render_summary import render_summary
 from hiecheck.programs.report import IncentiveResult, Report, RequirementResult, RoleReport
 from hiecheck.programs.report_digest import (
@@ -162,6 +163,8 @@ def _readings(out: Printer, report: Report, explain: bool) -> None:
     count = sum(len(g.texts) for g in groups)
     realtime = report.messages.realtime_reading if report.messages is not None else None
     count += 1 if realtime else 0
+    cbp = cbp_readings(report)
+    count += len(cbp)
     if not count:
         return
     out.blank()
@@ -180,6 +183,10 @@ def _readings(out: Printer, report: Report, explain: bool) -> None:
     if realtime:
         out.line("Your HL7 messages (evidence profile):", style="bold")
         _bullet(out, realtime, indent=2)
+    if cbp:
+        out.line(f"{CBP_READINGS_TITLE}:", style="bold")
+        for text in cbp:
+            _bullet(out, text, indent=2)
 
 
 def render_table(report: Report, console: Console | None = None, *, explain: bool = False) -> None:
@@ -189,4 +196,6 @@ def render_table(report: Report, console: Console | None = None, *, explain: boo
     render_summary(out, report)
     for role in report.roles:
         _role(out, role, report)
+    if report.cbp is not None:
+        render_cbp_table(out, report.cbp, explain=explain)
     _ending(out, report, explain)

@@ -1,4 +1,8 @@
-"""The `hiecheck check` report: a pydantic model rendered as a table, JSON or markdown."""
+"""The `hiecheck check` report: a pydantic model rendered as a table, JSON or markdown.
+
+It embeds two blocks filled by other steps and carried as they are: ``messages`` (the evidence
+step's counts, modelled on this side of the evidence seam) and ``cbp`` (the measures package's
+:class:`~hiecheck.measures.models.CbpSummary`, a light model that loads no DuckDB)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hiecheck.citation import Citation
+from hiecheck.measures.models import CbpSummary
 from hiecheck.programs.lines import Line
 from hiecheck.programs.messages_summary import MessagesSummary
 from hiecheck.programs.statuses import Basis, IncentiveStatus, Participation, Standing, Status
@@ -157,6 +162,15 @@ class Report(_Out):
     roles: list[RoleReport]
     messages: MessagesSummary | None = Field(
         default=None, description="what the evidence step read (with --messages / org messages)"
+    )
+    cbp: CbpSummary | None = Field(
+        default=None,
+        description=(
+            "Controlling High Blood Pressure (CMS165 logic) as the HIE's eCQM would see the "
+            "messages read: patients, with hypertension, in the measure, with a reading, "
+            "controlled, and what the feed lacks; counts only, no patient. Present when messages "
+            "are read and a role enrolled in has the cbp-ecqm incentive (PCPlus Tier II and III)"
+        ),
     )
     sources: dict[str, Source] = Field(
         default_factory=dict,

@@ -7,6 +7,8 @@ Routes (every page works without JavaScript):
   questionnaire again with problems next to their fields (422), or a download of the answers;
 - ``POST /edit`` answers carried by a result page → the questionnaire, prefilled;
 - ``GET /report`` the result page of the organization file `serve` was given;
+- ``GET /portfolio`` the portfolio of the files and folders `serve --portfolio` was given, checked
+  on each visit, each organization linked to ``GET /portfolio/report/KEY``, its report;
 - ``GET /static/NAME`` the app's own stylesheets, script and icon.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,8 +32,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hiecheck import __version__
-from hiecheck.check import Rules
+from hiecheck.check import Rules, load_organization
 from hiecheck.errors import InputError
+from hiecheck.portfolio.inputs import organization_files
+from hiecheck.portfolio.model import OrganizationEntry
+from hiecheck.portfolio.render_html import portfolio_css, sort_script
+from hiecheck.portfolio.render_html import render_fragment as render_portfolio
+from hiecheck.portfolio.report_names import slug  # file names from organization names
+from hiecheck.portfolio.run import portfolio_of
 from hiecheck.programs.organization import LoadedOrganization
 from hiecheck.programs.render_html import (
     render_html,
@@ -100,12 +109,6 @@ def field_label(name: str, q: Questionnaire) -> str:
     return found or "The answers"
 
 
-def slug(name: str) -> str:
-    """A file name from an organization name: ``Example Family Practice`` → ``example-family-
-    practice``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "organization"
-
-
 @dataclass(frozen=True)
 class Download:
     """A file the result page offers, embedded as a data: address (nothing is kept server-side)."""
@@ -120,6 +123,28 @@ class Download:
         """``data:MEDIA;base64,…``."""
         data = base64.b64encode(self.content.encode("utf-8")).decode("ascii")
         return f"data:{self.media_type};base64,{data}"
+
+
+def report_downloads(report: Report, name: str) -> list[Download]:
+    """The report as self-contained HTML, markdown and JSON downloads."""
+    return [
+        Download(
+            "Report, self-contained HTML", f"{name}-report.html", "text/html",
+            render_html(report),
+        ),
+        Download(
+            "Report, markdown", f"{name}-report.md", "text/markdown", render_markdown(report)
+        ),
+        Download(
+            "Report, JSON", f"{name}-report.json", "application/json",
+            report.model_dump_json(indent=2) + "\n",
+        ),
+    ]
+
+
+def portfolio_link(entry: OrganizationEntry) -> str | None:
+    """Where the portfolio page links an organization: its report page (none for a bad file)."""
+    return f"/portfolio/report/{quote(entry.key)}" if entry.problem is None else None
 
 
 class App:
@@ -216,17 +241,7 @@ class App:
         )
         downloads = [
             Download("Organization file (TOML)", f"{name}.toml", "application/toml", org_file),
-            Download(
-                "Report, self-contained HTML", f"{name}-report.html", "text/html",
-                render_html(report),
-            ),
-            Download(
-                "Report, markdown", f"{name}-report.md", "text/markdown", render_markdown(report)
-            ),
-            Download(
-                "Report, JSON", f"{name}-report.json", "application/json",
-                report.model_dump_json(indent=2) + "\n",
-            ),
+            *report_downloads(report, name),
         ]
         return self.page(
             "result.html.j2",
@@ -270,6 +285,49 @@ class App:
         except InputError as exc:  # e.g. its messages folder now holds an unreadable file
             return self.error_page(422, "The organization file cannot be checked", exc.one_line())
         return self.result_page(report, startup, self.startup_answers(), read, [])
+
+    def portfolio_page(self) -> HTMLResponse:
+        """The portfolio of the start-up files and folders, checked now (files may change)."""
+        if not self.settings.portfolio:
+            return self.error_page(
+                404, "No portfolio",
+                "hiecheck serve was started without --portfolio; give it a folder of "
+                "organization files.",
+            )
+        try:
+            portfolio = portfolio_of(list(self.settings.portfolio), self.rules())
+        except InputError as exc:  # e.g. the folder no longer holds organization files
+            return self.error_page(422, "The portfolio cannot be checked", exc.one_line())
+        return self.page(
+            "portfolio.html.j2",
+            portfolio=portfolio,
+            portfolio_html=render_portfolio(portfolio, portfolio_link),
+        )
+
+    def portfolio_report(self, key: str) -> HTMLResponse:
+        """The report page of one organization of the portfolio, found by its key (never used
+        as a path: only the portfolio's own files are read)."""
+        try:
+            files = organization_files(list(self.settings.portfolio))
+        except InputError as exc:
+            return self.error_page(422, "The portfolio cannot be checked", exc.one_line())
+        found = next((f for f in files if f.key == key), None)
+        if found is None:
+            return self.error_page(404, "Not found", "No organization of the portfolio has "
+                                   "this key.")
+        rules = self.rules()
+        try:
+            report = run_check(load_organization(found.path, rules), rules)
+        except InputError as exc:
+            return self.error_page(422, "The organization file cannot be checked",
+                                   exc.one_line())
+        return self.page(
+            "portfolio_report.html.j2",
+            key=key,
+            report=report,
+            report_html=render_html_fragment(report),
+            downloads=report_downloads(report, slug(report.organization)),
+        )
 
     def handle_check(self, received: Received) -> Response:
         """Answers and stored messages → a page (runs in a worker thread)."""
@@ -356,6 +414,8 @@ def warm_up(settings: ServeSettings) -> None:
     handlers.questionnaire()
     if settings.organization is not None:
         handlers.startup_report()  # an unreadable folder is reported when /report is asked for
+    if settings.portfolio:
+        handlers.portfolio_page()
 
 
 def create_app(settings: ServeSettings) -> HostGuard:
@@ -395,10 +455,22 @@ def create_app(settings: ServeSettings) -> HostGuard:
     def report() -> HTMLResponse:
         return handlers.startup_report()
 
+    @api.get("/portfolio", response_class=HTMLResponse)
+    def portfolio() -> HTMLResponse:
+        return handlers.portfolio_page()
+
+    @api.get("/portfolio/report/{key:path}", response_class=HTMLResponse)
+    def portfolio_report(key: str) -> HTMLResponse:
+        return handlers.portfolio_report(key)
+
     @api.get("/static/{name}")
     def static(name: str) -> Response:
         if name == "report.css":
             return Response(report_css(), media_type="text/css; charset=utf-8")
+        if name == "portfolio.css":
+            return Response(portfolio_css(), media_type="text/css; charset=utf-8")
+        if name == "portfolio.js":
+            return Response(sort_script(), media_type="text/javascript; charset=utf-8")
         if name not in STATIC:
             return handlers.error_page(404, "Not found", "There is no such file.")
         data = (resources.files("hiecheck.web") / "static" / name).read_bytes()

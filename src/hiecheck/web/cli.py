@@ -82,12 +82,23 @@ def serve(
             "--host is not a loopback address.",
         ),
     ] = None,
+    portfolio: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--portfolio",
+            metavar="PATH",
+            help="Organization files or folders (repeatable): their portfolio is at /portfolio, "
+            "with a link to each organization's report.",
+        ),
+    ] = None,
 ) -> None:
     """Start the self-assessment web app: questionnaire, sample-message upload, the `check`
-    report as a page and downloads (TOML, HTML, markdown, JSON). Stop it with Ctrl+C."""
+    report as a page and downloads (TOML, HTML, markdown, JSON); with --portfolio, the
+    portfolio of many organizations. Stop it with Ctrl+C."""
     import uvicorn
 
     from hiecheck.check import load_organization
+    from hiecheck.portfolio.inputs import organization_files
     from hiecheck.web.app import create_app, warm_up
     from hiecheck.web.pipeline import check_enrollments, load_rules
     from hiecheck.web.security import is_loopback
@@ -100,6 +111,12 @@ def serve(
     if org_file is not None:
         organization = load_organization(org_file, rules)
         check_enrollments(organization, rules)
+    for path in portfolio or ():
+        if not path.exists():
+            raise InputError(str(path), "not found",
+                             expected="organization files or folders for --portfolio")
+    if portfolio:
+        organization_files(portfolio)  # a folder without organization files: exit 2 now
     settings = ServeSettings(
         host=host,
         port=port,
@@ -108,11 +125,14 @@ def serve(
         organization=organization,
         limits=UploadLimits(max_bytes=max_upload_mb * MIB, max_files=max_files),
         allow_hosts=tuple(allow_host or ()),
+        portfolio=tuple(portfolio or ()),
     )
     _check_port(host, port)
     warm_up(settings)
     app = create_app(settings)
-    url = settings.url + ("report" if organization is not None else "")
+    url = settings.url + (
+        "report" if organization is not None else "portfolio" if portfolio else ""
+    )
     typer.echo(f"hiecheck serve: {url}")
     if is_loopback(host):
         typer.echo(f"Listening on {host} only: reachable from this machine, not the network.")

@@ -24,6 +24,7 @@ class ServeSettings:
     organization: LoadedOrganization | None = None
     limits: UploadLimits = field(default_factory=UploadLimits)
     allow_hosts: tuple[str, ...] = ()
+    portfolio: tuple[Path, ...] = ()  # --portfolio: organization files and folders
 
     def today(self) -> date:
         """The date rules apply on: ``--as-of``, else today (read per request)."""

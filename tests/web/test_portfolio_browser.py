@@ -1,0 +1,76 @@
+"""The portfolio page in a real browser (Debian's chromium via Playwright): the standalone page
+opens offline and sorts by a column; both it and `serve --portfolio` pass axe-core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from tests.web.test_browser import Server, _axe, _shot, browser  # noqa: F401 - a fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTFOLIO = ROOT / "sample_messages" / "portfolio"
+
+
+def _column(page: Any, index: int) -> list[str]:
+    return page.eval_on_selector_all(
+        "table.rows tbody tr", f"rows => rows.map(r => r.cells[{index}].textContent.trim())"
+    )
+
+
+def test_the_portfolio_page_opens_offline_and_sorts(
+    browser: Any, cli: Any, tmp_path: Path  # noqa: F811 - the fixture
+) -> None:
+    out = tmp_path / "portfolio.html"
+    result = cli("check", str(PORTFOLIO), "--format", "html", "-o", str(out),
+                 "--reports-dir", str(tmp_path / "reports"))
+    assert result.returncode == 1, result.stderr
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    requested: list[str] = []
+
+    def only_the_file(route: Any) -> None:
+        requested.append(route.request.url)
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", only_the_file)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(out.as_uri())
+    assert requested == [out.as_uri()] and problems == []  # CSP let the inline style and script
+    keys = _column(page, 1)
+    assert keys == sorted(keys)
+    page.get_by_role("button", name="Unmet").click()
+    unmet = [int(n) for n in _column(page, 5)]
+    assert unmet == sorted(unmet)
+    page.get_by_role("button", name="Unmet").click()
+    assert [int(n) for n in _column(page, 5)] == sorted(unmet, reverse=True)
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Unmet")
+    _shot(page, "08-portfolio-page")
+    _axe(page)
+    context.close()
+
+
+def test_serve_portfolio_page_is_accessible(
+    browser: Any, web: SimpleNamespace  # noqa: F811 - the fixture
+) -> None:
+    server = Server("--portfolio", str(PORTFOLIO), "--as-of", web.AS_OF)
+    try:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(server.url + "/portfolio")
+        assert page.locator("h1").first.inner_text().startswith("HIE portfolio: 12")
+        page.get_by_role("link", name="Northern Family Practice").first.click()
+        assert page.locator("#report-title").inner_text().startswith("HIE conditions for")
+        _axe(page)
+        page.goto(server.url + "/portfolio")
+        _axe(page)
+        _shot(page, "09-serve-portfolio")
+        context.close()
+    finally:
+        server.stop()
