@@ -8,7 +8,10 @@ reads standard input.
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mul
 
 from hiecheck.p4p.csv_table import Layout, Table, read_table
 from hiecheck.p4p.inputs import ABSENT, BhhInput, OhhInput, PaymentsBasis, PcmhInput
@@ -43,6 +46,12 @@ def _matrix(
     size = width * len(table.ids)
     nums = array("q", [ABSENT]) * size
     dens = array("q", [ABSENT]) * size
+    slot_of_row = list(map(add, map(mul, table.row_provider, repeat(width)),
+                           map(slot_of.__getitem__, table.row_measure)))
+    if len(set(slot_of_row)) == len(slot_of_row):  # no duplicates: fill at once
+        deque(map(nums.__setitem__, slot_of_row, table.numerators), maxlen=0)
+        deque(map(dens.__setitem__, slot_of_row, table.denominators), maxlen=0)
+        return nums, dens
     lines = array("l", [0]) * size
     for provider, measure, line, num, den in zip(
         table.row_provider, table.row_measure, table.row_line, table.numerators,
