@@ -46,13 +46,15 @@ def _matrix(
     size = width * len(table.ids)
     nums = array("q", [ABSENT]) * size
     dens = array("q", [ABSENT]) * size
-    slot_of_row = list(map(add, map(mul, table.row_provider, repeat(width)),
-                           map(slot_of.__getitem__, table.row_measure)))
-    if len(set(slot_of_row)) == len(slot_of_row):  # no duplicates: fill at once
+    slot_of_row = array("q", map(add, map(mul, table.row_provider, repeat(width)),
+                                 map(slot_of.__getitem__, table.row_measure)))
+    lines = array("l", [0]) * size
+    deque(map(lines.__setitem__, slot_of_row, table.row_line), maxlen=0)
+    if size - lines.count(0) == len(slot_of_row):  # every row in its own slot: fill at once
         deque(map(nums.__setitem__, slot_of_row, table.numerators), maxlen=0)
         deque(map(dens.__setitem__, slot_of_row, table.denominators), maxlen=0)
         return nums, dens
-    lines = array("l", [0]) * size
+    lines = array("l", [0]) * size  # a duplicate: row by row, to report each
     for provider, measure, line, num, den in zip(
         table.row_provider, table.row_measure, table.row_line, table.numerators,
         table.denominators, strict=True,

@@ -259,9 +259,12 @@ class _Scorer:
         self.payment: list[int] = []
         self._stand()
         self.improvement: list[ImprovementFigures] = []
-        # the exact totals counted for the improvement (None: no previous year)
-        self.current: list[Ratio | None] = []
-        self.previous_total: list[Ratio | None] = []
+        # each practice's row in the previous year (None: none) and its valid measures there
+        # (bit m: this year's measure m); the exact totals are recomputed from them for the
+        # what-if rather than kept (100,000 pairs of big fractions)
+        self.previous_row: list[int | None] = []
+        self.was: list[int] = []
+        self.slots: list[int] = []  # this year's measure m → its slot in the previous year
         self._improve()
 
     def _rank(self) -> None:
@@ -273,8 +276,8 @@ class _Scorer:
             dens = given.denominators[m::width]
             flags = list(map(ge, dens, repeat(self.min_den)))  # ABSENT is -1
             self.valid = list(map(or_, self.valid, map(mul, flags, repeat(1 << m))))
-            half = array("l", [0]) * count
-            below = array("l", [-1]) * count
+            half = array("i", [0]) * count
+            below = array("i", [-1]) * count
             peers = None
             if any(flags):
                 peers = Peers(list(compress(nums, flags)), list(compress(dens, flags)))
@@ -342,7 +345,7 @@ class _Scorer:
     def _improve(self) -> None:
         """Each practice's improvement: totals, gain, Table B band and payment."""
         given, before = self.given, self.previous
-        count, width = len(given), self.width
+        count = len(given)
         empty: dict[tuple[ImprovementReason, ...], ImprovementFigures] = {}
         if before is None:
             rows: list[int | None] = [None] * count
@@ -361,12 +364,13 @@ class _Scorer:
                 dens.append(ABSENT)  # where a practice has no previous year
                 flags = map(ge, map(dens.__getitem__, at), repeat(self.min_den))
                 was = list(map(or_, was, map(mul, flags, repeat(1 << m))))
-        slots = (
+        self.previous_row, self.was = rows, was
+        self.slots = (
             [before.measures.index(m) if m in before.measures else -1 for m in given.measures]
             if before is not None
             else []
         )
-        nums, dens = given.numerators, given.denominators
+        reasons_of: dict[tuple[ImprovementReason, ...], tuple[ImprovementReason, ...]] = {}
         for i, (j, now, then) in enumerate(zip(rows, self.valid, was, strict=True)):
             reasons: list[ImprovementReason] = []
             if not given.ncqa_recognized[i]:
@@ -382,27 +386,12 @@ class _Scorer:
                         False, key, None, (), (), (), None, None, None, None, 0
                     )
                 self.improvement.append(figures)
-                self.current.append(None)
-                self.previous_total.append(None)
                 continue
             if not before.full_year[j]:
                 reasons.append("not-full-previous-year")
             added, dropped, counted, counted_before = self._measure_sets(now, then)
-            current_num, current_den = 0, 1
-            base = i * width
-            for m in counted:
-                den = dens[base + m]
-                current_num = current_num * den + 100 * nums[base + m] * current_den
-                current_den *= den
-            previous_num, previous_den = 0, 1
-            base = j * len(before.measures)
-            for m in counted_before:
-                den = before.denominators[base + slots[m]]
-                previous_num = previous_num * den + 100 * before.numerators[base + slots[m]] * (
-                    previous_den
-                )
-                previous_den *= den
-            current, previous = (current_num, current_den), (previous_num, previous_den)
+            current, previous = self._totals(i, j, counted, counted_before)
+            (current_num, current_den), (previous_num, previous_den) = current, previous
             gain = improvement_percent(current, previous)
             band = band_index(gain, self.b_bounds) if gain is not None else None
             note: ImprovementNote | None = None
@@ -419,9 +408,10 @@ class _Scorer:
                 if not reasons and band is not None
                 else 0
             )
+            key = tuple(reasons)
             self.improvement.append(ImprovementFigures(
                 qualified=not reasons,
-                reasons=tuple(reasons),
+                reasons=reasons_of.setdefault(key, key),
                 note=note,
                 counted=counted,
                 added=added,
@@ -432,8 +422,6 @@ class _Scorer:
                 band=band,
                 payment=cents,
             ))
-            self.current.append(current)
-            self.previous_total.append(previous)
 
     # ---------------------------------------------------------------- what-ifs
 
@@ -491,11 +479,36 @@ class _Scorer:
             gain = _payment(self.a_pmpm[target], self.members[i], self.months) - self.payment[i]
         return TableAFigures(target, options, gain)
 
+    def _totals(
+        self, i: int, j: int, counted: tuple[int, ...], counted_before: tuple[int, ...]
+    ) -> tuple[Ratio, Ratio]:
+        """Practice ``i``'s total raw score over ``counted``, and its previous year's (row
+        ``j``) over ``counted_before``, exactly (unreduced fractions)."""
+        given, before = self.given, self.previous
+        assert before is not None
+        nums, dens, base = given.numerators, given.denominators, i * self.width
+        current_num, current_den = 0, 1
+        for m in counted:
+            den = dens[base + m]
+            current_num = current_num * den + 100 * nums[base + m] * current_den
+            current_den *= den
+        nums, dens, base = before.numerators, before.denominators, j * len(before.measures)
+        slots = self.slots
+        previous_num, previous_den = 0, 1
+        for m in counted_before:
+            den = dens[base + slots[m]]
+            previous_num = previous_num * den + 100 * nums[base + slots[m]] * previous_den
+            previous_den *= den
+        return (current_num, current_den), (previous_num, previous_den)
+
     def _table_b(self, i: int) -> TableBFigures | None:
-        current, previous = self.current[i], self.previous_total[i]
-        if current is None or previous is None:
+        j = self.previous_row[i]
+        if j is None:
             return None
         imp = self.improvement[i]
+        current, previous = self._totals(
+            i, j, imp.counted, self._measure_sets(self.valid[i], self.was[i])[3]
+        )
         target = 0 if imp.band is None else imp.band + 1
         if target >= len(self.table_b):
             return None

@@ -41,7 +41,8 @@ class Peers:
 
     ``nums``/``dens`` are the scores in the callers' order (entry ``k``); the sorted order keeps
     each position's counts and the bounds of its group of equal scores; ``below[k]`` is where
-    entry ``k``'s group starts (the peers strictly below it).
+    entry ``k``'s group starts (the peers strictly below it). Arrays of C ints: counts are at
+    most ``cells.MAX_COUNT`` and positions at most the rows of a file.
     """
 
     def __init__(self, nums: Sequence[int], dens: Sequence[int]) -> None:
@@ -51,12 +52,12 @@ class Peers:
         ordered = list(map(keys.__getitem__, order))
         first = dict(zip(reversed(ordered), range(size - 1, -1, -1), strict=True))
         end = dict(zip(ordered, range(1, size + 1), strict=True))
-        self.nums = array("q", map(nums.__getitem__, order))
-        self.dens = array("q", map(dens.__getitem__, order))
-        self.starts = array("l", map(first.__getitem__, ordered))
-        self.ends = array("l", map(end.__getitem__, ordered))
-        self.below = array("l", map(first.__getitem__, keys))
-        self._group_end = array("l", map(end.__getitem__, keys))
+        self.nums = array("i", map(nums.__getitem__, order))
+        self.dens = array("i", map(dens.__getitem__, order))
+        self.starts = array("i", map(first.__getitem__, ordered))
+        self.ends = array("i", map(end.__getitem__, ordered))
+        self.below = array("i", map(first.__getitem__, keys))
+        self._group_end = array("i", map(end.__getitem__, keys))
 
     def __len__(self) -> int:
         return len(self.nums)
