@@ -10,6 +10,7 @@ from typing import Literal
 from hiecheck.outputs import Reads
 from hiecheck.p4p import letters
 from hiecheck.p4p.letters import Letter, Overview
+from hiecheck.p4p.letters_pcmh import PcmhLetters
 from hiecheck.p4p.models import (
     BhhProviderResult,
     BhhReport,
@@ -49,8 +50,9 @@ def _letters(scoring: AnyScoring) -> tuple[Overview, Iterator[Letter]]:
         return letters.bhh_overview(report), (
             letters.bhh_letter(report, p) for p in scoring.providers()  # type: ignore[arg-type]
         )
-    return letters.pcmh_overview(report), (
-        letters.pcmh_letter(report, p) for p in scoring.providers()  # type: ignore[arg-type]
+    assert isinstance(scoring, PcmhScoring)
+    return letters.pcmh_overview(report), map(
+        PcmhLetters(report, scoring.frame), scoring.figures()
     )
 
 
