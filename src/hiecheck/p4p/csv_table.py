@@ -371,7 +371,8 @@ class _Reader:
 
 
 def _is_id(column: list[str]) -> bool:
-    return all(map(cells.ID_PATTERN.fullmatch, column))
+    """Every id valid (each distinct id checked once: a provider has a row per measure)."""
+    return all(map(cells.ID_PATTERN.fullmatch, dict.fromkeys(column)))
 
 
 _SPACE = re.compile(r"\s")

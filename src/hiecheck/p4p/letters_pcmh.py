@@ -58,10 +58,10 @@ class PcmhLetters:
         names, ranked, small = self.frame.measures, self.ranked, self.small
         parts = []
         for m, _, den, raw, percentile in p.measures:
-            if percentile != NOT_RANKED:
+            if percentile != NOT_RANKED:  # both from 0 to 100: two decimals toward zero
                 parts.append(
-                    f"{names[m]} raw score {score_text(raw)}, percentile "
-                    f"{score_text(percentile)}{ranked[m]}"
+                    f"{names[m]} raw score {raw // 10000}.{raw // 100 % 100:02d}, percentile "
+                    f"{percentile // 10000}.{percentile // 100 % 100:02d}{ranked[m]}"
                 )
             elif raw != NO_SCORE:
                 parts.append(
