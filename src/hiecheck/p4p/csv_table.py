@@ -60,18 +60,20 @@ class Layout:
 
 @dataclass
 class Table:
-    """A file's rows as columns. Row ``k`` of the arrays is the ``k``-th row without problems."""
+    """A file's rows as columns. Row ``k`` of the arrays is the ``k``-th row without problems.
+    The arrays are of C ints: counts are at most ``cells.MAX_COUNT``, lines and indexes at most
+    the lines of a file (``limits``)."""
 
     source: str
     header: tuple[str, ...]
     ids: list[str] = field(default_factory=list)  # distinct providers, first-seen order
-    first_rows: array[int] = field(default_factory=lambda: array("l"))
+    first_rows: array[int] = field(default_factory=lambda: array("i"))
     measures: list[str] = field(default_factory=list)  # distinct measure ids
-    row_provider: array[int] = field(default_factory=lambda: array("l"))
-    row_line: array[int] = field(default_factory=lambda: array("l"))
-    row_measure: array[int] = field(default_factory=lambda: array("l"))
-    numerators: array[int] = field(default_factory=lambda: array("q"))
-    denominators: array[int] = field(default_factory=lambda: array("q"))
+    row_provider: array[int] = field(default_factory=lambda: array("i"))
+    row_line: array[int] = field(default_factory=lambda: array("i"))
+    row_measure: array[int] = field(default_factory=lambda: array("i"))
+    numerators: array[int] = field(default_factory=lambda: array("i"))
+    denominators: array[int] = field(default_factory=lambda: array("i"))
     provider_values: dict[str, list[object]] = field(default_factory=dict)
     incomplete: set[int] = field(default_factory=set)  # providers with a row left out
 
