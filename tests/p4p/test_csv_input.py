@@ -263,3 +263,17 @@ def test_sample_files_read(data_dir: Path) -> None:
     assert len(read_bhh(str(data_dir / "bhh.csv"), BHH)) == 3
     assert len(read_pcmh(str(data_dir / "pcmh-2019.csv"), [])) == 4
     assert len(read_pcmh(str(data_dir / "pcmh-2018.csv"), [], previous=True)) == 3
+
+
+def test_columns_split_at_once_match_rows_split_one_by_one() -> None:
+    """The fast columnar split gives the cells the row-by-row split gives, whatever the line
+    ends (LF, CRLF, CR, none) and white space around cells."""
+    from hiecheck.p4p.csv_table import _column, _split, _split_columns
+
+    lines = ["a,1, 2\n", "b ,3,4\r\n", "c,\t5,6 \r", " d,7,8", "e,,\n", ",,\n"]
+    for end in range(1, len(lines) + 1):
+        part = lines[:end]
+        rows = _split(part)
+        assert _split_columns(part, 3) == [_column(rows, i) for i in range(3)]
+    assert _split_columns(["a,1\n", "b,2,3\n"], 3) is None  # a short row: the slow path
+    assert _split_columns(["\n"], 3) is None  # a blank line too

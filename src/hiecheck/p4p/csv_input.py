@@ -8,7 +8,10 @@ reads standard input.
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mul
 
 from hiecheck.p4p.csv_table import Layout, Table, read_table
 from hiecheck.p4p.inputs import ABSENT, BhhInput, OhhInput, PaymentsBasis, PcmhInput
@@ -41,9 +44,17 @@ def _matrix(
     width = len(measures)
     slot_of = [measures.index(m) for m in table.measures]
     size = width * len(table.ids)
-    nums = array("q", [ABSENT]) * size
-    dens = array("q", [ABSENT]) * size
-    lines = array("l", [0]) * size
+    nums = array("i", [ABSENT]) * size
+    dens = array("i", [ABSENT]) * size
+    slot_of_row = array("i", map(add, map(mul, table.row_provider, repeat(width)),
+                                 map(slot_of.__getitem__, table.row_measure)))
+    lines = array("i", [0]) * size
+    deque(map(lines.__setitem__, slot_of_row, table.row_line), maxlen=0)
+    if size - lines.count(0) == len(slot_of_row):  # every row in its own slot: fill at once
+        deque(map(nums.__setitem__, slot_of_row, table.numerators), maxlen=0)
+        deque(map(dens.__setitem__, slot_of_row, table.denominators), maxlen=0)
+        return nums, dens
+    lines = array("i", [0]) * size  # a duplicate: row by row, to report each
     for provider, measure, line, num, den in zip(
         table.row_provider, table.row_measure, table.row_line, table.numerators,
         table.denominators, strict=True,
@@ -147,9 +158,9 @@ def read_bhh(path: str, measure: str) -> BhhInput:
     table, problems = read_table(path, layout)
     if table is None:
         raise problems.error()
-    seen = array("l", [0]) * len(table.ids)
-    nums = array("q", [ABSENT]) * len(table.ids)
-    dens = array("q", [ABSENT]) * len(table.ids)
+    seen = array("i", [0]) * len(table.ids)
+    nums = array("i", [ABSENT]) * len(table.ids)
+    dens = array("i", [ABSENT]) * len(table.ids)
     for provider, line, num, den in zip(
         table.row_provider, table.row_line, table.numerators, table.denominators, strict=True
     ):

@@ -60,18 +60,20 @@ class Layout:
 
 @dataclass
 class Table:
-    """A file's rows as columns. Row ``k`` of the arrays is the ``k``-th row without problems."""
+    """A file's rows as columns. Row ``k`` of the arrays is the ``k``-th row without problems.
+    The arrays are of C ints: counts are at most ``cells.MAX_COUNT``, lines and indexes at most
+    the lines of a file (``limits``)."""
 
     source: str
     header: tuple[str, ...]
     ids: list[str] = field(default_factory=list)  # distinct providers, first-seen order
-    first_rows: array[int] = field(default_factory=lambda: array("l"))
+    first_rows: array[int] = field(default_factory=lambda: array("i"))
     measures: list[str] = field(default_factory=list)  # distinct measure ids
-    row_provider: array[int] = field(default_factory=lambda: array("l"))
-    row_line: array[int] = field(default_factory=lambda: array("l"))
-    row_measure: array[int] = field(default_factory=lambda: array("l"))
-    numerators: array[int] = field(default_factory=lambda: array("q"))
-    denominators: array[int] = field(default_factory=lambda: array("q"))
+    row_provider: array[int] = field(default_factory=lambda: array("i"))
+    row_line: array[int] = field(default_factory=lambda: array("i"))
+    row_measure: array[int] = field(default_factory=lambda: array("i"))
+    numerators: array[int] = field(default_factory=lambda: array("i"))
+    denominators: array[int] = field(default_factory=lambda: array("i"))
     provider_values: dict[str, list[object]] = field(default_factory=dict)
     incomplete: set[int] = field(default_factory=set)  # providers with a row left out
 
@@ -139,7 +141,12 @@ class _Reader:
             rows, lines = self._fit(rows, lines, width)
             if not rows:
                 return
-        columns = [_column(rows, i) for i in range(width)]
+        self.columns([_column(rows, i) for i in range(width)], lines)
+
+    def columns(self, columns: list[list[str]], lines: list[int]) -> None:
+        """A chunk of rows of the right width, as trimmed columns (``_trimmed``)."""
+        table = self.table
+        assert table is not None
         position = {name: i for i, name in enumerate(table.header)}
         id_cells = columns[position[self.layout.id_column]]
         if not all(id_cells):
@@ -312,6 +319,15 @@ class _Reader:
         assert table is not None
         index = self._provider_index
         found: list[int | None] = list(map(index.get, id_cells))
+        if None in found and not bad:  # every id is valid: the new ones are added at once
+            new = [v for v in dict.fromkeys(id_cells) if v not in index]
+            first_line = dict(zip(reversed(id_cells), reversed(lines), strict=True))
+            index.update(zip(new, range(len(table.ids), len(table.ids) + len(new)), strict=True))
+            table.ids.extend(new)
+            table.first_rows.extend(map(first_line.__getitem__, new))
+            for values in table.provider_values.values():
+                values.extend(repeat(None, len(new)))
+            return list(map(index.__getitem__, id_cells))
         if None in found:
             for k in list(compress(range(len(found)), map(is_, found, repeat(None)))):
                 value = id_cells[k]
@@ -357,15 +373,20 @@ class _Reader:
 
 
 def _is_id(column: list[str]) -> bool:
-    return all(map(cells.ID_PATTERN.fullmatch, column))
+    """Every id valid (each distinct id checked once: a provider has a row per measure)."""
+    return all(map(cells.ID_PATTERN.fullmatch, dict.fromkeys(column)))
 
 
 _SPACE = re.compile(r"\s")
 
 
 def _column(rows: list[list[str]], i: int) -> list[str]:
-    """Cell ``i`` of every row, trimmed (only a column with white space is stripped)."""
-    column = list(map(itemgetter(i), rows))
+    """Cell ``i`` of every row, trimmed."""
+    return _trimmed(list(map(itemgetter(i), rows)))
+
+
+def _trimmed(column: list[str]) -> list[str]:
+    """``column`` with its cells stripped (only a column with white space is)."""
     if _SPACE.search("".join(column)):
         return list(map(str.strip, column))
     return column
@@ -393,6 +414,16 @@ def _split(lines: list[str]) -> list[list[str]]:
     return list(map(str.split, map(str.rstrip, lines), repeat(",")))
 
 
+def _split_columns(lines: list[str], width: int) -> list[list[str]] | None:
+    """The trimmed columns of lines that hold no quote, split all at once; None unless every
+    line has ``width`` cells. A line's last cell keeps its line end until trimmed, which
+    strips what ``_split``'s ``rstrip`` would (and more only where ``_trimmed`` would too)."""
+    if set(map(str.count, lines, repeat(","))) != {width - 1}:
+        return None
+    cells = ",".join(lines).split(",")
+    return [_trimmed(cells[i::width]) for i in range(width)]
+
+
 def _feed(reader: _Reader, blocks: Iterator[list[str]]) -> bool:
     """Header, then the rows in chunks; False when the header is unusable."""
     line = 0
@@ -415,10 +446,16 @@ def _feed(reader: _Reader, blocks: Iterator[list[str]]) -> bool:
     for block in chain([pending], blocks):
         if '"' in "".join(block):
             return _feed_csv(reader, chain(block, chain.from_iterable(blocks)), line)
+        width = len(reader.table.header)  # type: ignore[union-attr]
         for start in range(0, len(block), CHUNK_ROWS):
-            rows = _split(block[start : start + CHUNK_ROWS])
-            reader.chunk(rows, list(range(line + 1, line + 1 + len(rows))))
-            line += len(rows)
+            part = block[start : start + CHUNK_ROWS]
+            numbers = list(range(line + 1, line + 1 + len(part)))
+            columns = _split_columns(part, width)
+            if columns is not None:
+                reader.columns(columns, numbers)
+            else:
+                reader.chunk(_split(part), numbers)
+            line += len(part)
     return True
 
 

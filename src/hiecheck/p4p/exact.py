@@ -64,6 +64,16 @@ def decimal_up(num: int, den: int, places: int) -> Decimal:
     return Decimal(ceil_div(num * 10**places, den)).scaleb(-places)
 
 
+def up_units(num: int, den: int) -> int:
+    """``decimal_up(num, den, 4)``'s digits: num / den × 10⁴ rounded up."""
+    return -(-num * 10000 // den)
+
+
+def from_up_units(units: int) -> Decimal:
+    """The Decimal ``decimal_up(..., 4)`` gives for ``up_units``."""
+    return Decimal(units).scaleb(-4)
+
+
 _TEN_THOUSANDTH = Decimal("0.0001")
 _CENT = Decimal("0.01")
 
@@ -71,10 +81,20 @@ _CENT = Decimal("0.01")
 def percent(value: Ratio) -> Decimal:
     """A score or percentile for output: 4 decimals, rounded toward zero, so that a shown value
     is never on the other side of a threshold than the exact one (26.99996% shows 26.9999)."""
+    return from_percent_units(percent_units(value))
+
+
+def percent_units(value: Ratio) -> int:
+    """``percent``'s digits: the value × 10⁴, rounded toward zero."""
     num, den = value
     if num >= 0:
-        return Decimal(num * 10000 // den) * _TEN_THOUSANDTH
-    return -Decimal(-num * 10000 // den) * _TEN_THOUSANDTH
+        return num * 10000 // den
+    return -(-num * 10000 // den)
+
+
+def from_percent_units(units: int) -> Decimal:
+    """The Decimal ``percent`` gives for ``percent_units``: 4 decimals, always."""
+    return Decimal(units) * _TEN_THOUSANDTH
 
 
 def cents(amount: int) -> Decimal:

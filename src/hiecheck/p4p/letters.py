@@ -15,26 +15,17 @@ from hiecheck.p4p.models import (
     OhhProviderResult,
     OhhReport,
     OhhTarget,
-    PcmhPracticeResult,
     PcmhReport,
-    TableAWhatIf,
-    TableBWhatIf,
 )
 from hiecheck.p4p.words import (
     BHH_STATUS,
-    IMPROVEMENT_NOTE,
-    IMPROVEMENT_REASON,
     OHH_STATUS,
-    PERFORMANCE_REASON,
-    UNREACHABLE,
     caution,
     limit,
     money,
-    number,
     pct,
     plural,
     profile_line,
-    score,
 )
 
 Tone = str  # "good" | "bad" | "neutral": how a renderer may colour the status
@@ -303,142 +294,6 @@ def bhh_overview(report: BhhReport) -> Overview:
 
 
 # ---------------------------------------------------------------- PCMH
-
-
-def _table_a(what: TableAWhatIf) -> str:
-    gain = f" (+{money(what.payment_gain)})" if what.payment_gain is not None else ""
-    head = f"Next Table A band, {what.target.label}{gain}"
-    if not what.reachable:
-        return f"{head}: not reachable by improving any single measure."
-    options = "; or ".join(
-        f"{plural(o.add_members or 0, 'more member')} meeting {o.measure} "
-        f"(+{score(o.add_raw_score_points)} raw-score points)"
-        for o in what.options
-    )
-    return f"{head}: {options}; each alone, other measures and practices unchanged."
-
-
-def _table_b(what: TableBWhatIf) -> str:
-    gain = f" (+{money(what.payment_gain)})" if what.payment_gain is not None else ""
-    head = f"Next Table B band, {what.target.label}{gain}"
-    if not what.reachable:
-        return f"{head}: {UNREACHABLE[what.unreachable or 'above-maximum']}."
-    word = "more than" if what.strictly_above else "at least"
-    options = [o for o in what.options if o.add_members is not None]
-    alone = (
-        "; ".join(f"{plural(o.add_members or 0, 'more member')} meeting {o.measure}"
-                  for o in options)
-        if options
-        else "no single measure has room for it"
-    )
-    return (
-        f"{head}: a total raw score of {word} {score(what.needed_total_raw_score)} "
-        f"(+{score(what.add_raw_score_points)} points): {alone}."
-    )
-
-
-def _pcmh_measures(p: PcmhPracticeResult, report: PcmhReport) -> str:
-    parts = []
-    others = "others" if report.percentile_peers == "others" else "practices"
-    for m in p.measures:
-        if m.standing == "ranked":
-            parts.append(
-                f"{m.measure} raw score {score(m.raw_score)}, percentile "
-                f"{score(m.percentile)} among {m.peers:,} {others}"
-            )
-        elif m.standing == "no-peers":
-            parts.append(
-                f"{m.measure} raw score {score(m.raw_score)} (no other practice to rank against)"
-            )
-        else:
-            parts.append(f"{m.measure} (denominator {m.denominator} < {report.min_denominator}: "
-                         "no raw score)")
-    return "; ".join(parts)
-
-
-def pcmh_letter(report: PcmhReport, p: PcmhPracticeResult) -> Letter:
-    earned = []
-    band = p.performance_band
-    if p.performance_qualified and band is not None and band.pmpm == 0:
-        earned.append(f"No performance payment: the mean is in the {band.label} band.")
-    elif p.performance_qualified and band is not None:
-        earned.append(
-            f"Performance payment {money(p.performance_payment)}: {band.label}, "
-            f"{money(band.pmpm)} PMPM x 12 x {number(p.annualized_members)} members."
-        )
-    else:
-        reasons = "; ".join(PERFORMANCE_REASON[r] for r in p.performance_reasons)
-        earned.append(f"No performance payment: {reasons or 'below every band'}.")
-    imp = p.improvement
-    if imp.qualified and imp.band is not None:
-        earned.append(
-            f"Improvement payment {money(imp.payment)}: {pct(imp.improvement_percent)} "
-            f"improvement, {imp.band.label}, {money(imp.band.pmpm)} PMPM x 12 x "
-            f"{number(p.annualized_members)} members."
-        )
-    else:
-        why_not = [IMPROVEMENT_REASON[r] for r in imp.reasons]
-        if imp.note is not None:
-            why_not.append(IMPROVEMENT_NOTE[imp.note])
-        earned.append(f"No improvement payment: {'; '.join(why_not) or 'no improvement'}.")
-    why = []
-    if p.mean_performance_percentile is not None:
-        rounded = (
-            f", rounded to {p.whole_percentile}" if report.band_rounding == "nearest" else ""
-        )
-        why.append(
-            f"Mean performance percentile {score(p.mean_performance_percentile)}{rounded}, over "
-            f"{plural(p.qualifying_measures, 'ranked measure')}: {_pcmh_measures(p, report)}."
-        )
-    else:
-        why.append(f"Measures: {_pcmh_measures(p, report)}.")
-    if imp.current_total_raw_score is not None:
-        counted = ", ".join(imp.measures_counted) or "none"
-        why.append(
-            f"Total raw score {score(imp.current_total_raw_score)} this year vs "
-            f"{score(imp.previous_total_raw_score)} last year ({report.improvement_total}: "
-            f"{counted})."
-        )
-    change = []
-    if p.table_a_what_if is not None:
-        change.append(_table_a(p.table_a_what_if))
-    if p.table_b_what_if is not None:
-        change.append(_table_b(p.table_b_what_if))
-    if p.table_a_what_if is None:
-        change.append(
-            "Already in the top Table A band."
-            if p.mean_performance_percentile is not None
-            else "No percentile in this file: nothing to improve against."
-        )
-    notes = []
-    if p.borderline:
-        low, high = p.borderline_between
-        how = (
-            f"hiecheck rounds it to the nearest whole percentile ({p.whole_percentile})"
-            if report.band_rounding == "nearest"
-            else "hiecheck takes the band at or below it"
-        )
-        notes.append(
-            f"Borderline: the mean {score(p.mean_performance_percentile)} lies between {low} "
-            f"and {high}; {how}. The practice has {report.schedule.review_request_days} days "
-            "after the notification letter to ask DSS for a review."
-        )
-    if imp.measures_added or imp.measures_dropped:
-        parts = []
-        if imp.measures_added:
-            parts.append("added " + ", ".join(imp.measures_added))
-        if imp.measures_dropped:
-            parts.append("dropped " + ", ".join(imp.measures_dropped))
-        counted = (
-            "only measures valid in both years count"
-            if report.improvement_total == "like-for-like"
-            else "each year's total counts its own measures (all-valid)"
-        )
-        notes.append(f"Measures changed since last year: {'; '.join(parts)} ({counted}).")
-    paid = p.performance_payment > 0 or imp.payment > 0
-    tone = "good" if paid else ("bad" if p.performance_qualified else "neutral")
-    status = band.label if band is not None and p.performance_qualified else "no payment"
-    return Letter(p.practice_id, status, tone, earned, why, change, notes)
 
 
 def pcmh_overview(report: PcmhReport) -> Overview:

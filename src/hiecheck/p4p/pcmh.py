@@ -2,48 +2,53 @@
 
 All arithmetic is on integers: a practice's percentiles are half-unit ranks over a common
 scale (the least common multiple of the measures' peer counts), so the mean performance
-percentile, its band and every what-if are exact. The report's totals need every practice, so
-each practice's standing is computed once for the totals and again, with its what-if, while a
-renderer writes it.
+percentile, its band and every what-if are exact. Each measure's peers are sorted once and
+every practice ranked from that order; each practice's standing and improvement are computed
+once, for the report's totals, and kept; its what-ifs and figures are made while a renderer
+writes it (``pcmh_figures``).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
+from itertools import compress, repeat
+from operator import add, and_, ge, itemgetter, mul, or_
 
 from hiecheck.p4p import exact
 from hiecheck.p4p.exact import Ratio
 from hiecheck.p4p.inputs import ABSENT, PcmhInput
 from hiecheck.p4p.models import (
-    BandResult,
     BandRounding,
     Caution,
     ImprovementNote,
     ImprovementReason,
     ImprovementTotal,
-    MeasureMembers,
-    MeasureStanding,
-    PcmhImprovement,
-    PcmhMeasureResult,
-    PcmhPracticeResult,
     PcmhReport,
     PcmhSchedule,
     PercentileMethod,
     PercentilePeers,
     PerformanceReason,
-    Scoring,
-    TableAWhatIf,
-    TableBWhatIf,
     Unreachable,
     profile_used,
 )
+from hiecheck.p4p.pcmh_figures import (
+    NO_SCORE,
+    NOT_RANKED,
+    ImprovementFigures,
+    MeasureFigures,
+    OptionFigures,
+    PcmhFrame,
+    PcmhScoring,
+    PracticeFigures,
+    TableAFigures,
+    TableBFigures,
+)
 from hiecheck.p4p.percentile import Peers, Ranking
 from hiecheck.p4p.profile import Band, PcmhProfile
-
-PcmhScoring = Scoring[PcmhReport, PcmhPracticeResult]
 
 
 def raw_score(numerator: int, denominator: int, min_denominator: int) -> Ratio | None:
@@ -123,10 +128,6 @@ def mean_threshold(band: Band, rounding: BandRounding) -> tuple[Ratio, bool]:
     return (2 * whole - 1, 2), True
 
 
-def _band(band: Band | None) -> BandResult | None:
-    return BandResult(band.label, band.level, band.pmpm) if band else None
-
-
 def _payment(pmpm: Ratio | None, members: Ratio | None, months: int) -> int:
     """PMPM × months × members in cents, half-up (0 without a band or members)."""
     if pmpm is None or members is None:
@@ -134,35 +135,62 @@ def _payment(pmpm: Ratio | None, members: Ratio | None, months: int) -> int:
     return exact.money((pmpm[0] * months * members[0], pmpm[1] * members[1]))
 
 
-@dataclass(slots=True)
-class _Standing:
-    """A practice's year before any what-if: its measures, ranks and performance payment."""
 
-    practice: int
-    valid: dict[int, Ratio]  # measure index → raw score
-    ranks: dict[int, int]  # measure index → half units (ranked measures only)
-    total_units: int  # Σ half units × scale / peers
-    mean: Ratio | None
-    whole: int | None
-    band: int | None
-    borderline: int | None  # index of the band whose lower edge the mean sits just below
-    reasons: list[PerformanceReason]
-    payment: int
+_Sets = tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...], tuple[int, ...]]
+# (measure, its half units and group starts per practice, peers, the Table A what-if's
+# divisor for one band, the most half units the other peers can give)
+_RankedMeasure = tuple[int, "array[int]", "array[int]", Peers, int, int]
+_ORDER = itemgetter(3)  # options: fewest members first, then by measure id
+_LAST = 1 << 62  # the order of an option without room: after every number of members
+_NO_NCQA, _PART_YEAR, _NO_RESULT, _NO_PERCENTILE = 1, 2, 4, 8
+_REASON_BITS: tuple[tuple[int, PerformanceReason], ...] = (
+    (_NO_NCQA, "no-ncqa"), (_PART_YEAR, "not-full-year"), (_NO_RESULT, "no-measure-result"),
+    (_NO_PERCENTILE, "no-percentile"),
+)
+_REASONS: dict[int, tuple[PerformanceReason, ...]] = {
+    code: tuple(reason for bit, reason in _REASON_BITS if code & bit) for code in range(16)
+}
 
 
-@dataclass(slots=True)
-class _Improvement:
-    result: PcmhImprovement | None  # None when only the totals were asked for
-    qualified: bool
-    changed: bool  # the set of valid measures differs from last year's
-    current: Ratio | None
-    previous: Ratio | None
-    counted: list[int]  # measure indexes totalled
-    band: int | None
-    cents: int
+def _consume(values: Iterator[object]) -> None:
+    deque(values, maxlen=0)
+
+
+class _BandFinder:
+    """Table A band and borderline flag of exact means; with whole-number band edges (every
+    profile so far) both depend only on the mean's whole part and whether it has a fraction,
+    so each answer is computed once and looked up after."""
+
+    def __init__(self, bounds: Bounds, rounding: BandRounding) -> None:
+        self.bounds = bounds
+        self.rounding = rounding
+        self.whole_edges = all(per == 1 for _, per, _ in bounds)
+        # lower edge L → index of its band, for the borderline test L − 1 < mean < L
+        self.edges = {low: k for k, (low, _, _) in enumerate(bounds) if k}
+        self._bands: dict[tuple[int, bool], int | None] = {}
+
+    def __call__(self, num: int, den: int) -> tuple[int | None, int | None]:
+        """(band, borderline band) of the mean num / den (num ≥ 0)."""
+        if not self.whole_edges:
+            return _a_band((num, den), self.bounds, self.rounding), _borderline(
+                (num, den), self.bounds
+            )
+        floor, rest = divmod(num, den)
+        if self.rounding == "nearest":
+            key = ((2 * num + den) // (2 * den), False)
+        else:
+            key = (floor, rest > 0)
+        band = self._bands.get(key, -1)
+        if band == -1:
+            whole, fraction = key  # a value with that whole part (and ½ if a fraction)
+            band = self._bands[key] = band_index((2 * whole + fraction, 2), self.bounds)
+        return band, self.edges.get(floor + 1) if rest else None
 
 
 class _Scorer:
+    """Every practice's standing, computed once and kept in columns (lists by practice), and
+    each practice's figures, what-ifs included, on demand."""
+
     def __init__(
         self,
         given: PcmhInput,
@@ -180,13 +208,16 @@ class _Scorer:
         self.improvement_total = improvement_total
         self.width = len(given.measures)
         self.min_den = profile.min_denominator
-        self.peers = self._peers()
-        counts = [p.others(ranking) for p in self.peers if p is not None and p.others(ranking)]
+        self.peers: list[Peers | None] = []
+        self.others: list[int] = []  # per measure: peers each practice is ranked against
+        self.half: list[array[int]] = []  # per measure, per practice: half units (0: none)
+        self.below: list[array[int]] = []  # per measure, per practice: where its group starts
+        self.valid: list[int] = [0] * len(given)  # per practice: bit m set, a raw score for m
+        self._rank()
+        counts = [p for p in self.others if p]
         self.scale = math.lcm(*counts) if counts else 1
-        self.units = [
-            self.scale // p.others(ranking) if p is not None and p.others(ranking) else 0
-            for p in self.peers
-        ]
+        self.units = [self.scale // p if p else 0 for p in self.others]
+        self.ranked_mask = sum(1 << m for m, p in enumerate(self.others) if p)
         self.table_a = profile.table_a
         self.table_b = profile.table_b
         self.thresholds = [mean_threshold(b, rounding) for b in self.table_a]
@@ -198,285 +229,391 @@ class _Scorer:
         self.members = [
             exact.ratio(m) if m is not None else None for m in given.annualized_members
         ]
-        self.previous_index = previous.index() if previous is not None else {}
-        self.previous_slot = (
-            [previous.measures.index(m) if m in previous.measures else -1 for m in given.measures]
-            if previous is not None
+        self._sets: dict[int, _Sets] = {}
+        names = given.measures
+        self.name_order = [sorted(names).index(name) for name in names]
+        # Per Table A band: the ranked measures with what the what-if divides by.
+        self.a_measures: list[list[_RankedMeasure]] = [
+            [
+                (m, self.half[m], self.below[m], peers, 50 * e_den * self.units[m],
+                 2 * (len(peers) - 1))
+                for m, peers in enumerate(self.peers)
+                if peers is not None and self.units[m]
+            ]
+            for (_, e_den), _ in self.thresholds
+        ]
+        self.frame = PcmhFrame(
+            measures=list(given.measures),
+            peers=self.others,
+            table_a=list(self.table_a),
+            table_b=list(self.table_b),
+            rounding=rounding,
+            improvement_total=improvement_total,
+        )
+        # Per practice (lists by practice index):
+        self.ranked: list[int] = []  # measures with a percentile
+        self.total_units: list[int] = []  # Σ half units × scale / peers
+        self.band: list[int | None] = []
+        self.borderline: list[int | None] = []  # the band whose lower edge the mean is below
+        self.reasons: list[tuple[PerformanceReason, ...]] = []
+        self.payment: list[int] = []
+        self._stand()
+        self.improvement: list[ImprovementFigures] = []
+        # each practice's row in the previous year (None: none) and its valid measures there
+        # (bit m: this year's measure m); the exact totals are recomputed from them for the
+        # what-if rather than kept (100,000 pairs of big fractions)
+        self.previous_row: list[int | None] = []
+        self.was: list[int] = []
+        self.slots: list[int] = []  # this year's measure m → its slot in the previous year
+        self._improve()
+
+    def _rank(self) -> None:
+        """Each measure's peers sorted once; every practice's half units and group start."""
+        given, width, count = self.given, self.width, len(self.given)
+        practices = range(count)
+        for m in range(width):
+            nums = given.numerators[m::width]
+            dens = given.denominators[m::width]
+            flags = list(map(ge, dens, repeat(self.min_den)))  # ABSENT is -1
+            self.valid = list(map(or_, self.valid, map(mul, flags, repeat(1 << m))))
+            half = array("i", [0]) * count
+            below = array("i", [-1]) * count
+            peers = None
+            if any(flags):
+                peers = Peers(list(compress(nums, flags)), list(compress(dens, flags)))
+            others = peers.others(self.ranking) if peers is not None else 0
+            if peers is not None and others:
+                rows = list(compress(practices, flags))
+                _consume(map(half.__setitem__, rows, peers.half_units(self.ranking)))
+                _consume(map(below.__setitem__, rows, peers.below))
+            self.peers.append(peers)
+            self.others.append(others)
+            self.half.append(half)
+            self.below.append(below)
+
+    # ---------------------------------------------------------------- the year
+
+    def _stand(self) -> None:
+        """Ranked measures, the mean's band and borderline flag, reasons and payment."""
+        given, count = self.given, len(self.given)
+        ranked = list(map(int.bit_count, map(and_, self.valid, repeat(self.ranked_mask))))
+        total = [0] * count
+        for half, units in zip(self.half, self.units, strict=True):
+            if units:
+                total = list(map(add, total, map(mul, half, repeat(units))))
+        self.ranked, self.total_units = ranked, total
+        find = _BandFinder(self.a_bounds, self.rounding)
+        scale, months, members, pmpm = self.scale, self.months, self.members, self.a_pmpm
+        for i, (valid, c, units) in enumerate(zip(self.valid, ranked, total, strict=True)):
+            code = (0 if given.ncqa_recognized[i] else _NO_NCQA) | (
+                0 if given.full_year[i] else _PART_YEAR
+            )
+            band = borderline = None
+            if c:
+                band, borderline = find(50 * units, c * scale)
+            elif valid:
+                code |= _NO_PERCENTILE
+            else:
+                code |= _NO_RESULT
+            self.band.append(band)
+            self.borderline.append(borderline)
+            self.reasons.append(_REASONS[code])
+            self.payment.append(
+                _payment(pmpm[band], members[i], months) if not code and band is not None
+                else 0
+            )
+
+    def _measure_sets(self, now: int, was: int) -> _Sets:
+        """Measures added and dropped (ids, sorted), and the measure indexes totalled this year
+        and last year, for the sets of valid measures ``now`` and ``was`` (bit masks)."""
+        key = now << self.width | was
+        found = self._sets.get(key)
+        if found is None:
+            names = self.given.measures
+            bits = range(self.width)
+            added = tuple(sorted(names[m] for m in bits if now >> m & 1 and not was >> m & 1))
+            dropped = tuple(sorted(names[m] for m in bits if was >> m & 1 and not now >> m & 1))
+            if self.improvement_total == "like-for-like":
+                counted = tuple(m for m in bits if now >> m & 1 and was >> m & 1)
+                before = counted
+            else:
+                counted = tuple(m for m in bits if now >> m & 1)
+                before = tuple(m for m in bits if was >> m & 1)
+            found = self._sets[key] = (added, dropped, counted, before)
+        return found
+
+    def _improve(self) -> None:
+        """Each practice's improvement: totals, gain, Table B band and payment."""
+        given, before = self.given, self.previous
+        count = len(given)
+        empty: dict[tuple[ImprovementReason, ...], ImprovementFigures] = {}
+        if before is None:
+            rows: list[int | None] = [None] * count
+            was = [0] * count
+        else:
+            index = before.index()
+            rows = list(map(index.get, given.ids))
+            # each practice's previous-year valid measures (bit m: this year's measure m)
+            at = [len(before) if j is None else j for j in rows]
+            was = [0] * count
+            before_width = len(before.measures)
+            for m, name in enumerate(given.measures):
+                if name not in before.measures:
+                    continue
+                dens = before.denominators[before.measures.index(name)::before_width]
+                dens.append(ABSENT)  # where a practice has no previous year
+                flags = map(ge, map(dens.__getitem__, at), repeat(self.min_den))
+                was = list(map(or_, was, map(mul, flags, repeat(1 << m))))
+        self.previous_row, self.was = rows, was
+        self.slots = (
+            [before.measures.index(m) if m in before.measures else -1 for m in given.measures]
+            if before is not None
             else []
         )
-
-    def _peers(self) -> list[Peers | None]:
-        nums: list[list[int]] = [[] for _ in range(self.width)]
-        dens: list[list[int]] = [[] for _ in range(self.width)]
-        given = self.given
-        for slot, den in enumerate(given.denominators):
-            if den >= self.min_den:
-                nums[slot % self.width].append(given.numerators[slot])
-                dens[slot % self.width].append(den)
-        return [Peers(n, d) if d else None for n, d in zip(nums, dens, strict=True)]
-
-    # ---------------------------------------------------------------- one practice
-
-    def standing(self, i: int) -> _Standing:
-        given, width = self.given, self.width
-        start = i * width
-        valid: dict[int, Ratio] = {}
-        ranks: dict[int, int] = {}
-        total = 0
-        for m in range(width):
-            den = given.denominators[start + m]
-            if den == ABSENT or den < self.min_den:
+        reasons_of: dict[tuple[ImprovementReason, ...], tuple[ImprovementReason, ...]] = {}
+        for i, (j, now, then) in enumerate(zip(rows, self.valid, was, strict=True)):
+            reasons: list[ImprovementReason] = []
+            if not given.ncqa_recognized[i]:
+                reasons.append("no-ncqa")
+            if not given.full_year[i]:
+                reasons.append("not-full-year")
+            if before is None or j is None:
+                reasons.append("no-previous-file" if before is None else "no-previous-results")
+                key = tuple(reasons)
+                figures = empty.get(key)
+                if figures is None:
+                    figures = empty[key] = ImprovementFigures(
+                        False, key, None, (), (), (), None, None, None, None, 0
+                    )
+                self.improvement.append(figures)
                 continue
-            num = given.numerators[start + m]
-            valid[m] = (100 * num, den)
-            peers = self.peers[m]
-            if peers is not None and self.units[m]:
-                ranks[m] = peers.half_units(num, den, self.ranking)
-                total += ranks[m] * self.units[m]
-        mean = (50 * total, len(ranks) * self.scale) if ranks else None
-        whole = exact.round_half_up(*mean) if mean is not None else None
-        band = None
-        borderline = None
-        if mean is not None:
-            band = _a_band(mean, self.a_bounds, self.rounding)
-            borderline = _borderline(mean, self.a_bounds)
-        reasons: list[PerformanceReason] = []
-        if not given.ncqa_recognized[i]:
-            reasons.append("no-ncqa")
-        if not given.full_year[i]:
-            reasons.append("not-full-year")
-        if not valid:
-            reasons.append("no-measure-result")
-        elif not ranks:
-            reasons.append("no-percentile")
-        payment = (
-            _payment(self.a_pmpm[band], self.members[i], self.months)
-            if not reasons and band is not None
-            else 0
-        )
-        return _Standing(i, valid, ranks, total, mean, whole, band, borderline, reasons, payment)
-
-    def improvement(self, i: int, standing: _Standing, *, detail: bool = True) -> _Improvement:
-        given = self.given
-        reasons: list[ImprovementReason] = []
-        if not given.ncqa_recognized[i]:
-            reasons.append("no-ncqa")
-        if not given.full_year[i]:
-            reasons.append("not-full-year")
-        empty = PcmhImprovement(False, reasons, None, [], [], [], None, None, None, None,
-                                exact.cents(0))
-        if self.previous is None:
-            reasons.append("no-previous-file")
-            return _Improvement(empty, False, False, None, None, [], None, 0)
-        j = self.previous_index.get(given.ids[i])
-        if j is None:
-            reasons.append("no-previous-results")
-            return _Improvement(empty, False, False, None, None, [], None, 0)
-        before = self.previous
-        if not before.full_year[j]:
-            reasons.append("not-full-previous-year")
-        base = j * len(before.measures)
-        was: dict[int, Ratio] = {}
-        for m, slot in enumerate(self.previous_slot):
-            den = before.denominators[base + slot] if slot >= 0 else ABSENT
-            if den != ABSENT and den >= self.min_den:
-                was[m] = (100 * before.numerators[base + slot], den)
-        now = standing.valid
-        measures = given.measures
-        added = sorted(measures[m] for m in now.keys() - was.keys())
-        dropped = sorted(measures[m] for m in was.keys() - now.keys())
-        if self.improvement_total == "like-for-like":
-            counted = sorted(now.keys() & was.keys())
-            current, previous = _total(now, counted), _total(was, counted)
-        else:
-            counted = sorted(now)
-            current, previous = _total(now, counted), _total(was, sorted(was))
-        gain = improvement_percent(current, previous)
-        note: ImprovementNote | None = None
-        band = band_index(gain, self.b_bounds) if gain is not None else None
-        if not counted and self.improvement_total == "like-for-like":
-            note = "no-common-measures"
-        elif previous[0] == 0:
-            note = "no-previous-score"
-        elif gain is None:
-            note = "not-more-than-previous"
-        elif band is None:
-            note = "below-first-band"
-        cents = (
-            _payment(self.b_pmpm[band], self.members[i], self.months)
-            if not reasons and band is not None
-            else 0
-        )
-        changed = bool(added or dropped)
-        if not detail:
-            return _Improvement(None, not reasons, changed, current, previous, counted, band,
-                                cents)
-        chosen = self.table_b[band] if band is not None else None
-        result = PcmhImprovement(
-            qualified=not reasons,
-            reasons=reasons,
-            note=note,
-            measures_counted=[measures[m] for m in counted],
-            measures_added=added,
-            measures_dropped=dropped,
-            current_total_raw_score=exact.percent(current),
-            previous_total_raw_score=exact.percent(previous),
-            improvement_percent=exact.percent(gain) if gain is not None else None,
-            band=_band(chosen),
-            payment=exact.cents(cents),
-        )
-        return _Improvement(result, not reasons, changed, current, previous, counted, band, cents)
+            if not before.full_year[j]:
+                reasons.append("not-full-previous-year")
+            added, dropped, counted, counted_before = self._measure_sets(now, then)
+            current, previous = self._totals(i, j, counted, counted_before)
+            (current_num, current_den), (previous_num, previous_den) = current, previous
+            gain = improvement_percent(current, previous)
+            band = band_index(gain, self.b_bounds) if gain is not None else None
+            note: ImprovementNote | None = None
+            if not counted and self.improvement_total == "like-for-like":
+                note = "no-common-measures"
+            elif previous_num == 0:
+                note = "no-previous-score"
+            elif gain is None:
+                note = "not-more-than-previous"
+            elif band is None:
+                note = "below-first-band"
+            cents = (
+                _payment(self.b_pmpm[band], self.members[i], self.months)
+                if not reasons and band is not None
+                else 0
+            )
+            key = tuple(reasons)
+            self.improvement.append(ImprovementFigures(
+                qualified=not reasons,
+                reasons=reasons_of.setdefault(key, key),
+                note=note,
+                counted=counted,
+                added=added,
+                dropped=dropped,
+                current=current_num * 10000 // current_den,
+                previous=previous_num * 10000 // previous_den,
+                gain=exact.percent_units(gain) if gain is not None else None,
+                band=band,
+                payment=cents,
+            ))
 
     # ---------------------------------------------------------------- what-ifs
 
-    def table_a_what_if(self, s: _Standing) -> TableAWhatIf | None:
-        if s.mean is None:
+    def _table_a(self, i: int) -> TableAFigures | None:
+        ranked = self.ranked[i]
+        if not ranked:
             return None
-        target = 0 if s.band is None else s.band + 1
+        band = self.band[i]
+        target = 0 if band is None else band + 1
         if target >= len(self.table_a):
             return None
         (e_num, e_den), inclusive = self.thresholds[target]
-        count = len(s.ranks)
+        # The mean with measure m at ``need`` half units, the others unchanged, is
+        # 50 (total − rank · u + need · u) / (count · scale); it reaches e_num / e_den from
+        # need = rank + ⌈gap / (50 · e_den · u)⌉ on (one more if the bound is exclusive).
+        gap = e_num * ranked * self.scale - 50 * e_den * self.total_units[i]
+        order = self.name_order
         given = self.given
-        start = s.practice * self.width
-        options = []
-        for m, rank in s.ranks.items():
-            rest = s.total_units - rank * self.units[m]
-            # 50 (rest + c · u) / (count · scale) must reach e_num / e_den
-            top = e_num * count * self.scale - 50 * e_den * rest
-            bottom = 50 * e_den * self.units[m]
-            need = exact.ceil_div(top, bottom) if inclusive else top // bottom + 1
-            num, den = given.numerators[start + m], given.denominators[start + m]
-            peers = self.peers[m]
-            assert peers is not None
-            add = peers.fewest_members((num, den), need, self.ranking, den - num)
-            if add is not None:
-                options.append(
-                    MeasureMembers(given.measures[m], add, exact.decimal_up(100 * add, den, 4))
-                )
-        options.sort(key=lambda o: (o.add_members, o.measure))
-        band = self.table_a[target]
+        nums, dens = given.numerators, given.denominators
+        start = i * self.width
+        tie, own = self.ranking.tie, self.ranking.own
+        valid = self.valid[i]
+        options: list[OptionFigures] = []
+        for m, half, below, peers, bottom, most in self.a_measures[target]:
+            if not valid >> m & 1:
+                continue
+            rank = half[i]
+            need = rank + (-(-gap // bottom) if inclusive else gap // bottom + 1) - own
+            if need > most:  # more than every other peer below it
+                continue
+            num, den = nums[start + m], dens[start + m]
+            if need <= 0:
+                add = 1
+            else:
+                # The peer score v to reach (or pass): the ⌈need / 2⌉-th of the others.
+                at = below[i]
+                index = (need + 1) // 2 - 1
+                index += 1 if index >= at else 0  # skip the practice's own score
+                first = peers.starts[index]
+                v_below = first - (1 if index >= peers.ends[at] else 0)
+                v_equal = peers.ends[index] - first - (1 if first == at else 0)
+                v_den = peers.dens[index]
+                ahead = peers.nums[index] * den - num * v_den  # (v − own) × den × v_den
+                if 2 * v_below + tie * v_equal >= need:
+                    add = -(-ahead // v_den)  # reach v
+                else:
+                    add = ahead // v_den + 1  # pass v
+                if add < 1:
+                    add = 1
+            if add <= den - num:
+                options.append((m, add, -(-add * 1000000 // den), add * self.width + order[m]))
+        options.sort(key=_ORDER)
         gain = None
-        if not s.reasons:
-            paid = _payment(self.a_pmpm[target], self.members[s.practice], self.months)
-            gain = exact.cents(paid - s.payment)
-        return TableAWhatIf(_band(band), bool(options), options, gain)  # type: ignore[arg-type]
+        if not self.reasons[i]:
+            gain = _payment(self.a_pmpm[target], self.members[i], self.months) - self.payment[i]
+        return TableAFigures(target, options, gain)
 
-    def table_b_what_if(self, i: int, imp: _Improvement) -> TableBWhatIf | None:
-        if imp.current is None or imp.previous is None:
+    def _totals(
+        self, i: int, j: int, counted: tuple[int, ...], counted_before: tuple[int, ...]
+    ) -> tuple[Ratio, Ratio]:
+        """Practice ``i``'s total raw score over ``counted``, and its previous year's (row
+        ``j``) over ``counted_before``, exactly (unreduced fractions)."""
+        given, before = self.given, self.previous
+        assert before is not None
+        nums, dens, base = given.numerators, given.denominators, i * self.width
+        current_num, current_den = 0, 1
+        for m in counted:
+            den = dens[base + m]
+            current_num = current_num * den + 100 * nums[base + m] * current_den
+            current_den *= den
+        nums, dens, base = before.numerators, before.denominators, j * len(before.measures)
+        slots = self.slots
+        previous_num, previous_den = 0, 1
+        for m in counted_before:
+            den = dens[base + slots[m]]
+            previous_num = previous_num * den + 100 * nums[base + slots[m]] * previous_den
+            previous_den *= den
+        return (current_num, current_den), (previous_num, previous_den)
+
+    def _table_b(self, i: int) -> TableBFigures | None:
+        j = self.previous_row[i]
+        if j is None:
             return None
+        imp = self.improvement[i]
+        current, previous = self._totals(
+            i, j, imp.counted, self._measure_sets(self.valid[i], self.was[i])[3]
+        )
         target = 0 if imp.band is None else imp.band + 1
         if target >= len(self.table_b):
             return None
         band = self.table_b[target]
-        maximum = (100 * len(imp.counted), 1)
+        counted = imp.counted
+        maximum = (100 * len(counted), 1)
         unreachable: Unreachable | None = None
-        if not imp.counted:
+        if not counted:
             unreachable = "no-measures"
-        elif imp.previous[0] == 0:
+        elif previous[0] == 0:
             unreachable = "no-previous-score"
         if unreachable is not None:
-            return TableBWhatIf(_band(band), None, not band.inclusive, None, False,  # type: ignore[arg-type]
-                                unreachable, exact.percent(maximum), [], None)
+            return TableBFigures(target, None, not band.inclusive, None, False, unreachable,
+                                 exact.percent_units(maximum), [], None)
         lower = exact.ratio(band.lower)
         factor = (lower[1] * 100 + lower[0], lower[1] * 100)
-        needed = (imp.previous[0] * factor[0], imp.previous[1] * factor[1])
-        short = exact.sub(needed, imp.current)
+        needed = (previous[0] * factor[0], previous[1] * factor[1])
+        short = exact.sub(needed, current)
         if short[0] < 0:
             short = (0, 1)
         reachable = exact.reaches(maximum, needed, band.inclusive)
-        given = self.given
-        start = i * self.width
-        options = []
-        for m in imp.counted:
-            num, den = given.numerators[start + m], given.denominators[start + m]
-            # 100 · add / den must reach short (≥ or >)
-            top, bottom = short[0] * den, short[1] * 100
-            add = exact.ceil_div(top, bottom) if band.inclusive else top // bottom + 1
-            add = max(add, 1)
-            options.append(MeasureMembers(given.measures[m], add if add <= den - num else None,
-                                          exact.decimal_up(100 * add, den, 4)))
-        options.sort(key=lambda o: (o.add_members is None, o.add_members or 0, o.measure))
+        options: list[OptionFigures] = []
+        if reachable:
+            given = self.given
+            nums, dens = given.numerators, given.denominators
+            start = i * self.width
+            # 100 · add / den must reach short (≥ or >): add = ⌈short · den / 100⌉ at least 1
+            top, bottom = short
+            bottom *= 100
+            inclusive = band.inclusive
+            order = self.name_order
+            for m in counted:
+                num, den = nums[start + m], dens[start + m]
+                add = -(-top * den // bottom) if inclusive else top * den // bottom + 1
+                if add < 1:
+                    add = 1
+                points = -(-add * 1000000 // den)
+                if add <= den - num:
+                    options.append((m, add, points, add * self.width + order[m]))
+                else:
+                    options.append((m, None, points, _LAST + order[m]))
+            options.sort(key=_ORDER)
         gain = None
         if imp.qualified:
-            paid = _payment(self.b_pmpm[target], self.members[i], self.months)
-            gain = exact.cents(paid - imp.cents)
-        return TableBWhatIf(
-            target=_band(band),  # type: ignore[arg-type]
-            needed_total_raw_score=exact.decimal_up(*needed, 4),
+            gain = _payment(self.b_pmpm[target], self.members[i], self.months) - imp.payment
+        return TableBFigures(
+            target=target,
+            needed=exact.up_units(*needed),
             strictly_above=not band.inclusive,
-            add_raw_score_points=exact.decimal_up(*short, 4),
+            short=exact.up_units(*short),
             reachable=reachable,
             unreachable=None if reachable else "above-maximum",
-            maximum_total_raw_score=exact.percent(maximum),
-            options=options if reachable else [],
-            payment_gain=gain,
+            maximum=exact.percent_units(maximum),
+            options=options,
+            gain=gain,
         )
 
-    # ---------------------------------------------------------------- result
+    # ---------------------------------------------------------------- figures
 
-    def result(self, i: int) -> PcmhPracticeResult:
-        s = self.standing(i)
-        imp = self.improvement(i, s)
-        assert imp.result is not None
+    def figures(self, i: int) -> PracticeFigures:
         given = self.given
         start = i * self.width
-        measures = []
-        for m, name in enumerate(given.measures):
+        valid = self.valid[i]
+        ranked_mask = self.ranked_mask
+        measures: list[MeasureFigures] = []
+        for m in range(self.width):
             den = given.denominators[start + m]
             if den == ABSENT:
                 continue
             num = given.numerators[start + m]
-            standing: MeasureStanding
-            peers = self.peers[m]
-            pct = None
-            count = None
-            if m in s.ranks:
-                standing = "ranked"
-                count = peers.others(self.ranking) if peers is not None else None
-                pct = exact.percent((50 * s.ranks[m], count or 1))
-            elif m in s.valid:
-                standing = "no-peers"
-            else:
-                standing = "small-denominator"
-            measures.append(
-                PcmhMeasureResult(
-                    name, num, den,
-                    exact.percent(s.valid[m]) if m in s.valid else None,
-                    standing, count, pct,
+            if valid >> m & 1:
+                raw = 1000000 * num // den
+                percentile = (
+                    500000 * self.half[m][i] // self.others[m] if ranked_mask >> m & 1
+                    else NOT_RANKED
                 )
-            )
-        between = []
-        if s.borderline is not None:
-            between = [self.table_a[s.borderline - 1].label, self.table_a[s.borderline].label]
-        band = self.table_a[s.band] if s.band is not None else None
-        return PcmhPracticeResult(
+            else:
+                raw = NO_SCORE
+                percentile = NOT_RANKED
+            measures.append((m, num, den, raw, percentile))
+        ranked = self.ranked[i]
+        mean = whole = None
+        if ranked:
+            top, bottom = 50 * self.total_units[i], ranked * self.scale
+            mean = top * 10000 // bottom
+            if self.rounding == "nearest":
+                whole = (2 * top + bottom) // (2 * bottom)
+            else:
+                whole = top // bottom
+        return PracticeFigures(
             practice_id=given.ids[i],
             row=given.rows[i],
             measures=measures,
-            qualifying_measures=len(s.ranks),
-            mean_performance_percentile=exact.percent(s.mean) if s.mean is not None else None,
-            whole_percentile=s.whole if self.rounding == "nearest" else (
-                s.mean[0] // s.mean[1] if s.mean is not None else None
-            ),
-            borderline=s.borderline is not None,
-            borderline_between=between,
-            performance_qualified=not s.reasons,
-            performance_reasons=s.reasons,
-            performance_band=_band(band),
-            annualized_members=given.annualized_members[i],
-            performance_payment=exact.cents(s.payment),
-            improvement=imp.result,
-            table_a_what_if=self.table_a_what_if(s),
-            table_b_what_if=self.table_b_what_if(i, imp),
+            ranked=ranked,
+            mean=mean,
+            whole=whole,
+            borderline=self.borderline[i],
+            reasons=self.reasons[i],
+            band=self.band[i],
+            members=given.annualized_members[i],
+            payment=self.payment[i],
+            improvement=self.improvement[i],
+            table_a=self._table_a(i),
+            table_b=self._table_b(i),
         )
-
-
-def _total(scores: dict[int, Ratio], measures: list[int]) -> Ratio:
-    total: Ratio = (0, 1)
-    for m in measures:
-        total = exact.add(total, scores[m])
-    return total
 
 
 def score_pcmh(
@@ -502,19 +639,17 @@ def score_pcmh(
         "measure_set_changed": 0,
         "no_percentile": 0,
     }
-    performance = improvement = 0
-    for i in range(len(given)):
-        s = scorer.standing(i)
-        imp = scorer.improvement(i, s, detail=False)
-        counts["performance_qualified"] += not s.reasons
-        counts["with_performance_payment"] += s.payment > 0
+    improvement = 0
+    for imp in scorer.improvement:
         counts["improvement_qualified"] += imp.qualified
-        counts["with_improvement_payment"] += imp.cents > 0
-        counts["borderline"] += s.borderline is not None
-        counts["measure_set_changed"] += imp.changed
-        counts["no_percentile"] += s.mean is None
-        performance += s.payment
-        improvement += imp.cents
+        counts["with_improvement_payment"] += imp.payment > 0
+        counts["measure_set_changed"] += bool(imp.added or imp.dropped)
+        improvement += imp.payment
+    counts["performance_qualified"] = scorer.reasons.count(())
+    counts["with_performance_payment"] = len(scorer.payment) - scorer.payment.count(0)
+    counts["borderline"] = len(scorer.borderline) - scorer.borderline.count(None)
+    counts["no_percentile"] = scorer.ranked.count(0)
+    performance = sum(scorer.payment)
     cautions = [
         Caution(kind="few-peers", measure=name, count=len(p) - 1 if p else 0,
                 meaningful=profile.meaningful_peers)
@@ -547,8 +682,8 @@ def score_pcmh(
         cautions=cautions,
     )
 
-    def practices() -> Iterator[PcmhPracticeResult]:
-        for i in range(len(given)):
-            yield scorer.result(i)
+    def figures() -> Iterator[PracticeFigures]:
+        return map(scorer.figures, range(len(given)))
 
-    return Scoring(report, practices)
+    return PcmhScoring(report, lambda: map(scorer.frame.result, figures()), scorer.frame,
+                       figures)

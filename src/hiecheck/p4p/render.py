@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 from hiecheck.outputs import Reads
 from hiecheck.p4p import letters
 from hiecheck.p4p.letters import Letter, Overview
+from hiecheck.p4p.letters_pcmh import PcmhLetters
 from hiecheck.p4p.models import (
     BhhProviderResult,
     BhhReport,
@@ -19,8 +21,10 @@ from hiecheck.p4p.models import (
     Scoring,
 )
 from hiecheck.p4p.output import Kind, open_output
-from hiecheck.p4p.render_data import render_csv, render_json
+from hiecheck.p4p.pcmh_figures import PcmhScoring
+from hiecheck.p4p.render_data import render_csv, render_json, render_json_lines
 from hiecheck.p4p.render_letters import render_html, render_markdown
+from hiecheck.p4p.render_pcmh import pcmh_csv_rows, pcmh_json_lines
 from hiecheck.p4p.render_text import render_text
 
 Format = Literal["table", "json", "csv", "markdown", "html"]
@@ -46,8 +50,9 @@ def _letters(scoring: AnyScoring) -> tuple[Overview, Iterator[Letter]]:
         return letters.bhh_overview(report), (
             letters.bhh_letter(report, p) for p in scoring.providers()  # type: ignore[arg-type]
         )
-    return letters.pcmh_overview(report), (
-        letters.pcmh_letter(report, p) for p in scoring.providers()  # type: ignore[arg-type]
+    assert isinstance(scoring, PcmhScoring)
+    return letters.pcmh_overview(report), map(
+        PcmhLetters(report, scoring.frame), scoring.figures()
     )
 
 
@@ -58,10 +63,16 @@ def render(
     the run's inputs, which the output may not be."""
     with open_output(output, _KIND[fmt], reads) as out:
         report = scoring.report
-        if fmt == "json":
-            key = "practices" if isinstance(report, PcmhReport) else "providers"
-            render_json(out, report, scoring.providers(), key)
-        elif fmt == "csv":
+        if fmt == "json" and isinstance(scoring, PcmhScoring):
+            lines = pcmh_json_lines(scoring.frame, scoring.figures())
+            render_json_lines(out, report, lines, "practices")
+        elif fmt == "json":
+            render_json(out, report, scoring.providers(), "providers")
+        elif fmt == "csv" and isinstance(scoring, PcmhScoring):
+            csv.writer(out, lineterminator="\n").writerows(
+                pcmh_csv_rows(scoring.report, scoring.frame, scoring.figures())
+            )
+        elif fmt == "csv" and not isinstance(report, PcmhReport):
             render_csv(out, report, scoring.providers())
         else:
             overview, items = _letters(scoring)

@@ -1,10 +1,11 @@
 """The P4P report for programs: JSON (the report model, providers streamed one per line) and
-CSV (one row per provider, amounts as plain decimals, what-ifs in columns)."""
+CSV (one row per provider, amounts as plain decimals, what-ifs in columns; PCMH's in
+``render_pcmh``)."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from pydantic import TypeAdapter
@@ -14,7 +15,6 @@ from hiecheck.p4p.models import (
     BhhReport,
     OhhProviderResult,
     OhhReport,
-    PcmhPracticeResult,
     PcmhReport,
 )
 from hiecheck.p4p.output import Out
@@ -32,16 +32,28 @@ def render_json(
     out: Out, report: OhhReport | BhhReport | PcmhReport, items: Iterable[object], key: str
 ) -> None:
     """``report``'s fields, then ``key`` (providers or practices): one compact object a line."""
-    head = report.model_dump_json(indent=2)
-    assert head.endswith("\n}")
-    out.write(f'{head[:-2]},\n  "{key}": [')
-    sep = "\n    "
+    render_json_lines(out, report, _dumped(items), key)
+
+
+def _dumped(items: Iterable[object]) -> Iterator[str]:
     dump = None
     for item in items:
         if dump is None:
             dump = _adapter(type(item)).dump_json
+        yield dump(item).decode("utf-8")
+
+
+def render_json_lines(
+    out: Out, report: OhhReport | BhhReport | PcmhReport, lines: Iterable[str], key: str
+) -> None:
+    """``render_json`` with each provider's object already written as JSON text."""
+    head = report.model_dump_json(indent=2)
+    assert head.endswith("\n}")
+    out.write(f'{head[:-2]},\n  "{key}": [')
+    sep = "\n    "
+    for line in lines:
         out.write(sep)
-        out.write(dump(item).decode("utf-8"))
+        out.write(line)
         sep = ",\n    "
     out.write("\n  ]\n}\n")
 
@@ -105,55 +117,10 @@ def _bhh_rows(report: BhhReport, items: Iterable[BhhProviderResult]) -> Iterable
         ]
 
 
-def _pcmh_rows(report: PcmhReport, items: Iterable[PcmhPracticeResult]) -> Iterable[list[str]]:
-    yield [
-        "practice_id", "row", "profile_version", "percentile_method", "percentile_peers",
-        "band_rounding", "improvement_total", "qualifying_measures",
-        "mean_performance_percentile", "whole_percentile", "borderline", "performance_qualified",
-        "performance_reasons", "performance_band", "performance_pmpm", "annualized_members",
-        "performance_payment", "measures_counted", "measures_added", "measures_dropped",
-        "current_total_raw_score", "previous_total_raw_score", "improvement_percent",
-        "improvement_qualified", "improvement_reasons", "improvement_band", "improvement_pmpm",
-        "improvement_payment", "next_band", "members_to_next_band", "measure_for_next_band",
-        "payment_gain_next_band", "next_improvement_band", "improvement_target_reachable",
-        "improvement_needed_total", "payment_gain_next_improvement_band",
-    ]
-    settings = [
-        report.profile.version, report.percentile_method, report.percentile_peers,
-        report.band_rounding, report.improvement_total,
-    ]
-    for p in items:
-        imp = p.improvement
-        a, b = p.table_a_what_if, p.table_b_what_if
-        best = a.options[0] if a is not None and a.options else None
-        band = p.performance_band
-        yield [
-            p.practice_id, str(p.row), *settings, str(p.qualifying_measures),
-            _t(p.mean_performance_percentile), _t(p.whole_percentile), _t(p.borderline),
-            _t(p.performance_qualified), " ".join(p.performance_reasons),
-            band.label if band else "", _t(band.pmpm) if band else "",
-            _t(p.annualized_members), _t(p.performance_payment),
-            " ".join(imp.measures_counted), " ".join(imp.measures_added),
-            " ".join(imp.measures_dropped), _t(imp.current_total_raw_score),
-            _t(imp.previous_total_raw_score), _t(imp.improvement_percent), _t(imp.qualified),
-            " ".join([*imp.reasons, *([imp.note] if imp.note else [])]),
-            imp.band.label if imp.band else "", _t(imp.band.pmpm) if imp.band else "",
-            _t(imp.payment),
-            a.target.label if a else "", _t(best.add_members) if best else "",
-            best.measure if best else "", _t(a.payment_gain) if a else "",
-            b.target.label if b else "", _t(b.reachable) if b else "",
-            _t(b.needed_total_raw_score) if b else "", _t(b.payment_gain) if b else "",
-        ]
-
-
-def render_csv(
-    out: Out, report: OhhReport | BhhReport | PcmhReport, items: Iterable[object]
-) -> None:
+def render_csv(out: Out, report: OhhReport | BhhReport, items: Iterable[object]) -> None:
+    """OHH and BHH rows (PCMH's are written from its figures: ``render_pcmh``)."""
     writer = csv.writer(out, lineterminator="\n")
     if isinstance(report, OhhReport):
-        rows = _ohh_rows(report, items)  # type: ignore[arg-type]
-    elif isinstance(report, BhhReport):
-        rows = _bhh_rows(report, items)  # type: ignore[arg-type]
+        writer.writerows(_ohh_rows(report, items))  # type: ignore[arg-type]
     else:
-        rows = _pcmh_rows(report, items)  # type: ignore[arg-type]
-    writer.writerows(rows)
+        writer.writerows(_bhh_rows(report, items))  # type: ignore[arg-type]

@@ -65,8 +65,10 @@ def score(value: Decimal | None) -> str:
     """``26.99``: two decimals, rounded toward zero like every shown score (``n/a`` for None)."""
     if value is None:
         return "n/a"
-    if value.as_tuple().exponent == -4:  # the reports' scores: drop two digits
-        return str(value)[:-2]
+    text = str(value)
+    # the reports' scores have 4 decimals (exponent -4, always in plain notation): drop two
+    if text[-5:-4] == "." and "E" not in text:
+        return text[:-2]
     return str(value.quantize(_HUNDREDTH, rounding=ROUND_DOWN))
 
 
