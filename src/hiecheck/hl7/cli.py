@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Annotated, TextIO
 import typer
 
 from hiecheck.cli_support import byte_progress
-from hiecheck.console import Escape
+from hiecheck.console import Escape, safe_stream
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
 from hiecheck.hl7.findings import Finding
@@ -157,13 +158,17 @@ def rules(
         raise InputError(rule_id or "", "no such rule", expected="a rule id or a prefix such as "
                          f"'field' ({len(RULES)} rules: `hiecheck rules` lists them)")
     if output_format is RulesFormat.MARKDOWN:
-        typer.echo(render_rules.markdown_table(chosen), nl=False)
+        text = render_rules.markdown_table(chosen)
     elif output_format is RulesFormat.JSON:
-        typer.echo(render_rules.rules_json(chosen), nl=False)
+        text = render_rules.rules_json(chosen)
     elif len(chosen) == 1 and rule_id is not None:
-        typer.echo(render_rules.rule_text(chosen[0]), nl=False)
+        text = render_rules.rule_text(chosen[0])
     else:
-        typer.echo(render_rules.rules_list(chosen), nl=False)
+        text = render_rules.rules_list(chosen)
+    # through a safe stream: a cp1252 or latin-1 console gets plain stand-ins (JSON: escapes)
+    out = safe_stream(sys.stdout, "json" if output_format is RulesFormat.JSON else "text")
+    out.write(text)
+    out.flush()
 
 
 def register(app: typer.Typer) -> None:
