@@ -460,6 +460,8 @@ def csv_file(rng: random.Random, rows: list[list[str]]) -> bytes:
     """One mutated P4P CSV."""
     rows = [list(r) for r in rows]
     for _ in range(rng.choice([0, 0, 1, 1, 2, 4])):
+        if not rows or not rows[0]:
+            rows.insert(0, [""])
         kind = rng.randrange(10)
         r = rng.randrange(len(rows))
         if kind < 4 and rows[r]:  # an odd amount or count
@@ -522,6 +524,7 @@ class Tally:
     orgs: int = 0
     csvs: int = 0
     processes: int = 0
+    harness_errors: int = 0
     failures: list[Failure] = field(default_factory=list)
 
 
@@ -966,7 +969,11 @@ def campaign(seed: int, plan: Plan, *, only: str | None = None, verbose: bool = 
                 continue
             if only is None and number % shard[1] != shard[0]:
                 continue
-            func(c)
+            try:
+                func(c)
+            except Exception as exc:  # a bug of this harness, not of hiecheck: counted apart
+                c.tally.harness_errors += 1
+                print(f"HARNESS ERROR seed={seed} case={case}: {exc!r}", flush=True)
             done += 1
             shutil.rmtree(Path(tmp) / case, ignore_errors=True)
             if verbose and time.monotonic() - last > 30:
@@ -989,7 +996,7 @@ def merge(tallies: Sequence[Tally]) -> Tally:
         for label, exits in t.label_exits.items():
             total.label_exits.setdefault(label, Counter()).update(exits)
         for name in ("tracebacks", "changed", "leaks", "shown_with_values", "show_values_runs",
-                     "messages", "orgs", "csvs", "processes"):
+                     "messages", "orgs", "csvs", "processes", "harness_errors"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
         total.failures.extend(t.failures)
     return total
@@ -1024,6 +1031,7 @@ def report(tally: Tally, seed: int, elapsed: float) -> None:
     print(f"markers shown without --show-values: {tally.leaks}")
     print(f"--show-values runs showing markers: {tally.shown_with_values} of "
           f"{tally.show_values_runs} (the detector works when > 0)")
+    print(f"harness errors (generator bugs, not hiecheck's): {tally.harness_errors}")
     print(f"peak RSS: this process {own:.0f} MB, largest child {child:.0f} MB")
     print(f"elapsed: {elapsed:.0f} s")
     if tally.failures:
@@ -1070,7 +1078,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tally = campaign(args.seed, plan, only=args.case)
     report(tally, args.seed, time.monotonic() - start)
-    return 1 if tally.failures else 0
+    return 1 if tally.failures or tally.harness_errors else 0
 
 
 if __name__ == "__main__":
