@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import gzip
 import hashlib
 import io
@@ -407,18 +408,21 @@ def mutate_org_data(rng: random.Random, data: dict[str, Any], messages: list[str
     data["messages"] = rng.choice(messages)
     for _ in range(rng.choice([0, 0, 1, 1, 2, 3, 5])):
         spots = _walk(data)
+        if not spots:
+            break
         container, key = rng.choice(spots)
         kind = rng.randrange(6)
         if kind < 3:  # wrong type / odd value
-            container[key] = rng.choice(_ODD_VALUES)
+            container[key] = copy.deepcopy(rng.choice(_ODD_VALUES))
         elif kind == 3 and isinstance(container, dict):  # unknown key
-            container[rng.choice(_KEYS) + rng.choice(["", "_x", "2"])] = rng.choice(_ODD_VALUES)
+            container[rng.choice(_KEYS) + rng.choice(["", "_x", "2"])] = copy.deepcopy(
+                rng.choice(_ODD_VALUES))
         elif kind == 4:  # removed
             del container[key]
         else:  # duplicated list item / copied subtree
             value = container[key]
             if isinstance(value, list) and value:
-                value.append(rng.choice(value))
+                value.append(copy.deepcopy(rng.choice(value)))
 
 
 def org_file(rng: random.Random, bases: Sequence[tuple[str, dict[str, Any]]],

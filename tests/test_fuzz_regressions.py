@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,18 @@ def test_class_rules_on_a_non_utf8_console(args: list[str], encoding: str) -> No
     assert "read." in out or "field." in out
     if "json" in args:
         assert "\\u2026" in out or out.isascii()
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_class_messages_folder_name_too_long(tmp_path: Path, fmt: str) -> None:
+    """An organization file whose `messages` names a path the file system refuses to look up
+    (ENAMETOOLONG: `Path.is_dir` raises instead of answering False) was exit 3, alone and in a
+    portfolio. Now one line naming the key and the reason, exit 2; the name is shortened."""
+    org = tmp_path / "org.toml"
+    org.write_text(f'name = "X"\nmessages = "{"x" * 5000}"\n\n[[enrollment]]\nprogram = "ac"\n')
+    code, _, err = _run(["check", str(org), "-f", fmt, "--quiet"], "utf-8")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "org.toml:messages: messages folder" in err and "cannot be read" in err
+    assert len(err) < 400
+    code, _, err = _run(["check", str(tmp_path), "-f", fmt, "--quiet"], "utf-8")
+    assert code == 2 and "internal error" not in err, err
