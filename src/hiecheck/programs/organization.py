@@ -102,11 +102,19 @@ def organization_from_data(
     org = validate_data(data, Organization, source, context)
     messages_dir = None
     if org.messages is not None:
-        messages_dir = ((base_dir or Path()) / org.messages).resolve()
-        if not messages_dir.is_dir():
+        shown = org.messages if len(org.messages) <= 80 else f"{org.messages[:60]}..."
+        try:
+            messages_dir = ((base_dir or Path()) / org.messages).resolve()
+            found = messages_dir.is_dir()
+        except OSError as exc:  # is_dir raises for a name too long, a permission denied ...
+            raise InputError(
+                source, f"messages folder {shown!r} cannot be read: {exc.strerror}",
+                location="messages", expected="a folder relative to the organization file",
+            ) from None
+        if not found:
             raise InputError(
                 source,
-                f"messages folder {org.messages!r} not found",
+                f"messages folder {shown!r} not found",
                 location="messages",
                 expected="a folder relative to the organization file",
             )
