@@ -572,9 +572,11 @@ def shared_compiled_checks() -> Iterator[None]:
     original = validate.VersionRegistry
     shared: dict[object, Any] = {}
 
-    def registry(mode: Any = validate.CheckMode.FAST) -> Any:
+    def registry(mode: Any = validate.CheckMode.FAST, *rest: Any) -> Any:
+        # ``rest``: how patterns are compiled (the cache or re.compile): the same expressions
+        # either way, so one registry per mode serves every run.
         if mode not in shared:
-            shared[mode] = original(mode)
+            shared[mode] = original(mode, *rest)
         return shared[mode]
 
     validate.VersionRegistry = registry  # type: ignore[misc,assignment]
