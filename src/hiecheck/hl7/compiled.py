@@ -33,6 +33,7 @@ from hiecheck.hl7.location import Location, at_segment, is_segment_id
 from hiecheck.hl7.message import is_code, is_structure_id
 from hiecheck.hl7.reference import CompiledStructure, SegmentSpec
 from hiecheck.hl7.rules import Rule
+from hiecheck.hl7.tables import LENIENT, TablePolicy
 
 RESOLUTIONS_PER_VERSION = 1024  # message types kept per version (a feed uses a handful)
 FAULTY_FIELDS_KEPT = 1 << 14  # faulty field values whose findings a compiled version keeps
@@ -185,6 +186,7 @@ class CompiledVersion:
 
     version: str
     mode: CheckMode = CheckMode.FAST
+    tables: TablePolicy = LENIENT  # which user-defined tables are strict (the requirement set)
     known: frozenset[str] = field(init=False)  # segment ids hl7apy defines
     plain: frozenset[str] = field(init=False)  # known, valid and not Z: no segment finding
     segments: dict[str, CompiledSegment | None] = field(init=False, repr=False)
@@ -243,12 +245,14 @@ class CompiledVersion:
 
 
 class VersionRegistry:
-    """MSH-12 → its :class:`CompiledVersion`, compiled on first use (None: not supported)."""
+    """MSH-12 → its :class:`CompiledVersion`, compiled on first use (None: not supported).
+    ``tables``: which user-defined tables are strict (see :mod:`hiecheck.hl7.tables`)."""
 
-    __slots__ = ("_versions", "mode")
+    __slots__ = ("_versions", "mode", "tables")
 
-    def __init__(self, mode: CheckMode = CheckMode.FAST) -> None:
+    def __init__(self, mode: CheckMode = CheckMode.FAST, tables: TablePolicy = LENIENT) -> None:
         self.mode = mode
+        self.tables = tables
         self._versions: dict[str, CompiledVersion] = {}
 
     def get(self, version: str) -> CompiledVersion | None:
@@ -257,7 +261,7 @@ class VersionRegistry:
         if found is None:
             if not reference.is_supported(version):
                 return None
-            found = self._versions[version] = CompiledVersion(version, self.mode)
+            found = self._versions[version] = CompiledVersion(version, self.mode, self.tables)
         return found
 
     def warm_up(self, version: str, structures: tuple[str, ...]) -> None:
@@ -272,11 +276,11 @@ class VersionRegistry:
                 for seg_id in structure.segment_ids:
                     compiled.segment(seg_id)
 
-    def __getstate__(self) -> CheckMode:
-        return self.mode  # compiled parts are rebuilt where they are used (worker processes)
+    def __getstate__(self) -> tuple[CheckMode, TablePolicy]:
+        return self.mode, self.tables  # compiled parts are rebuilt where used (worker processes)
 
-    def __setstate__(self, state: CheckMode) -> None:
-        self.mode = state
+    def __setstate__(self, state: tuple[CheckMode, TablePolicy]) -> None:
+        self.mode, self.tables = state
         self._versions = {}
 
 

@@ -49,6 +49,7 @@ from hiecheck.hl7.reader import (
 )
 from hiecheck.hl7.requirements import CompiledRequirements
 from hiecheck.hl7.structure import structure_findings
+from hiecheck.hl7.tables import LENIENT, TablePolicy
 from hiecheck.hl7.timing import (
     CompiledTiming,
     LatencyOutcome,
@@ -142,7 +143,9 @@ class Checks:
         self.timing = timing
         self.mode = mode
         self.extract = extract
-        self.versions = VersionRegistry(mode)
+        self.versions = VersionRegistry(
+            mode, LENIENT if requirements is None else TablePolicy.of(requirements.strict_tables)
+        )
         self.content = None if requirements is None else CompiledContent(requirements, mode)
         self.timing_checks = CompiledTiming(timing, mode)
 
