@@ -14,6 +14,7 @@ from hiecheck.cli_support import byte_progress
 from hiecheck.console import Escape
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
+from hiecheck.hl7.crosscheck import cross_checked, hl7apy_verdict
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.gate import FailOn
 from hiecheck.hl7.reader import expand_sources, reads_of
@@ -28,6 +29,12 @@ from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, valid
 from hiecheck.outputs import report_output
 
 Writer = JsonStreamWriter | JUnitWriter | TableWriter | SarifWriter | GithubWriter
+
+
+class CrossChecker(StrEnum):
+    """Second opinions ``--cross-check`` offers."""
+
+    HL7APY = "hl7apy"
 
 
 class OutputFormat(StrEnum):
@@ -69,6 +76,11 @@ def validate(
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Findings rows shown per severity in the table.",
     )] = 200,
+    cross_check: Annotated[CrossChecker | None, typer.Option(
+        "--cross-check", help="Also validate each message with hl7apy STRICT (slow: ~17 "
+        "messages/s per core) and report where its verdict differs, and why.",
+        show_default=False,
+    )] = None,
     fail_on: Annotated[FailOn | None, typer.Option(
         "--fail-on", help="Which findings exit 1: error (default; or the requirement set's "
         "mode), warning (errors and warnings), never.", show_default=False,
@@ -84,7 +96,8 @@ def validate(
     if output is not None:
         reads.refuse(output)  # before the requirement sets are compiled or anything is read
     compiled = load_requirements(requirements, profiles)
-    checks = default_checks(compiled, profiles)
+    checks = default_checks(
+        compiled, profiles, extract=None if cross_check is None else hl7apy_verdict)
     set_id = compiled.id if compiled else None
     escape: Escape = (
         "json" if output_format in (OutputFormat.JSON, OutputFormat.SARIF)
@@ -108,7 +121,8 @@ def validate(
         writer.tally.fail_on = fail_on or (compiled.fail_on if compiled else None) or (
             FailOn.ERROR)
         advance = byte_progress(sources, quiet, stack, "validating")
-        for event in validate_paths(sources, checks, jobs=jobs, on_bytes=advance):
+        events = validate_paths(sources, checks, jobs=jobs, on_bytes=advance)
+        for event in events if cross_check is None else cross_checked(events):
             writer.observe(event)
             if isinstance(event, SourceEnd):
                 unreadable.observe(event)

@@ -162,12 +162,33 @@ def _code_atom(codes: frozenset[str], table: str | None = None) -> str:
     """One of the codes (or of ``table``'s pattern codes), the null or nothing (possessive,
     longest code first: a code that is the start of the text but not all of it leaves a
     character nothing else consumes)."""
-    usable = sorted((c for c in codes if not set(c) & set("|^~&")), key=lambda c: (-len(c), c))
-    alternation = "|".join(re.escape(c) for c in usable)
+    usable = [c for c in codes if c and not set(c) & set("|^~&")]
+    alternation = _trie(usable)
     pattern = PATTERN_CODES.get(table or "")
     if pattern is not None:
         alternation = f"{alternation}|{pattern.pattern}" if alternation else pattern.pattern
     return f'(?:{alternation}|"")?+' if usable else '(?:"")?+'
+
+
+def _trie(words: list[str]) -> str:
+    """An expression matching exactly ``words``, written as a trie (``HL7(?:0|1)…``): tables
+    hold up to a few hundred codes and a flat alternation would be tried code by code at every
+    coded component. Greedy, so the longest code that starts the text is taken."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
 
 
 def _codes(codes: frozenset[str], table: str | None) -> str:

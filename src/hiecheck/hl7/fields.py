@@ -338,17 +338,11 @@ def _not_in_table(
         ))
         return
     severity = Severity.ERROR if policy.strict(kind, table) else Severity.WARNING
-    if kind is TableKind.DYNAMIC:
-        rule = rules.FIELD_NOT_IN_DYNAMIC_TABLE
-        text = (f"{where} code is not in hl7apy's copy of HL7 table {table} for version "
-                f"{message.version} (HL7 maintains the table outside the version)")
-    else:
-        rule = rules.FIELD_NOT_IN_USER_TABLE
-        text = (f"{where} code is not among HL7's suggested values of user-defined table "
-                f"{table} (version {message.version})")
+    text = (f"{where} code is not among HL7's suggested values of user-defined table {table} "
+            f"(version {message.version})")
     if severity is Severity.ERROR:
         text += "; the requirement set makes the table strict"
-    out.append(rule.finding(
+    out.append(rules.FIELD_NOT_IN_USER_TABLE.finding(
         text, message.source, seg.line, message.number, at, code, severity=severity,
     ))
 

@@ -13,6 +13,7 @@ the default. Ids are stable and namespaced:
 - ``field.*``     field datatypes, lengths, repetitions and tables from the version's reference data
 - ``content.*``   requirement sets from ``profiles/messages/`` (content groups, value sets)
 - ``timing.*``    real-time evidence (event time vs message time)
+- ``crosscheck.*`` ``--cross-check hl7apy``: where hl7apy STRICT's verdict differs, and why
 """
 
 from __future__ import annotations
@@ -315,20 +316,10 @@ FIELD_NOT_IN_USER_TABLE = _rule(
     """A field or primitive component of datatype IS holds a code that is not among the values
     HL7 suggests for its user-defined table (PV1-2 patient class, table 0004: B, C, E, I, N, O,
     P, R, U). Sites may define their own values, hence a warning; a requirement set makes a table
-    strict (an error) with ``strict_tables``. Tables hl7apy ships empty are not checked.""",
+    strict (an error) with ``strict_tables``. Tables hl7apy ships empty are not checked, nor is
+    table 0396 (coding system), which HL7 maintains outside the versions.""",
     f"{_HL7APY} (hl7apy.v2_x.tables); HL7 v2.x chapter 2A (IS: coded value for user-defined "
     "tables)", set_by_profile=True)
-FIELD_NOT_IN_DYNAMIC_TABLE = _rule(
-    "field.not-in-dynamic-table", _WARNING,
-    "a code is not in hl7apy's copy of an HL7 table maintained outside the version (0396)",
-    """HL7 maintains some ID tables apart from the standard's versions and adds to them every
-    year: table 0396 (coding system: LN, I10, UCUM, SCT …) in CE.3, CWE.3 and similar
-    components. hl7apy ships the table as it stood in the version, so a code missing from it
-    may be valid today: a warning (an error when the requirement set lists the table in
-    ``strict_tables``). The table's pattern codes are accepted: HL7nnnn (HL7 table nnnn) and
-    99zzz (local).""",
-    f"{_HL7APY} (hl7apy.v2_x.tables); HL7 v2.x chapter 2A (CWE.3, HL7 table 0396)",
-    set_by_profile=True)
 FIELD_NOT_IN_VERSION = _rule(
     "field.not-in-version", _WARNING,
     "a valued field past the segment's definition, or one the version withdrew or reserved",
@@ -410,6 +401,31 @@ TIMING_NO_EVENT_TIME = _rule(
     "timing.no-event-time", _INFO, "no event-time field valued",
     """None of the message type's event-time fields (ADT: EVN-2, then EVN-6; ORU: OBR-22) is
     valued, so the delay from the event cannot be measured.""", _TIMING)
+
+
+# ----------------------------------------------------------------------------------- crosscheck.*
+
+_CROSS = ("hl7apy 1.3.5 STRICT (`validate --cross-check hl7apy`); the named differences of "
+          "src/hiecheck/hl7/crosscheck.py, from tests/hl7/test_differential*.py")
+CROSSCHECK_EXPLAINED = _rule(
+    "crosscheck.explained", _INFO,
+    "hl7apy STRICT's verdict differs from hiecheck's, for a known, named reason",
+    """With --cross-check hl7apy every message is also parsed and validated by hl7apy STRICT.
+    hiecheck's verdict here counts only its errors of the kinds hl7apy checks (msh, structure,
+    segment, field). When the two differ and every reason is a known difference, this finding
+    names them: tables-not-checked, order-not-checked, unknown-segment-dropped,
+    truncation-character-not-versioned, control-characters-not-checked,
+    version-without-reference-data, length-is-a-warning, extra-components-are-warnings,
+    unvalued-extra-part, conditional-field, tn-format-not-checked, nested-repeat-not-reopened,
+    z-segment-breaks-grouping, structure-not-inferred (README: "Cross-check with hl7apy").""",
+    _CROSS)
+CROSSCHECK_UNEXPLAINED = _rule(
+    "crosscheck.unexplained", _WARNING,
+    "hl7apy STRICT's verdict differs from hiecheck's and no known difference explains it",
+    """With --cross-check hl7apy: hl7apy STRICT accepts a message hiecheck rejects (or the
+    reverse) and none of the named differences accounts for it. The finding names hl7apy's
+    exception class only (its text may quote values). Worth a look: report it with the message
+    if hiecheck is wrong.""", _CROSS)
 
 
 def rule(rule_id: str) -> Rule:

@@ -7,8 +7,7 @@ codes). A field or a primitive component whose datatype is
 - ``IS`` (a user-defined table, where HL7 only suggests values): a code not among them is a
   warning (``field.not-in-user-table``), an error when the requirement set makes the table
   strict (``strict_tables`` in ``profiles/messages/requirements/*.toml``);
-- an ID table HL7 maintains outside the versions (0396, coding system): a warning
-  (``field.not-in-dynamic-table``), its pattern codes (HL7nnnn, 99zzz) accepted.
+- table 0396 (coding system), which HL7 maintains outside the versions, is not checked.
 
 A table hl7apy ships empty is not checked. The codes come compiled per version with the field
 checks (:mod:`hiecheck.hl7.reference`); the :class:`TablePolicy` the checks are given says which
@@ -23,27 +22,22 @@ from enum import StrEnum
 
 
 class TableKind(StrEnum):
-    """Who defines a table's values: HL7 (datatype ID), the user (datatype IS), or HL7 outside
-    the standard's versions (an ID table HL7 keeps adding to: :data:`DYNAMIC_TABLES`)."""
+    """Who defines a table's values: HL7 (datatype ID) or the user (datatype IS)."""
 
     HL7 = "ID"
     USER = "IS"
-    DYNAMIC = "ID, maintained outside the version"
 
 
-CODED_DATATYPES: dict[str, TableKind] = {"ID": TableKind.HL7, "IS": TableKind.USER}
-# HL7 Table 0396 (coding system) is maintained by HL7 apart from the standard and grows every
-# year (UCUM, SCT, CDCREC are in it today but not in hl7apy's 2.5.1 snapshot); it also allows
-# "HL7nnnn" (HL7 table nnnn) and "99zzz" (local) by pattern. A code missing from the snapshot is
-# a warning (field.not-in-dynamic-table), never an error.
-DYNAMIC_TABLES = frozenset({"HL70396"})
-# Codes some tables allow by pattern (hl7apy lists the pattern itself as a code): 0396 HL7nnnn
-# and 99zzz; 0203 (identifier type) NNxxx, a national identifier with its ISO 3166 country code.
-PATTERN_CODES: dict[str, re.Pattern[str]] = {
-    "HL70396": re.compile(r"HL7[0-9]{4}|99[0-9A-Za-z]{3}"),
-    "HL70203": re.compile(r"NN[A-Z]{3}"),
-}
-_PLACEHOLDERS = frozenset({"HL7nnnn", "99zzz", "NNxxx"})
+CODED_DATATYPES: dict[str, TableKind] = {k.value: k for k in TableKind}
+# HL7 Table 0396 (coding system, CE.3 / CWE.3 …) is maintained by HL7 apart from the standard and
+# grows every year (UCUM, SCT, CDCREC are in it today but not in hl7apy's 2.5.1 copy); it also
+# allows "HL7nnnn" (HL7 table nnnn) and "99zzz" (local) by pattern. hl7apy's copy cannot judge a
+# code: not checked (on the corpus it gave only false alarms).
+UNCHECKED_TABLES = frozenset({"HL70396"})
+# Codes some tables allow by pattern (hl7apy lists the pattern itself as a code): 0203
+# (identifier type) NNxxx, a national identifier with its ISO 3166 country code.
+PATTERN_CODES: dict[str, re.Pattern[str]] = {"HL70203": re.compile(r"NN[A-Z]{3}")}
+_PLACEHOLDERS = frozenset({"NNxxx"})
 # HL7 Table 0125 (value type, OBX-2) names datatypes of the version; hl7apy's tables before 2.7
 # lack some the version defines (CWE in 2.5.1). Filled in from the version's own datatypes.
 DATATYPE_TABLES = frozenset({"HL70125"})
@@ -51,10 +45,7 @@ DATATYPE_TABLES = frozenset({"HL70125"})
 
 def table_kind(datatype: str, table: str) -> TableKind | None:
     """The kind of a coded element's table (None: the datatype is not coded)."""
-    kind = CODED_DATATYPES.get(datatype)
-    if kind is TableKind.HL7 and table in DYNAMIC_TABLES:
-        return TableKind.DYNAMIC
-    return kind
+    return None if table in UNCHECKED_TABLES else CODED_DATATYPES.get(datatype)
 
 
 def table_codes(
@@ -105,8 +96,8 @@ class TablePolicy:
         return ALL_TABLES in self.tables
 
     def strict(self, kind: TableKind, table: str) -> bool:
-        """Whether a code missing from ``table`` is an error (user-defined and dynamic tables
-        only when the requirement set lists them)."""
+        """Whether a code missing from ``table`` is an error (a user-defined table only when
+        the requirement set lists it)."""
         return kind is TableKind.HL7 or self.all_strict or table in self.tables
 
 
