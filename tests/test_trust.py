@@ -262,7 +262,9 @@ _FORMATS = [
     (["check", "org.toml"], "json"), (["check", "org.toml"], "markdown"),
     (["programs"], "table"), (["programs", "pcplus-tier2"], "json"),
     (["p4p", "bhh", "bhh.csv"], "table"), (["p4p", "bhh", "bhh.csv"], "csv"),
-    (["p4p", "ohh", "ohh.csv"], "json"),
+    (["p4p", "ohh", "ohh.csv"], "json"), (["p4p", "bhh", "bhh.csv"], "markdown"),
+    (["check", "org.toml"], "html"), (["rules"], "text"), (["rules"], "markdown"),
+    (["rules"], "json"),
 ]
 
 

@@ -190,13 +190,17 @@ def rules(
         raise InputError(rule_id or "", "no such rule", expected="a rule id or a prefix such as "
                          f"'field' ({len(RULES)} rules: `hiecheck rules` lists them)")
     if output_format is RulesFormat.MARKDOWN:
-        typer.echo(render_rules.markdown_table(chosen), nl=False)
+        text = render_rules.markdown_table(chosen)
     elif output_format is RulesFormat.JSON:
-        typer.echo(render_rules.rules_json(chosen), nl=False)
+        text = render_rules.rules_json(chosen)
     elif len(chosen) == 1 and rule_id is not None:
-        typer.echo(render_rules.rule_text(chosen[0]), nl=False)
+        text = render_rules.rule_text(chosen[0])
     else:
-        typer.echo(render_rules.rules_list(chosen), nl=False)
+        text = render_rules.rules_list(chosen)
+    # Through the safe stream: rule texts hold characters (…, —) a latin-1 console lacks.
+    escape: Escape = "json" if output_format is RulesFormat.JSON else "text"
+    with report_output(None, escape=escape) as out:
+        out.write(text)
 
 
 def register(app: typer.Typer) -> None:

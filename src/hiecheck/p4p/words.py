@@ -116,7 +116,7 @@ def readings_line(profile: ProfileUsed) -> str:
     return (
         f"{plural(len(profile.readings), 'reading')} where the sources are silent ({ids}) and "
         f"{plural(len(profile.citations), 'source sentence')}: add --explain to see each with "
-        "the seed sentence it reads (json, markdown and html always carry them)."
+        "the source sentence it reads (json, markdown and html always carry them)."
     )
 
 
