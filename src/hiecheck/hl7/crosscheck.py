@@ -108,8 +108,9 @@ def hl7apy_verdict(message: Message) -> Hl7apyVerdict:
     picklable). Never raises."""
     text = "\r".join([t for _, t in message.raw.lines])
     try:
-        from hl7apy.consts import VALIDATION_LEVEL
-        from hl7apy.parser import parse_message
+        # Imported here: only --cross-check pays for hl7apy's parser.
+        from hl7apy.consts import VALIDATION_LEVEL  # type: ignore[import-untyped]
+        from hl7apy.parser import parse_message  # type: ignore[import-untyped]
 
         # hl7apy prints some warnings itself; they are not this report's.
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -157,8 +158,9 @@ def compare(findings: list[Finding], theirs: Hl7apyVerdict, version: str) -> Com
     if ours_valid == theirs.valid:
         return Comparison(ours_valid, theirs, ())
     if not ours_valid:  # we reject, hl7apy accepts: each of our errors must be one it skips
-        names = [_OUR_ERRORS.get(r) for r in sorted(errors)]
-        explained = () if None in names else tuple(dict.fromkeys(n for n in names if n))
+        found_names = [_OUR_ERRORS.get(r) for r in sorted(errors)]
+        known = [n for n in found_names if n is not None]
+        explained = tuple(dict.fromkeys(known)) if len(known) == len(found_names) else ()
         return Comparison(ours_valid, theirs, explained)
     found = {f.rule for f in findings}
     names = [theirs.hint] if theirs.hint else []
