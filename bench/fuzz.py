@@ -572,12 +572,15 @@ def shared_compiled_checks() -> Iterator[None]:
     original = validate.VersionRegistry
     shared: dict[object, Any] = {}
 
-    def registry(mode: Any = validate.CheckMode.FAST, *rest: Any) -> Any:
-        # ``rest``: how patterns are compiled (the cache or re.compile): the same expressions
-        # either way, so one registry per mode serves every run.
-        if mode not in shared:
-            shared[mode] = original(mode, *rest)
-        return shared[mode]
+    def registry(
+        mode: Any = validate.CheckMode.FAST, patterns: Any = re.compile, tables: Any = None
+    ) -> Any:
+        # One registry per mode and table policy (strict tables differ by requirement set);
+        # ``patterns`` (the cache or re.compile) gives the same expressions either way.
+        key = (mode, tables)
+        if key not in shared:
+            shared[key] = original(mode, patterns, *(() if tables is None else (tables,)))
+        return shared[key]
 
     validate.VersionRegistry = registry  # type: ignore[misc,assignment]
     try:

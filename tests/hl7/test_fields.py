@@ -71,15 +71,18 @@ def test_too_long_is_a_warning(make_message) -> None:  # type: ignore[no-untyped
     assert [(f.location, f.severity) for f in long] == [("PV1[1]-15", Severity.WARNING)]
 
 
-def test_table_value_is_a_warning_only_for_id_tables(make_message) -> None:  # type: ignore[no-untyped-def]
-    """PID-31 is ID (HL7 table 0136, in hl7apy): warned. PID-8 is IS (user table): not checked."""
+def test_table_values_id_error_is_warning(make_message) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16 (conformance gaps): PID-31 is ID (HL7 table 0136): an error. PID-8 is IS
+    (user-defined table 0001, HL7's suggested values): a warning."""
     pid = "PID|1||1||DOE||19800101|Q" + "|" * 23 + "X"
     msg = make_message([MSH.format(v="2.5.1"), EVN, pid, PV1])
     found = check_fields(msg)
     assert [(f.rule, f.location, f.severity, f.value) for f in found] == [
-        ("field.not-in-table", "PID[1]-31", Severity.WARNING, "X")
+        ("field.not-in-user-table", "PID[1]-8", Severity.WARNING, "Q"),
+        ("field.not-in-table", "PID[1]-31", Severity.ERROR, "X"),
     ]
-    assert check_fields(make_message([MSH.format(v="2.5.1"), EVN, pid[:-1] + "Y", PV1])) == []
+    fine = pid.replace("|Q|", "|F|")[:-1] + "Y"
+    assert check_fields(make_message([MSH.format(v="2.5.1"), EVN, fine, PV1])) == []
 
 
 def test_fields_the_version_does_not_define(make_message) -> None:  # type: ignore[no-untyped-def]

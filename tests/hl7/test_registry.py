@@ -96,7 +96,7 @@ def test_a_rule_keeps_its_severity_unless_the_set_chooses() -> None:
 def test_every_rule_is_documented() -> None:
     for r in RULES.values():
         assert r.id.split(".")[0] in {"read", "msh", "structure", "segment", "field", "content",
-                                      "timing"}
+                                      "timing", "crosscheck"}
         assert r.summary and r.explanation and r.source, r.id
 
 

@@ -15,15 +15,27 @@ from hiecheck.console import Escape
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
 from hiecheck.hl7.cache import open_cache
+from hiecheck.hl7.crosscheck import cross_checked, hl7apy_verdict
 from hiecheck.hl7.findings import Finding
+from hiecheck.hl7.gate import FailOn
 from hiecheck.hl7.reader import expand_sources, reads_of
+from hiecheck.hl7.render_github import GithubWriter
 from hiecheck.hl7.render_junit import JUnitWriter
+from hiecheck.hl7.render_sarif import SarifWriter
 from hiecheck.hl7.render_table import TableWriter
 from hiecheck.hl7.report import UNREADABLE_RULES, JsonStreamWriter
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
 from hiecheck.hl7.rules import RULES, rules_matching
 from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, validate_paths
 from hiecheck.outputs import report_output
+
+Writer = JsonStreamWriter | JUnitWriter | TableWriter | SarifWriter | GithubWriter
+
+
+class CrossChecker(StrEnum):
+    """Second opinions ``--cross-check`` offers."""
+
+    HL7APY = "hl7apy"
 
 
 class OutputFormat(StrEnum):
@@ -32,6 +44,8 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
 
 
 def validate(
@@ -44,7 +58,8 @@ def validate(
         help="Requirement set from profiles/messages/requirements/ (or 'none').",
     )] = DEFAULT_REQUIREMENTS,
     output_format: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="table (people), json or junit (CI).",
+        "--format", "-f", help="table (people), json, junit, sarif (code scanning) or github "
+        "(Actions annotations).",
     )] = OutputFormat.TABLE,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the report to FILE instead of stdout.",
@@ -62,20 +77,33 @@ def validate(
     max_rows: Annotated[int, typer.Option(
         "--max-rows", min=1, help="Findings rows shown per severity in the table.",
     )] = 200,
+    cross_check: Annotated[CrossChecker | None, typer.Option(
+        "--cross-check", help="Also validate each message with hl7apy STRICT (slow: ~17 "
+        "messages/s per core) and report where its verdict differs, and why.",
+        show_default=False,
+    )] = None,
+    fail_on: Annotated[FailOn | None, typer.Option(
+        "--fail-on", help="Which findings exit 1: error (default; or the requirement set's "
+        "mode), warning (errors and warnings), never.", show_default=False,
+    )] = None,
 ) -> None:
     """Check HL7 v2 messages: reading, structure, required content, real-time latency.
 
-    Exit code 0: no error findings; 1: error findings; 2: unreadable input.
+    Exit code 0: no finding that fails (--fail-on, default error); 1: findings that fail;
+    2: unreadable input.
     """
     sources = expand_sources(paths)
     reads = reads_of(sources, paths)
     if output is not None:
         reads.refuse(output)  # before the requirement sets are compiled or anything is read
     compiled = load_requirements(requirements, profiles)
-    checks = default_checks(compiled, profiles, patterns=open_cache())  # see README: cache
+    checks = default_checks(
+        compiled, profiles, extract=None if cross_check is None else hl7apy_verdict,
+        patterns=open_cache(),  # see README: cache
+    )
     set_id = compiled.id if compiled else None
     escape: Escape = (
-        "json" if output_format is OutputFormat.JSON
+        "json" if output_format in (OutputFormat.JSON, OutputFormat.SARIF)
         else "xml" if output_format is OutputFormat.JUNIT else "text"
     )
     unreadable = _Unreadable()
@@ -84,13 +112,20 @@ def validate(
         if output_format is OutputFormat.JSON:
             json_writer = JsonStreamWriter(out, set_id, show_values)
             json_writer.start()
-            writer: JsonStreamWriter | JUnitWriter | TableWriter = json_writer
+            writer: Writer = json_writer
         elif output_format is OutputFormat.JUNIT:
             writer = JUnitWriter(out, show_values)
+        elif output_format is OutputFormat.SARIF:
+            writer = SarifWriter(out, set_id)
+        elif output_format is OutputFormat.GITHUB:
+            writer = GithubWriter(out, set_id)
         else:
             writer = TableWriter(out, set_id, show_values, max_rows)
+        writer.tally.fail_on = fail_on or (compiled.fail_on if compiled else None) or (
+            FailOn.ERROR)
         advance = byte_progress(sources, quiet, stack, "validating")
-        for event in validate_paths(sources, checks, jobs=jobs, on_bytes=advance):
+        events = validate_paths(sources, checks, jobs=jobs, on_bytes=advance)
+        for event in events if cross_check is None else cross_checked(events):
             writer.observe(event)
             if isinstance(event, SourceEnd):
                 unreadable.observe(event)

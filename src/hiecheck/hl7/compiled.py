@@ -34,6 +34,7 @@ from hiecheck.hl7.location import Location, at_segment, is_segment_id
 from hiecheck.hl7.message import is_code, is_structure_id
 from hiecheck.hl7.reference import CompiledStructure, SegmentSpec
 from hiecheck.hl7.rules import Rule
+from hiecheck.hl7.tables import LENIENT, TablePolicy
 
 RESOLUTIONS_PER_VERSION = 1024  # message types kept per version (a feed uses a handful)
 FAULTY_FIELDS_KEPT = 1 << 14  # faulty field values whose findings a compiled version keeps
@@ -191,6 +192,7 @@ class CompiledVersion:
     mode: CheckMode = CheckMode.FAST
     # Compiles the expressions (re.compile, or an on-disk hiecheck.hl7.cache.PatternCache).
     patterns: PatternCompiler = field(default=re.compile, repr=False)
+    tables: TablePolicy = LENIENT  # which user-defined tables are strict (the requirement set)
     known: frozenset[str] = field(init=False)  # segment ids hl7apy defines
     plain: frozenset[str] = field(init=False)  # known, valid and not Z: no segment finding
     segments: dict[str, CompiledSegment | None] = field(init=False, repr=False)
@@ -252,15 +254,20 @@ class VersionRegistry:
     """MSH-12 → its :class:`CompiledVersion`, compiled on first use (None: not supported).
 
     ``patterns`` compiles the expressions: ``re.compile``, or a
-    :class:`hiecheck.hl7.cache.PatternCache` that keeps them on disk between runs."""
+    :class:`hiecheck.hl7.cache.PatternCache` that keeps them on disk between runs.
+    ``tables``: which user-defined tables are strict (see :mod:`hiecheck.hl7.tables`)."""
 
-    __slots__ = ("_versions", "mode", "patterns")
+    __slots__ = ("_versions", "mode", "patterns", "tables")
 
     def __init__(
-        self, mode: CheckMode = CheckMode.FAST, patterns: PatternCompiler = re.compile
+        self,
+        mode: CheckMode = CheckMode.FAST,
+        patterns: PatternCompiler = re.compile,
+        tables: TablePolicy = LENIENT,
     ) -> None:
         self.mode = mode
         self.patterns = patterns
+        self.tables = tables
         self._versions: dict[str, CompiledVersion] = {}
 
     def get(self, version: str) -> CompiledVersion | None:
@@ -270,7 +277,7 @@ class VersionRegistry:
             if not reference.is_supported(version):
                 return None
             found = self._versions[version] = CompiledVersion(
-                version, self.mode, self.patterns
+                version, self.mode, self.patterns, self.tables
             )
         return found
 
@@ -286,12 +293,12 @@ class VersionRegistry:
                 for seg_id in structure.segment_ids:
                     compiled.segment(seg_id)
 
-    def __getstate__(self) -> tuple[CheckMode, PatternCompiler]:
+    def __getstate__(self) -> tuple[CheckMode, PatternCompiler, TablePolicy]:
         # compiled parts are rebuilt where they are used (worker processes)
-        return self.mode, self.patterns
+        return self.mode, self.patterns, self.tables
 
-    def __setstate__(self, state: tuple[CheckMode, PatternCompiler]) -> None:
-        self.mode, self.patterns = state
+    def __setstate__(self, state: tuple[CheckMode, PatternCompiler, TablePolicy]) -> None:
+        self.mode, self.patterns, self.tables = state
         self._versions = {}
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from hiecheck.hl7 import datatypes
 from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
+from hiecheck.hl7.tables import PATTERN_CODES, ComponentTable
 
 _END = r"(?![^|])"  # at the end of the field
 _EMPTY_ONLY = r"[\^~& ]*"  # what FIELD.strip("^~& ") reduces to nothing
@@ -96,10 +97,16 @@ def _sequence(parts: list[str], sep: str) -> str:
     return inner
 
 
-def _component(parts: Parts | None, comp: int, dt: str | None) -> str:
+def _component(
+    parts: Parts | None, comp: int, dt: str | None,
+    codes: tuple[frozenset[str], str] | None = None,
+) -> str:
     """Component ``comp`` with at most its sub-components, each within its length limit and
-    format; ``dt`` is the format of a primitive component (its text before any '&')."""
+    format; ``dt`` is the format of a primitive component (its text before any '&'); ``codes``
+    the table of a primitive ID/IS component (one of them, the null or empty)."""
     count = 0 if parts is None else parts.subcomponents[comp - 1]
+    if codes is not None and count == 1:
+        return _code_atom(*codes)
     if count == 0:  # any sub-components (``varies``)
         if dt is None:
             return f"{_COMP_CHAR}*+"
@@ -118,7 +125,11 @@ def _component(parts: Parts | None, comp: int, dt: str | None) -> str:
     return _sequence(atoms, "&")
 
 
-def _components(parts: Parts | None, components: tuple[tuple[int, str], ...]) -> str:
+def _components(
+    parts: Parts | None,
+    components: tuple[tuple[int, str], ...],
+    tables: tuple[ComponentTable, ...] = (),
+) -> str:
     """One repetition: at most the components ``parts`` defines (any when None), each with at
     most its sub-components within their length limits and formats, the listed components valid
     (text before any '&').
@@ -131,6 +142,7 @@ def _components(parts: Parts | None, components: tuple[tuple[int, str], ...]) ->
     to the walk.
     """
     checked = dict(components)
+    coded = {t.component: (t.codes, t.table) for t in tables}
     if parts is None:
         count = max(checked, default=1)
         tail = f"(?:\\^{_COMP_CHAR}*+)*+"  # components after the last checked one: any
@@ -140,18 +152,49 @@ def _components(parts: Parts | None, components: tuple[tuple[int, str], ...]) ->
         tail = ""
         gaps = parts.gaps
     pieces = [
-        _BLANK_PART if comp in gaps else _component(parts, comp, checked.get(comp))
+        _BLANK_PART if comp in gaps
+        else _component(parts, comp, checked.get(comp), coded.get(comp))
         for comp in range(1, count + 1)
     ]
     return _sequence(pieces, "\\^") + tail
 
 
-def _codes(codes: frozenset[str]) -> str:
-    """An ID field's value: one of the codes or empty, nothing after it (an ID is primitive)."""
-    usable = sorted((c for c in codes if not set(c) & set("|^~&")), key=lambda c: (-len(c), c))
-    alternation = "|".join(re.escape(c) for c in usable)
-    first = f'(?:{alternation}|"")?' if usable else '(?:"")?'
-    return f"{first}{_REP_END}"
+def _code_atom(codes: frozenset[str], table: str | None = None) -> str:
+    """One of the codes (or of ``table``'s pattern codes), the null or nothing (possessive,
+    longest code first: a code that is the start of the text but not all of it leaves a
+    character nothing else consumes)."""
+    usable = [c for c in codes if c and not set(c) & set("|^~&")]
+    alternation = _trie(usable)
+    pattern = PATTERN_CODES.get(table or "")
+    if pattern is not None:
+        alternation = f"{alternation}|{pattern.pattern}" if alternation else pattern.pattern
+    return f'(?:{alternation}|"")?+' if usable else '(?:"")?+'
+
+
+def _trie(words: list[str]) -> str:
+    """An expression matching exactly ``words``, written as a trie (``HL7(?:0|1)…``): tables
+    hold up to a few hundred codes and a flat alternation would be tried code by code at every
+    coded component. Greedy, so the longest code that starts the text is taken."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(tree)
+
+
+def _codes(codes: frozenset[str], table: str | None) -> str:
+    """An ID or IS field's value: one of the codes or empty, nothing after it (primitive)."""
+    return f"{_code_atom(codes, table)}{_REP_END}"
 
 
 def _field(check: FieldCheck | str | None, required: bool) -> str:
@@ -167,9 +210,10 @@ def _field(check: FieldCheck | str | None, required: bool) -> str:
     if check.whole is not None:  # a primitive format never matches '^' or '&'
         shapes.append(_reps(f"{_primitive(check.whole)}?+{_REP_END}", single))
     elif check.components or (parts is not None and not parts.primitive):
-        shapes.append(_reps(_components(parts, check.components), single))
+        shapes.append(_reps(_components(parts, check.components, check.component_tables),
+                            single))
     if check.codes is not None:
-        shapes.append(_reps(_codes(check.codes), single))
+        shapes.append(_reps(_codes(check.codes, check.spec.table), single))
     char = "[^|~]" if single else "[^|]"
     limit = f"{{0,{check.max_length}}}" if check.max_length else "*"
     if not shapes and parts is not None:  # primitive: no '^', no '&'; the limit in one class

@@ -22,7 +22,8 @@ from hiecheck.hl7.compiled import (
     Walker,
     shared_versions,
 )
-from hiecheck.hl7.findings import Finding, segment_finding
+from hiecheck.hl7.findings import Finding, Severity, segment_finding
+from hiecheck.hl7.location import Location
 from hiecheck.hl7.message import (
     CONTROL_CHARACTERS,
     DEFAULT_DELIMITERS,
@@ -31,6 +32,7 @@ from hiecheck.hl7.message import (
     Segment,
 )
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
+from hiecheck.hl7.tables import LENIENT, TableKind, TablePolicy, is_pattern_code
 
 _VALIDATORS: dict[str, Callable[[str], bool]] = {
     name: datatypes.validator(name) for name in datatypes.PATTERNS
@@ -61,6 +63,7 @@ def segment_fields(message: Message, compiled: CompiledVersion, out: list[Findin
         and not message.has_controls
     )
     faulty = compiled.faulty_fields
+    policy = compiled.tables
     for seg in message.segments:
         try:
             found = segments[seg.id]
@@ -73,9 +76,9 @@ def segment_fields(message: Message, compiled: CompiledVersion, out: list[Findin
             if text:
                 if found.accepts(text, 3):
                     continue  # no field finding possible: skip the walk
-                _check_segment(message, seg, found.spec, out, found.walker, faulty)
+                _check_segment(message, seg, found.spec, out, found.walker, faulty, policy)
                 continue
-        _check_segment(message, seg, found.spec, out)
+        _check_segment(message, seg, found.spec, out, policy=policy)
 
 
 def control_findings(message: Message) -> list[Finding]:
@@ -116,6 +119,7 @@ def _check_segment(
     out: list[Finding],
     walker: Walker | None = None,
     faulty: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None = None,
+    policy: TablePolicy = LENIENT,
 ) -> None:
     """Every field finding of one segment, in field order (required fields first).
 
@@ -147,7 +151,7 @@ def _check_segment(
                 )
             )
     if walker is not None:
-        _check_failing_fields(message, seg, spec, walker, empty_chars, out, faulty)
+        _check_failing_fields(message, seg, spec, walker, empty_chars, out, faulty, policy)
         return
     defined = spec.field_count
     if count - 1 > defined:
@@ -159,7 +163,7 @@ def _check_segment(
             break
         value = fields[n]
         if value:
-            _check_field(message, seg, n, check, value, spec, empty_chars, out)
+            _check_field(message, seg, n, check, value, spec, empty_chars, out, policy)
 
 
 def _check_failing_fields(
@@ -170,6 +174,7 @@ def _check_failing_fields(
     empty_chars: str,
     out: list[Finding],
     faulty: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None,
+    policy: TablePolicy = LENIENT,
 ) -> None:
     """The non-required findings of a segment the whole expression rejected, checking in Python
     only the fields that fail: the expression of all fields (each optional) matches as far as
@@ -203,13 +208,13 @@ def _check_failing_fields(
         if check is None or (m > n and check is not GAP and walker.field(m)(value)):
             continue
         if faulty is None:
-            _check_field(message, seg, m, check, value, spec, empty_chars, out)
+            _check_field(message, seg, m, check, value, spec, empty_chars, out, policy)
             continue
         key = (seg.id, m, seg.occurrence, value)
         found = faulty.get(key)
         if found is None:
             fresh: list[Finding] = []
-            _check_field(message, seg, m, check, value, spec, empty_chars, fresh)
+            _check_field(message, seg, m, check, value, spec, empty_chars, fresh, policy)
             found = tuple([(f.rule, f.severity, f.message, f.where, f.value) for f in fresh])
             if len(faulty) >= FAULTY_FIELDS_KEPT:
                 faulty.clear()
@@ -230,6 +235,7 @@ def _check_field(
     spec: SegmentSpec,
     empty_chars: str,
     out: list[Finding],
+    policy: TablePolicy = LENIENT,
 ) -> None:
     """The findings of one valued field (a GAP: valued at all)."""
     if check is GAP or not isinstance(check, FieldCheck):
@@ -272,21 +278,73 @@ def _check_field(
     parts = check.parts
     if parts is not None and (not parts.primitive or comp_sep in value or d.subcomponent in value):
         _check_parts(message, seg, n, parts, value, has_rep, out)
-    if check.codes is not None:
-        for r, part in enumerate(value.split(rep) if has_rep else (value,), start=1):
+    if check.codes is not None or check.component_tables:
+        _check_codes(message, seg, check, value, has_rep, policy, out)
+
+
+def _check_codes(
+    message: Message,
+    seg: Segment,
+    check: FieldCheck,
+    value: str,
+    has_rep: bool,
+    policy: TablePolicy,
+    out: list[Finding],
+) -> None:
+    """Codes of an ID/IS field, and of its primitive ID/IS components, against their tables
+    (see :mod:`hiecheck.hl7.tables`), per repetition. The HL7 null ``""`` is no code."""
+    d = seg.delimiters
+    comp_sep, sub_sep = d.component, d.subcomponent
+    n = check.spec.number
+    parts = value.split(d.repetition) if has_rep else (value,)
+    codes, kind, table = check.codes, check.table_kind, check.spec.table
+    if codes is not None and kind is not None and table is not None:
+        for r, part in enumerate(parts, start=1):
             code = part.split(comp_sep, 1)[0] if comp_sep in part else part
-            if code and code != HL7_NULL and code not in check.codes:
-                out.append(
-                    segment_finding(
-                        message,
-                        seg,
-                        rules.FIELD_NOT_IN_TABLE,
-                        f"{seg.id}-{n} code is not in HL7 table {check.spec.table} of version "
-                        f"{message.version}",
-                        seg.at(n, repetition=r),
-                        code,
-                    )
-                )
+            if code and code != HL7_NULL and code not in codes and not is_pattern_code(
+                    table, code):
+                _not_in_table(message, seg, f"{seg.id}-{n}", kind, table, policy,
+                              seg.at(n, repetition=r), code, out)
+    for t in check.component_tables:
+        c = t.component
+        for r, part in enumerate(parts, start=1):
+            comps = part.split(comp_sep) if comp_sep in part else (part,)
+            if c > len(comps):
+                continue
+            code = comps[c - 1]
+            if sub_sep in code:
+                code = code.split(sub_sep, 1)[0]
+            if code and code != HL7_NULL and code not in t.codes and not is_pattern_code(
+                    t.table, code):
+                _not_in_table(message, seg, f"{seg.id}-{n}.{c}", t.kind, t.table, policy,
+                              seg.at(n, c, r), code, out)
+
+
+def _not_in_table(
+    message: Message,
+    seg: Segment,
+    where: str,
+    kind: TableKind,
+    table: str,
+    policy: TablePolicy,
+    at: Location,
+    code: str,
+    out: list[Finding],
+) -> None:
+    if kind is TableKind.HL7:
+        out.append(segment_finding(
+            message, seg, rules.FIELD_NOT_IN_TABLE,
+            f"{where} code is not in HL7 table {table} of version {message.version}", at, code,
+        ))
+        return
+    severity = Severity.ERROR if policy.strict(kind, table) else Severity.WARNING
+    text = (f"{where} code is not among HL7's suggested values of user-defined table {table} "
+            f"(version {message.version})")
+    if severity is Severity.ERROR:
+        text += "; the requirement set makes the table strict"
+    out.append(rules.FIELD_NOT_IN_USER_TABLE.finding(
+        text, message.source, seg.line, message.number, at, code, severity=severity,
+    ))
 
 
 def _undefined(

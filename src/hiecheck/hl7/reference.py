@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
+from hiecheck.hl7.tables import ComponentTable, TableKind, table_codes, table_kind
 
 # Versions hl7apy 1.3.5 ships that this project checks (2.1 has too little reference data).
 SUPPORTED_VERSIONS: tuple[str, ...] = (
@@ -60,6 +61,32 @@ def is_supported(version: str) -> bool:
     return version in SUPPORTED_VERSIONS
 
 
+_V2_VERSION = re.compile(r"2\.[0-9]+(?:\.[0-9]+)*")
+
+
+def is_v2_version(version: str) -> bool:
+    """True when MSH-12 has the form of an HL7 v2 version id (2.1, 2.5.1, 2.9 …), known or not."""
+    return _V2_VERSION.fullmatch(version) is not None
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``2.5.1`` → (2, 5, 1); () when ``version`` is not an HL7 v2 version id."""
+    if not is_v2_version(version):
+        return ()
+    return tuple(int(p) for p in version.split("."))
+
+
+@cache
+def header_required_fields() -> tuple[tuple[int, str], ...]:
+    """(number, label) of the MSH fields the newest supported version requires, MSH-1/2 and
+    MSH-12 aside: what is checked when the message's version has no reference data."""
+    spec = segment_spec(SUPPORTED_VERSIONS[-1], "MSH")
+    assert spec is not None
+    return tuple(
+        (f.number, f.name.replace("_", " ").lower()) for f in spec.required if f.number != 12
+    )
+
+
 @cache
 def library(version: str) -> ModuleType:
     """hl7apy's reference module for a supported version (imported once)."""
@@ -75,7 +102,11 @@ def tables(version: str) -> dict[str, tuple[str, ...]]:
         mod = importlib.import_module(module_name(version) + ".tables")
     except ImportError:
         return {}
-    return {tid: tuple(codes) for tid, (_, codes) in mod.TABLES.items() if codes}
+    names = frozenset(library(version).DATATYPES_STRUCTS) | base_datatypes(version)
+    return {
+        tid: table_codes(tid, tuple(codes), names)
+        for tid, (_, codes) in mod.TABLES.items() if codes
+    }
 
 
 @cache
@@ -381,8 +412,10 @@ class FieldCheck:
     whole: str | None  # primitive datatype of the whole field
     components: tuple[tuple[int, str], ...]  # (component, primitive datatype)
     min_separators: int  # component separators needed before a component check applies
-    codes: frozenset[str] | None  # allowed codes of an ID field's hl7apy table
+    codes: frozenset[str] | None  # allowed codes of an ID or IS field's hl7apy table
     parts: Parts | None = None  # components / sub-components defined (None: any, ``varies``)
+    table_kind: TableKind | None = None  # who defines ``codes``: HL7 (ID) or the user (IS)
+    component_tables: tuple[ComponentTable, ...] = ()  # primitive ID/IS components with codes
 
 
 @dataclass(slots=True)
@@ -440,6 +473,7 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     codes = tables(version)
     base = base_datatypes(version)
     specs: list[FieldSpec] = []
+    component_tables: dict[int, tuple[ComponentTable, ...]] = {}
     for position, child in enumerate(children, start=1):
         fname, (fmin, fmax) = child[0], child[2]
         # The field's own definition: a few segment entries point at another field's reference
@@ -452,6 +486,9 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         max_length = fref[5] if fref[5] and fref[5] > 0 else limits.get(datatype)
         if (seg_id, number) in CONDITIONAL_FIELDS:
             fmin = 0
+        found_tables = _component_tables(struct, codes)
+        if found_tables:
+            component_tables[number] = found_tables
         specs.append(
             FieldSpec(
                 number,
@@ -478,9 +515,11 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
             continue
         whole = next((dt for comp, dt in f.formats if comp == 0), None)
         comps = tuple((comp, dt) for comp, dt in f.formats if comp > 0)
-        table = codes.get(f.table or "") if f.datatype == "ID" else None
+        kind = table_kind(f.datatype, f.table or "")
+        table = codes.get(f.table or "") if kind is not None else None
+        comp_tables = component_tables.get(n, ())
         max_length = f.max_length if f.max_length and f.datatype != "varies" else 0
-        if f.max == 1 or max_length or whole or comps or table or f.parts:
+        if f.max == 1 or max_length or whole or comps or table or f.parts or comp_tables:
             checks[n] = FieldCheck(
                 f,
                 f.max == 1,
@@ -490,6 +529,8 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
                 min(comp for comp, _ in comps) - 1 if comps else 0,
                 frozenset(table) if table else None,
                 f.parts,
+                kind if table else None,
+                comp_tables,
             )
     return SegmentSpec(
         id=seg_id,
@@ -499,6 +540,25 @@ def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
         field_count=count,
         active=tuple((n, c) for n, c in enumerate(checks) if c is not None),
     )
+
+
+def _component_tables(
+    struct: Ref | None, codes: dict[str, tuple[str, ...]]
+) -> tuple[ComponentTable, ...]:
+    """The primitive components of a composite datatype typed ID or IS whose table hl7apy
+    ships with codes (a component with sub-components of its own is not checked)."""
+    if not isinstance(struct, tuple | list) or not struct:
+        return ()
+    out: list[ComponentTable] = []
+    for comp in struct:
+        ref = comp[1]
+        if ref is None or _withdrawn(comp) or ref[0] != "leaf":
+            continue
+        kind = table_kind(ref[2] or "", ref[4] or "")
+        table = codes.get(ref[4] or "") if kind is not None else None
+        if kind is not None and table:
+            out.append(ComponentTable(_part_number(comp[0]), ref[4], kind, frozenset(table)))
+    return tuple(out)
 
 
 def _field_number(name: str, position: int) -> int:

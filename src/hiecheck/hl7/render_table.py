@@ -101,8 +101,7 @@ class TableWriter:
         for name, messages, e, w, i in self.files:
             files.add_row(safe_text(name), str(messages), str(e), str(w), str(i))
         console.print(files)
-        verdict = {0: ("clean: no error findings", "green"), 1: ("error findings", "red"),
-                   2: ("unreadable input", "red")}[int(tally.exit_code)]
+        verdict = _verdict(tally)
         line = safe_text(
             f"requirements: {self.requirements or 'none'} · files: {totals.files} · messages: "
             f"{totals.messages} ({totals.messages_with_errors} with errors) · errors: "
@@ -133,3 +132,16 @@ class TableWriter:
             table.add_row(safe_text(code), str(t.messages), str(sum(counts.values())), fields,
                           duration(counted_median(counts)), duration(max(counts)))
         return table
+
+
+def _verdict(tally: Tally) -> tuple[str, str]:
+    """The last words of the summary line and their colour, as the exit code decides them."""
+    code = int(tally.exit_code)
+    if code == 2:
+        return "unreadable input", "red"
+    if code == 1:
+        return ("error findings", "red") if tally.errors else (
+            "warning findings (--fail-on warning)", "red")
+    if tally.errors:
+        return f"error findings (not failing: --fail-on {tally.fail_on})", "yellow"
+    return "clean: no error findings", "green"

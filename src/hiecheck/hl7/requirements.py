@@ -23,6 +23,8 @@ from hiecheck.citation import Citation
 from hiecheck.effective import EffectivePeriod
 from hiecheck.errors import InputError
 from hiecheck.hl7.findings import Severity
+from hiecheck.hl7.gate import FailOn
+from hiecheck.hl7.tables import normalise_table_id
 from hiecheck.paths import profiles_dir
 from hiecheck.tomlfile import load_model
 from hiecheck.versioned import Versions, load_versions
@@ -37,6 +39,7 @@ DEFAULT_REQUIREMENTS = "hie-adt"
 Usage = Literal["R", "RE", "O", "X"]
 _FIELD_RE = re.compile(r"^([A-Z][A-Z0-9]{2})-([1-9][0-9]*)(?:\.([1-9][0-9]*))?$")
 _CARD_RE = re.compile(r"^(\d+)\.\.(\d+|\*)$")
+_MODE_RE = re.compile(r"[a-z]+")
 
 
 class ValueSet(BaseModel):
@@ -144,6 +147,24 @@ class GroupRef(BaseModel):
     usage: Literal["R", "RE", "O"]
 
 
+class Mode(BaseModel):
+    """A named way to apply a requirement set, chosen as ``<id>-<mode>`` (``hie-adt-onboarding``):
+    strict while a feed is being proven, lenient once it is live. What a mode leaves out is the
+    set's own (``fail_on`` error, the set's ``strict_tables``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(description="What the mode is for, in a sentence.")
+    fail_on: FailOn | None = Field(default=None, description=(
+        "Which findings fail `validate` in this mode (error, warning, never); --fail-on wins."))
+    strict_tables: list[str] | None = Field(default=None, description=(
+        "Replaces the set's strict_tables in this mode (table ids or 'all')."))
+
+    @field_validator("strict_tables")
+    @classmethod
+    def _tables(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [normalise_table_id(v) for v in value]
+
+
 class RequirementSetFile(EffectivePeriod):
     """``requirements/<id>.toml``: a named requirement set composed of content groups."""
 
@@ -154,6 +175,26 @@ class RequirementSetFile(EffectivePeriod):
     message_types: list[str] = Field(min_length=1)
     citation: Citation
     groups: list[GroupRef] = Field(min_length=1)
+    strict_tables: list[str] = Field(default=[], description=(
+        "User-defined (IS) HL7 tables whose suggested values are enforced: a code not among "
+        "them is an error (field.not-in-user-table) instead of a warning. Table ids as 0004 or "
+        "HL70004, or 'all' for every table hl7apy ships values for."))
+
+    modes: dict[str, Mode] = Field(default={}, description=(
+        "Named modes (onboarding, production): `--requirements <id>-<mode>`."))
+
+    @field_validator("strict_tables")
+    @classmethod
+    def _tables(cls, value: list[str]) -> list[str]:
+        return [normalise_table_id(v) for v in value]
+
+    @field_validator("modes")
+    @classmethod
+    def _modes(cls, value: dict[str, Mode]) -> dict[str, Mode]:
+        for name in value:
+            if not _MODE_RE.fullmatch(name):
+                raise ValueError(f"mode {name!r} is not lower-case letters")
+        return value
 
 
 # ----------------------------------------------------------------------------- compiled form
@@ -232,6 +273,9 @@ class CompiledRequirements:
     title: str
     message_types: frozenset[str]
     groups: tuple[CompiledGroup, ...]
+    strict_tables: frozenset[str] = frozenset()  # user-defined tables made strict (ids, 'all')
+    fail_on: FailOn | None = None  # the mode's gate (None: the default, error)
+    mode: str | None = None  # the mode chosen (``hie-adt-onboarding`` → onboarding)
     _plans: dict[tuple[str, str, tuple[int, ...]], Plan] = field(default_factory=dict)
 
     def plan(self, code: str, event: str, version: tuple[int, ...]) -> Plan:
@@ -248,10 +292,12 @@ class CompiledRequirements:
         return found
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.id, self.title, self.message_types, self.groups)
+        return (self.id, self.title, self.message_types, self.groups, self.strict_tables,
+                self.fail_on, self.mode)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.id, self.title, self.message_types, self.groups = state
+        (self.id, self.title, self.message_types, self.groups, self.strict_tables,
+         self.fail_on, self.mode) = state
         self._plans = {}
 
 
@@ -281,6 +327,7 @@ class RequirementSources:
     value_sets: ValueSetsFile
     groups: GroupsFile
     requirement_set: RequirementSetFile
+    mode: str | None = None  # the mode of the set chosen (``<id>-<mode>``)
 
 
 def messages_dir(profiles: Traversable | None = None) -> Traversable:
@@ -307,7 +354,19 @@ def requirement_set_versions(
 def available_requirement_sets(profiles: Traversable | None = None) -> list[str]:
     """Ids of the requirement sets found in ``profiles/messages/requirements/``."""
     folder = messages_dir(profiles) / REQUIREMENTS_DIR
-    return requirement_set_versions(profiles).ids() if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    versions = requirement_set_versions(profiles)
+    return _ids_with_modes(versions)
+
+
+def _ids_with_modes(versions: Versions[RequirementSetFile]) -> list[str]:
+    """Every set id, each followed by its ``<id>-<mode>`` names (of its newest version)."""
+    out: list[str] = []
+    for set_id in versions.ids():
+        out.append(set_id)
+        out.extend(f"{set_id}-{m}" for m in versions.of(set_id)[-1].profile.modes)
+    return out
 
 
 def load_value_sets(profiles: Traversable | None = None) -> ValueSetsFile:
@@ -351,10 +410,17 @@ def load_sources(
     today); unknown ids and dates no version covers raise InputError."""
     folder = messages_dir(profiles) / REQUIREMENTS_DIR
     versions = requirement_set_versions(profiles) if folder.is_dir() else None
+    given = set_id
+    mode: str | None = None
+    if versions is not None and set_id not in versions.ids():
+        base, _, named = set_id.rpartition("-")
+        if base in versions.ids():
+            set_id, mode = base, named
     if versions is None or set_id not in versions.ids():
         raise InputError(
-            set_id, "unknown requirement set",
-            expected=", ".join([*(versions.ids() if versions else []), NO_REQUIREMENTS]),
+            given, "unknown requirement set",
+            expected=", ".join([*(_ids_with_modes(versions) if versions else []),
+                                NO_REQUIREMENTS]),
         )
     day = as_of or date.today()
     found = versions.pick(set_id, day)
@@ -366,6 +432,11 @@ def load_sources(
             expected="a date in " + ", ".join(v.profile.period for v in known),
         )
     req = found.profile
+    if mode is not None and mode not in req.modes:
+        raise InputError(
+            given, "unknown requirement set",
+            expected=", ".join([*_ids_with_modes(versions), NO_REQUIREMENTS]),
+        )
     groups = load_groups(profiles)
     for i, ref in enumerate(req.groups, 1):
         if ref.id not in groups.groups:
@@ -373,7 +444,7 @@ def load_sources(
                 found.source, f"unknown content group {ref.id!r}", location=f"groups[{i}].id",
                 expected=", ".join(sorted(groups.groups)),
             )
-    return RequirementSources(load_value_sets(profiles), groups, req)
+    return RequirementSources(load_value_sets(profiles), groups, req, mode)
 
 
 def _code_set(sets: ValueSetsFile, name: str) -> CodeSet:
@@ -448,7 +519,15 @@ def compile_requirements(sources: RequirementSources) -> CompiledRequirements:
             )
         )
     req = sources.requirement_set
-    return CompiledRequirements(req.id, req.title, frozenset(req.message_types), tuple(compiled))
+    mode = req.modes[sources.mode] if sources.mode is not None else None
+    strict = req.strict_tables if mode is None or mode.strict_tables is None else (
+        mode.strict_tables)
+    return CompiledRequirements(
+        req.id if sources.mode is None else f"{req.id}-{sources.mode}",
+        req.title if mode is None else f"{req.title} ({sources.mode})",
+        frozenset(req.message_types), tuple(compiled), frozenset(strict),
+        None if mode is None else mode.fail_on, sources.mode,
+    )
 
 
 def load_requirements(

@@ -13,6 +13,7 @@ the default. Ids are stable and namespaced:
 - ``field.*``     field datatypes, lengths, repetitions and tables from the version's reference data
 - ``content.*``   requirement sets from ``profiles/messages/`` (content groups, value sets)
 - ``timing.*``    real-time evidence (event time vs message time)
+- ``crosscheck.*`` ``--cross-check hl7apy``: where hl7apy STRICT's verdict differs, and why
 """
 
 from __future__ import annotations
@@ -190,10 +191,36 @@ MSH_ENCODING_INVALID = _rule(
     """No encoding character may be the field separator: fields could not be told from
     components.""", _DELIMITERS)
 MSH_VERSION_UNSUPPORTED = _rule(
-    "msh.version-unsupported", _ERROR, "MSH-12 is not a version hl7apy has reference data for",
-    """MSH-12 (version id) must be one of the HL7 v2 versions hiecheck checks (2.2 to 2.8.2).
-    Without it the structure, segment and field checks cannot run; reading, content and timing
-    checks still do.""", f"{_CH2}: MSH-12 version id (HL7 table 0104)")
+    "msh.version-unsupported", _ERROR, "MSH-12 is not an HL7 v2 version id",
+    """MSH-12 (version id) must name an HL7 v2 version (2.1, 2.5.1 … HL7 table 0104); what it
+    holds is not one (1.0, 3, letters). The structure, segment and field checks cannot run; the
+    header fields every version requires are still checked, as are reading, content and timing.
+    An HL7 v2 version hiecheck has no reference data for is msh.version-not-checked.""",
+    f"{_CH2}: MSH-12 version id (HL7 table 0104)")
+MSH_VERSION_MISSING = _rule(
+    "msh.version-missing", _ERROR, "MSH-12 (version id) is empty",
+    """MSH-12 is required in every HL7 v2 version and is empty, so the version whose structure
+    and fields to check against is unknown. The header fields the newest version hiecheck knows
+    (2.8.2) requires (MSH-7, MSH-9, MSH-10, MSH-11) are still checked, as are reading, content
+    and timing; structure, segment and field checks are skipped.""",
+    f"{_CH2}: MSH-12 version id (required)")
+MSH_VERSION_NOT_CHECKED = _rule(
+    "msh.version-not-checked", _WARNING,
+    "an HL7 v2 version hiecheck has no reference data for (2.1, 2.9 …): not checked",
+    """MSH-12 names an HL7 v2 version (2.x) that hl7apy 1.3.5 has no usable reference data for
+    (hiecheck checks 2.2 to 2.8.2): the message is not wrong, it is not checked against its
+    version. The header fields the newest known version requires, content and timing are still
+    checked. A warning: exit 0 unless other errors (or --fail-on warning).""",
+    f"{_CH2}: MSH-12 version id (HL7 table 0104); hl7apy 1.3.5 versions")
+MSH_TRUNCATION_BEFORE_27 = _rule(
+    "msh.truncation-character-before-2.7", _ERROR,
+    "MSH-2 has a fifth (truncation) character in a version before 2.7",
+    """The truncation character (the fifth encoding character, HL7 recommends #) exists from
+    HL7 v2.7; before it MSH-2 holds exactly four characters (ST of length 4), so a receiver of
+    an older version reads the fifth one as part of the encoding characters or rejects the
+    message.""",
+    f"{_DELIMITERS}; HL7 v2.7 chapter 2.5.4 (truncation character)")
+
 MSH_UNKNOWN_TYPE = _rule(
     "msh.unknown-message-type", _ERROR, "MSH-9 names no message type of the version",
     """MSH-9 (message type) must name a message code and trigger event the version defines (or
@@ -276,9 +303,23 @@ FIELD_TOO_LONG = _rule(
     """Longer than the maximum length hl7apy's STRICT level enforces for the datatype (IS 20, ST
     199 …); receivers may truncate it.""", _HL7APY)
 FIELD_NOT_IN_TABLE = _rule(
-    "field.not-in-table", _WARNING, "an ID field's code is not in the version's HL7 table",
-    """An ID field holds a code its HL7 table does not list (tables hl7apy ships from 2.3.1).""",
-    _HL7APY)
+    "field.not-in-table", _ERROR,
+    "an ID value (field or component) is not in its HL7-defined table",
+    """A field or primitive component of datatype ID holds a code its HL7-defined table does not
+    list for MSH-12's version (PV1-2 is IS, PID-24 ID with table 0136, CX.5 ID with table 0203).
+    HL7 defines these tables: a receiver cannot read another code. Tables hl7apy ships empty,
+    and versions before 2.3.1 (no tables in hl7apy), are not checked.""",
+    f"{_HL7APY} (hl7apy.v2_x.tables); HL7 v2.x chapter 2A (ID: coded value for HL7 tables)")
+FIELD_NOT_IN_USER_TABLE = _rule(
+    "field.not-in-user-table", _WARNING,
+    "an IS value (field or component) is not among HL7's suggested values of its table",
+    """A field or primitive component of datatype IS holds a code that is not among the values
+    HL7 suggests for its user-defined table (PV1-2 patient class, table 0004: B, C, E, I, N, O,
+    P, R, U). Sites may define their own values, hence a warning; a requirement set makes a table
+    strict (an error) with ``strict_tables``. Tables hl7apy ships empty are not checked, nor is
+    table 0396 (coding system), which HL7 maintains outside the versions.""",
+    f"{_HL7APY} (hl7apy.v2_x.tables); HL7 v2.x chapter 2A (IS: coded value for user-defined "
+    "tables)", set_by_profile=True)
 FIELD_NOT_IN_VERSION = _rule(
     "field.not-in-version", _WARNING,
     "a valued field past the segment's definition, or one the version withdrew or reserved",
@@ -360,6 +401,31 @@ TIMING_NO_EVENT_TIME = _rule(
     "timing.no-event-time", _INFO, "no event-time field valued",
     """None of the message type's event-time fields (ADT: EVN-2, then EVN-6; ORU: OBR-22) is
     valued, so the delay from the event cannot be measured.""", _TIMING)
+
+
+# ----------------------------------------------------------------------------------- crosscheck.*
+
+_CROSS = ("hl7apy 1.3.5 STRICT (`validate --cross-check hl7apy`); the named differences of "
+          "src/hiecheck/hl7/crosscheck.py, from tests/hl7/test_differential*.py")
+CROSSCHECK_EXPLAINED = _rule(
+    "crosscheck.explained", _INFO,
+    "hl7apy STRICT's verdict differs from hiecheck's, for a known, named reason",
+    """With --cross-check hl7apy every message is also parsed and validated by hl7apy STRICT.
+    hiecheck's verdict here counts only its errors of the kinds hl7apy checks (msh, structure,
+    segment, field). When the two differ and every reason is a known difference, this finding
+    names them: tables-not-checked, order-not-checked, unknown-segment-dropped,
+    truncation-character-not-versioned, control-characters-not-checked,
+    version-without-reference-data, length-is-a-warning, extra-components-are-warnings,
+    unvalued-extra-part, conditional-field, tn-format-not-checked, nested-repeat-not-reopened,
+    z-segment-breaks-grouping, structure-not-inferred (README: "Cross-check with hl7apy").""",
+    _CROSS)
+CROSSCHECK_UNEXPLAINED = _rule(
+    "crosscheck.unexplained", _WARNING,
+    "hl7apy STRICT's verdict differs from hiecheck's and no known difference explains it",
+    """With --cross-check hl7apy: hl7apy STRICT accepts a message hiecheck rejects (or the
+    reverse) and none of the named differences accounts for it. The finding names hl7apy's
+    exception class only (its text may quote values). Worth a look: report it with the message
+    if hiecheck is wrong.""", _CROSS)
 
 
 def rule(rule_id: str) -> Rule:

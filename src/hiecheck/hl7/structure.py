@@ -42,8 +42,10 @@ def check_structure(message: Message, versions: VersionRegistry | None = None) -
     """All structural findings of one message (header, segments, order, cardinality, fields).
 
     Version-dependent checks run only when hl7apy has MSH-12's version; otherwise one
-    ``msh.version-unsupported`` error says so. Never raises on malformed input. ``versions``:
-    the compiled checks to use (default: those shared by one-off calls).
+    ``msh.version-missing`` / ``msh.version-unsupported`` error or ``msh.version-not-checked``
+    warning says so and the header fields every version requires are still checked. Never
+    raises on malformed input. ``versions``: the compiled checks to use (default: those shared
+    by one-off calls).
     """
     return structure_findings(message, (versions or shared_versions()).get(message.version))
 
@@ -62,6 +64,13 @@ def structure_findings(
         value = msh.field(2) if number == 2 else None
         out.append(segment_finding(message, msh, HEADER_RULES[problem.rule], problem.detail,
                                    msh.at(number), value))
+    if message.delimiters.truncation is not None and _before_27(message.version):
+        out.append(segment_finding(
+            message, msh, rules.MSH_TRUNCATION_BEFORE_27,
+            f"MSH-2 has a truncation character (5 encoding characters), which exists only from "
+            f"HL7 2.7; MSH-12 says {message.version}",
+            msh.at(2), msh.field(2),
+        ))
     if message.type_case_differs:
         out.append(segment_finding(
             message, msh, rules.MSH_TYPE_CASE,
@@ -115,17 +124,8 @@ def structure_findings(
 
     version = message.version
     if compiled is None:
-        out.append(
-            segment_finding(
-                message,
-                msh,
-                rules.MSH_VERSION_UNSUPPORTED,
-                "MSH-12 version is not one hl7apy has reference data for "
-                f"({', '.join(reference.SUPPORTED_VERSIONS)}); version-dependent checks skipped",
-                msh.at(12),
-                version,
-            )
-        )
+        out.append(_version_finding(message))
+        _version_free_header(message, out)
         return out
 
     known = compiled.known
@@ -151,6 +151,57 @@ def structure_findings(
             out.extend(diagnose(message, structure, ordered))
     segment_fields(message, compiled, out)
     return out
+
+
+def _before_27(version: str) -> bool:
+    """Whether ``version`` is a known HL7 v2 version before 2.7 (False when it is not one)."""
+    parsed = reference.version_tuple(version)
+    return bool(parsed) and parsed < (2, 7)
+
+
+def _version_finding(message: Message) -> Finding:
+    """Why the version-dependent checks do not run: MSH-12 empty, an HL7 v2 version without
+    reference data (a warning: not checked), or not a v2 version id at all."""
+    msh = message.msh
+    version = message.version
+    if not version:
+        return segment_finding(
+            message, msh, rules.MSH_VERSION_MISSING,
+            "MSH-12 (version id) is empty: structure, segment and field checks skipped; "
+            "the header fields HL7 requires are still checked",
+            msh.at(12),
+        )
+    if reference.is_v2_version(version):
+        return segment_finding(
+            message, msh, rules.MSH_VERSION_NOT_CHECKED,
+            "MSH-12 names an HL7 v2 version hl7apy has no reference data for "
+            f"({reference.SUPPORTED_VERSIONS[0]} to {reference.SUPPORTED_VERSIONS[-1]}): "
+            "structure, segment and field checks not run",
+            msh.at(12), version,
+        )
+    return segment_finding(
+        message, msh, rules.MSH_VERSION_UNSUPPORTED,
+        "MSH-12 is not an HL7 v2 version id "
+        f"({', '.join(reference.SUPPORTED_VERSIONS)} are checked); version-dependent checks "
+        "skipped",
+        msh.at(12), version,
+    )
+
+
+def _version_free_header(message: Message, out: list[Finding]) -> None:
+    """``field.required-missing`` for the MSH fields the newest known version requires (MSH-12
+    aside: its own finding says so), when the message's version gives no reference data."""
+    msh = message.msh
+    d = msh.delimiters
+    blank = d.component + d.repetition + d.subcomponent + " "  # as the field walk reads empty
+    for number, name in reference.header_required_fields():
+        if not msh.field(number).strip(blank):
+            out.append(segment_finding(
+                message, msh, rules.FIELD_REQUIRED,
+                f"MSH-{number} ({name}) is required in HL7 {reference.SUPPORTED_VERSIONS[-1]} "
+                "(the newest version with reference data) but empty",
+                msh.at(number),
+            ))
 
 
 def _resolve(

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from hiecheck.errors import ExitCode
 from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
+from hiecheck.hl7.gate import FailOn, exit_code
 from hiecheck.hl7.location import FieldRef, Location
 from hiecheck.hl7.message import type_label
 from hiecheck.hl7.timing import LatencyOutcome
@@ -90,8 +91,9 @@ class _FileCounts:
 class Tally:
     """Counts and exit code, updated as events stream past (constant memory per file)."""
 
-    def __init__(self, by_type: bool = False) -> None:
+    def __init__(self, by_type: bool = False, fail_on: FailOn = FailOn.ERROR) -> None:
         self.by_type = by_type
+        self.fail_on = fail_on  # which findings make the exit code 1 (``--fail-on``)
         self.files = self.messages = self.messages_with_errors = 0
         self.errors = self.warnings = self.infos = 0
         self.unreadable_files = 0
@@ -194,7 +196,7 @@ class Tally:
 
     @property
     def exit_code(self) -> ExitCode:
-        """2 unreadable input, 1 error findings, 0 clean."""
-        if self.unreadable_files:
-            return ExitCode.BAD_INPUT
-        return ExitCode.FINDINGS if self.errors else ExitCode.OK
+        """2 unreadable input, 1 findings that fail under :attr:`fail_on` (default: errors),
+        0 otherwise."""
+        return exit_code(self.fail_on, errors=self.errors, warnings=self.warnings,
+                         unreadable=self.unreadable_files)

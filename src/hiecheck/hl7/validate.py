@@ -51,6 +51,7 @@ from hiecheck.hl7.reader import (
 )
 from hiecheck.hl7.requirements import CompiledRequirements
 from hiecheck.hl7.structure import structure_findings
+from hiecheck.hl7.tables import LENIENT, TablePolicy
 from hiecheck.hl7.timing import (
     CompiledTiming,
     LatencyOutcome,
@@ -154,7 +155,10 @@ class Checks:
         self.mode = mode
         self.extract = extract
         self.patterns = patterns
-        self.versions = VersionRegistry(mode, patterns)
+        self.versions = VersionRegistry(
+            mode, patterns,
+            LENIENT if requirements is None else TablePolicy.of(requirements.strict_tables),
+        )
         self.content = (
             None if requirements is None else CompiledContent(requirements, mode, patterns)
         )
