@@ -572,14 +572,12 @@ def shared_compiled_checks() -> Iterator[None]:
     original = validate.VersionRegistry
     shared: dict[object, Any] = {}
 
-    def registry(
-        mode: Any = validate.CheckMode.FAST, patterns: Any = re.compile, tables: Any = None
-    ) -> Any:
+    def registry(mode: Any = validate.CheckMode.FAST, **given: Any) -> Any:
         # One registry per mode and table policy (strict tables differ by requirement set);
         # ``patterns`` (the cache or re.compile) gives the same expressions either way.
-        key = (mode, tables)
+        key = (mode, given.get("tables"))
         if key not in shared:
-            shared[key] = original(mode, patterns, *(() if tables is None else (tables,)))
+            shared[key] = original(mode, **given)
         return shared[key]
 
     validate.VersionRegistry = registry  # type: ignore[misc,assignment]

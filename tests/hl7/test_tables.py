@@ -29,7 +29,7 @@ PID = "PID|1||100234^^^HOSP^MR||DOE^JANE||19800101|F"
 def _fields(make_message, pv1: str, version: str = "2.5.1", policy: TablePolicy | None = None,  # type: ignore[no-untyped-def]
             extra: tuple[str, ...] = (), mode: CheckMode = CheckMode.FAST) -> list[Finding]:
     message = make_message([MSH.format(v=version), EVN, PID, pv1, *extra])
-    return check_fields(message, VersionRegistry(mode, policy or TablePolicy()))
+    return check_fields(message, VersionRegistry(mode, tables=policy or TablePolicy()))
 
 
 def _coded(found: list[Finding]) -> list[tuple[str, str, Severity, str | None]]:

@@ -50,9 +50,12 @@ def test_mllp_client_gets_aa_and_ae(serve: Any) -> None:
     assert msa(acks(good)[0])[1:3] == ["AA", "OK1"]
     ack = acks(bad)[0].decode().split("\r")
     assert ack[1] == "MSA|AE|BAD1"
-    errs = [s for s in ack if s.startswith("ERR")]
+    errs = [s for s in ack if s.startswith("ERR") and s.split("|")[4] == "E"]
     assert {e.split("|")[2] for e in errs} == {"PID^1^3^1", "PID^1^5^1"}
     assert all("|101^Required field missing^HL70357|E|" in e for e in errs)
+    # PV1-10 "FM" is not among table 0069's suggested values: a warning, sent as ERR-4 W
+    warned = [s.split("|")[2] for s in ack if s.startswith("ERR") and s.split("|")[4] == "W"]
+    assert warned == ["PV1^1^10^1"]
     assert server.listener.tally.codes == {"AA": 1, "AE": 1, "AR": 0}
 
 

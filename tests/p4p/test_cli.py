@@ -251,6 +251,24 @@ def test_every_problem_is_a_line(write_csv) -> None:  # type: ignore[no-untyped-
     ]
 
 
+def test_an_amount_beyond_any_payment_is_a_line_not_an_overflow(write_csv) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10 (fuzz case csv-007673): OHH payments of 99999999999999999999 overflowed the
+    scorer's 64-bit cents (exit 3); an amount beyond $10,000,000,000 is refused at its cell."""
+    rows = "".join(
+        f"A,{m},1,2,{'99999999999999999999' if i == 0 else ''}\n" for i, m in enumerate(
+            ["continuity_pharmacotherapy_oud", "community_engagement",
+             "access_preventive_ambulatory_care"]
+        )
+    )
+    path = write_csv("provider_id,measure,numerator,denominator,ohh_payments\n" + rows)
+    result = run("p4p", "ohh", str(path), "--net-payments")
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.decode().splitlines() == [
+        f"hiecheck: error: {path}:row 2: ohh_payments: '99999999999999999999' is more than any "
+        "provider is paid (expected an amount of at most $10,000,000,000)",
+    ]
+
+
 def test_net_payments_option(write_csv) -> None:  # type: ignore[no-untyped-def]
     rows = "".join(
         f"A,{m},1,2,{'96000' if i == 0 else ''}\n" for i, m in enumerate(

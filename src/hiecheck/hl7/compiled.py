@@ -262,6 +262,7 @@ class VersionRegistry:
     def __init__(
         self,
         mode: CheckMode = CheckMode.FAST,
+        *,
         patterns: PatternCompiler = re.compile,
         tables: TablePolicy = LENIENT,
     ) -> None:

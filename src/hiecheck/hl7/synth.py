@@ -315,7 +315,7 @@ def feed_message(version: str, rng: random.Random, n: int, oru: bool) -> list[st
                                  5: f"^PRN^PH^^1^207^555{k}123", 7: "EC^Emergency Contact"}))
     doctor = rng.choice(_DOCTORS)
     pv1 = {1: "1", 2: rng.choice("OOOIE"), 3: "FAMMED^101^A^EXFAMPRAC^^^MAIN",
-           4: "R", 7: doctor, 8: rng.choice(_DOCTORS), 10: "FM", 14: "1", 17: doctor, 18: "O",
+           4: "R", 7: doctor, 8: rng.choice(_DOCTORS), 10: "MED", 14: "1", 17: doctor, 18: "O",
            19: f"V{rng.randint(1000, 9999)}^^^EXFAMPRAC^VN", 20: "MCD", 39: "EXFAMPRAC",
            44: event_time}
     if event == "A03":

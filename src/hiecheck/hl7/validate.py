@@ -156,8 +156,8 @@ class Checks:
         self.extract = extract
         self.patterns = patterns
         self.versions = VersionRegistry(
-            mode, patterns,
-            LENIENT if requirements is None else TablePolicy.of(requirements.strict_tables),
+            mode, patterns=patterns,
+            tables=LENIENT if requirements is None else TablePolicy.of(requirements.strict_tables),
         )
         self.content = (
             None if requirements is None else CompiledContent(requirements, mode, patterns)

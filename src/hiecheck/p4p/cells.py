@@ -68,6 +68,8 @@ def count(value: str) -> int:
     return number
 
 
+# Far above any provider's program payments, and far inside the 64-bit cents the scorers keep.
+MAX_DOLLARS = 10_000_000_000
 MONEY_EXPECTED = "dollars and cents such as 1234.56, 1,234.56 or $1,234.56"
 
 
@@ -82,6 +84,9 @@ def money_cents(value: str) -> int:
             raise CellProblem(f"{value} is negative", "a non-negative amount: " + MONEY_EXPECTED)
         raise CellProblem(f"{shown(value)} is not an amount", MONEY_EXPECTED)
     whole, _, fraction = value.lstrip("$").replace(",", "").partition(".")
+    if len(whole) > len(str(MAX_DOLLARS)) or int(whole) > MAX_DOLLARS:
+        raise CellProblem(f"{shown(value)} is more than any provider is paid",
+                          f"an amount of at most ${MAX_DOLLARS:,}")
     return int(whole) * 100 + int(fraction.ljust(2, "0"))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
-from hiecheck.p4p.cells import MAX_COUNT
+from hiecheck.p4p.cells import MAX_COUNT, MAX_DOLLARS
 
 PaymentsBasis = Literal["gross", "net"]
 ABSENT = -1
@@ -39,6 +39,8 @@ def cents_of(amount: Decimal | str | int | None) -> int | None:
     value = Decimal(amount) * 100
     if value != value.to_integral_value() or value < 0:
         raise ValueError(f"amount {amount} is not a non-negative number of cents")
+    if value > MAX_DOLLARS * 100:
+        raise ValueError(f"amount {amount} is more than ${MAX_DOLLARS:,}")
     return int(value)
 
 
