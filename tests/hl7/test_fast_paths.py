@@ -398,3 +398,22 @@ def test_every_check_gives_the_reference_findings(corpus_dir: Path) -> None:
         for raw in raws:
             assert validate_message(raw, fast) == validate_message(raw, plain), (
                 set_id, raw.source, raw.number)
+
+
+def test_a_repeated_value_type_applies_as_the_reference_reads_it() -> None:
+    """OBX-2 `NM~x` (a repetition where none is allowed): the fast path read the condition
+    field whole and skipped the numeric check the reference path makes on its first repetition
+    (found by the mutated feed of the test above, message 104 with seed 29)."""
+    lines = [
+        "MSH|^~\\&|EPIC|FAC|HIN|HIE|20261028160530||ORU^R01^ORU_R01|C1|P|2.5.1",
+        "PID|1||1^^^FAC^MR||DOE^JANE||19800101|F",
+        "OBR|1|O1|F1|4548-4^Hemoglobin A1c^LN|||20261028160119",
+        "OBX|1|NM~6|4548-4^Hemoglobin A1c^LN||high|%^%^UCUM|||||F",
+    ]
+    raw = RawMessage("m.hl7", 1, list(enumerate(lines, 1)))
+    requirements = load_requirements("pcplus-tier3")
+    fast = validate_message(raw, default_checks(requirements))
+    reference_result = validate_message(raw, default_checks(requirements,
+                                                             mode=CheckMode.REFERENCE))
+    assert fast == reference_result
+    assert "content.not-numeric" in {f.rule for f in fast.findings}

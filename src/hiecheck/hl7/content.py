@@ -349,7 +349,8 @@ def _run_group(
                 fields = seg.fields
                 if when is not None:
                     w = fields[when[0]] if when[0] < len(fields) else ""
-                    if not in_code_set(w.split(comp_sep, 1)[0], when[1]):
+                    # first component of the first repetition, as Segment.component reads it
+                    if not in_code_set(w.split(rep_sep, 1)[0].split(comp_sep, 1)[0], when[1]):
                         continue  # the element does not apply to this segment
                 value = fields[number] if number < len(fields) else ""
                 if value and value != HL7_NULL and rep_sep not in value:
