@@ -868,6 +868,9 @@ def process_case(c: Campaign, index: int) -> None:
     csv_path.write_bytes(csv_file(rng, BASES_CACHE["csv"]["bhh"]))
     org = folder / "org.toml"
     org.write_bytes(org_file(rng, BASES_CACHE["org"], [str(folder)]))
+    # A copy, so that `-o INPUT` names the file this run reads (never the checkout's sample).
+    pcmh_path = folder / "pcmh.csv"
+    pcmh_path.write_bytes((SAMPLES / "p4p" / "pcmh-2019.csv").read_bytes())
     choices: list[tuple[str, list[str]]] = [
         ("validate table", ["validate", str(capture_path)]),
         ("validate json", ["validate", str(capture_path), "-f", "json"]),
@@ -878,7 +881,7 @@ def process_case(c: Campaign, index: int) -> None:
         ("check html", ["check", str(org), "-f", "html"]),
         ("p4p bhh table", ["p4p", "bhh", str(csv_path)]),
         ("p4p bhh markdown", ["p4p", "bhh", str(csv_path), "-f", "markdown"]),
-        ("p4p pcmh payment-year", ["p4p", "pcmh", str(SAMPLES / "p4p" / "pcmh-2019.csv"),
+        ("p4p pcmh payment-year", ["p4p", "pcmh", str(pcmh_path),
                                    "--payment-year", rng.choice(["-5", "0", "10000", "2020"])]),
         ("rules", ["rules"]),
     ]
@@ -887,8 +890,8 @@ def process_case(c: Campaign, index: int) -> None:
     if roll < 0.15:
         argv = [*argv, "-o", "/dev/full"]
         label += " -o /dev/full"
-    elif roll < 0.25:
-        target = capture_path if argv[0] == "validate" else csv_path if argv[0] == "p4p" else org
+    elif roll < 0.25 and "-" not in argv:  # standard input is no file an output could be
+        target = Path(argv[2] if argv[0] == "p4p" else argv[1])
         argv = [*argv, "-o", str(target)]
         label += " -o INPUT"
     env = {k: v for k, v in os.environ.items() if k not in ("HIECHECK_PROFILES", "HIECHECK_DEBUG")}
