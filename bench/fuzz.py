@@ -890,7 +890,7 @@ def process_case(c: Campaign, index: int) -> None:
     if roll < 0.15:
         argv = [*argv, "-o", "/dev/full"]
         label += " -o /dev/full"
-    elif roll < 0.25 and "-" not in argv:  # standard input is no file an output could be
+    elif roll < 0.25 and "-" not in argv and argv[0] != "rules":  # inputs that are files
         target = Path(argv[2] if argv[0] == "p4p" else argv[1])
         argv = [*argv, "-o", str(target)]
         label += " -o INPUT"
