@@ -321,12 +321,10 @@ def test_error_pages_in_the_browser(page: Any, web: SimpleNamespace, tmp_path: P
         small.stop()
 
 
-def test_the_html_report_opens_offline(browser: Any, cli: Any, tmp_path: Path) -> None:
-    """`check --format html -o report.html` opened from disk with the network cut: nothing is
-    requested but the file, and it passes the accessibility check."""
-    out = tmp_path / "report.html"
-    cli("check", "sample_messages/example-family-practice.toml", "--format", "html", "-o", str(out))
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+def offline_context(browser: Any, width: int) -> tuple[Any, list[str]]:
+    """A browser context with the network cut: only file:// loads; every URL asked for is
+    recorded in the returned list."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     requested: list[str] = []
 
     def only_the_file(route: Any) -> None:
@@ -337,6 +335,15 @@ def test_the_html_report_opens_offline(browser: Any, cli: Any, tmp_path: Path) -
             route.abort()
 
     context.route("**/*", only_the_file)
+    return context, requested
+
+
+def test_the_html_report_opens_offline(browser: Any, cli: Any, tmp_path: Path) -> None:
+    """`check --format html -o report.html` opened from disk with the network cut: nothing is
+    requested but the file, and it passes the accessibility check."""
+    out = tmp_path / "report.html"
+    cli("check", "sample_messages/example-family-practice.toml", "--format", "html", "-o", str(out))
+    context, requested = offline_context(browser, 1100)
     opened = context.new_page()
     opened.goto(out.as_uri())
     assert requested == [out.as_uri()]

@@ -7,7 +7,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.web.test_browser import Server, _axe, _shot, browser  # noqa: F401 - a fixture
+from tests.web.test_browser import (  # noqa: F401 - browser: a fixture
+    Server,
+    _axe,
+    _shot,
+    browser,
+    offline_context,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTFOLIO = ROOT / "sample_messages" / "portfolio"
@@ -26,17 +32,7 @@ def test_the_portfolio_page_opens_offline_and_sorts(
     result = cli("check", str(PORTFOLIO), "--format", "html", "-o", str(out),
                  "--reports-dir", str(tmp_path / "reports"))
     assert result.returncode == 1, result.stderr
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    requested: list[str] = []
-
-    def only_the_file(route: Any) -> None:
-        requested.append(route.request.url)
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_the_file)
+    context, requested = offline_context(browser, 1200)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
