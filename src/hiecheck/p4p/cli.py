@@ -19,7 +19,15 @@ from hiecheck.outputs import Reads
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
 from hiecheck.p4p.csv_source import STDIN
-from hiecheck.p4p.models import Caution
+from hiecheck.p4p.models import (
+    BandRounding,
+    BonusSplit,
+    Caution,
+    CompositeMethod,
+    ImprovementTotal,
+    PercentileMethod,
+    PercentilePeers,
+)
 from hiecheck.p4p.ohh import score_ohh
 from hiecheck.p4p.pcmh import score_pcmh
 from hiecheck.p4p.problems import CsvProblems
@@ -43,35 +51,6 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
-class Composite(StrEnum):
-    pooled = "pooled"
-    mean_of_rates = "mean-of-rates"
-
-
-class BonusSplit(StrEnum):
-    proportional = "proportional"
-    equal = "equal"
-
-
-class PercentileChoice(StrEnum):
-    midrank = "midrank"
-    strict_below = "strict-below"
-    inclusive = "inclusive"
-
-
-class PeersChoice(StrEnum):
-    others = "others"
-    all = "all"
-
-
-class RoundingChoice(StrEnum):
-    nearest = "nearest"
-    down = "down"
-
-
-class ImprovementChoice(StrEnum):
-    like_for_like = "like-for-like"
-    all_valid = "all-valid"
 
 
 InputArg = Annotated[
@@ -111,7 +90,7 @@ AsOfOpt = Annotated[
     ),
 ]
 CompositeOpt = Annotated[
-    Composite | None,
+    CompositeMethod | None,
     typer.Option("--composite", help="Composite method (default from the profile: pooled)."),
 ]
 BonusSplitOpt = Annotated[
@@ -140,18 +119,18 @@ PaymentYearOpt = Annotated[
     typer.Option("--payment-year", help="Payment year (the profile in force on 1 January of it)."),
 ]
 PercentileOpt = Annotated[
-    PercentileChoice | None,
+    PercentileMethod | None,
     typer.Option("--percentile-method", help="Percentile rank method (default: midrank)."),
 ]
 PeersOpt = Annotated[
-    PeersChoice | None,
+    PercentilePeers | None,
     typer.Option(
         "--percentile-peers",
         help="Rank against the other practices (default) or all, the practice included.",
     ),
 ]
 RoundingOpt = Annotated[
-    RoundingChoice | None,
+    BandRounding | None,
     typer.Option(
         "--band-rounding",
         help="Table A: round the mean to the nearest whole percentile (default) or take the "
@@ -159,7 +138,7 @@ RoundingOpt = Annotated[
     ),
 ]
 ImprovementOpt = Annotated[
-    ImprovementChoice | None,
+    ImprovementTotal | None,
     typer.Option(
         "--improvement-total",
         help="Raw scores totaled: measures valid in both years (default) or all valid ones.",
@@ -232,8 +211,8 @@ def ohh_command(
     scoring = score_ohh(
         given,
         profile,
-        method=composite.value if composite else profile.default_composite,
-        bonus_split=bonus_split.value if bonus_split else profile.default_bonus_split,
+        method=composite or profile.default_composite,
+        bonus_split=bonus_split or profile.default_bonus_split,
         as_of=day,
     )
     _finish(scoring, fmt, output, explain, reads)
@@ -258,9 +237,6 @@ def bhh_command(
         given = read_bhh(input_csv, profile.measure.id)
     _finish(score_bhh(given, profile, as_of=day), fmt, output, explain, reads)
 
-
-def _choice(option: StrEnum | None, default: str) -> str:
-    return option.value if option is not None else default
 
 
 def _payment_year(value: str) -> date:
@@ -304,10 +280,10 @@ def pcmh_command(
         current,
         before,
         profile,
-        method=_choice(percentile_method, profile.default_percentile_method),  # type: ignore[arg-type]
-        peers=_choice(percentile_peers, profile.default_percentile_peers),  # type: ignore[arg-type]
-        rounding=_choice(band_rounding, profile.default_band_rounding),  # type: ignore[arg-type]
-        improvement_total=_choice(improvement_total, profile.default_improvement_total),  # type: ignore[arg-type]
+        method=percentile_method or profile.default_percentile_method,
+        peers=percentile_peers or profile.default_percentile_peers,
+        rounding=band_rounding or profile.default_band_rounding,
+        improvement_total=improvement_total or profile.default_improvement_total,
         as_of=day,
     )
     _finish(scoring, fmt, output, explain, reads)
