@@ -121,6 +121,15 @@ def test_table_fits_80_columns_and_never_cuts_a_status(hiecheck: Hiecheck) -> No
     )
 
 
+def test_a_conflict_row_says_why_it_is_unmet(hiecheck: Hiecheck) -> None:
+    """A D-SNP payer that declares participation is unmet with 0 requirements unmet: the Unmet
+    cell names the conflict instead of a bare 0."""
+    run = hiecheck("check", PORTFOLIO, "--as-of", AS_OF, "-f", "markdown")
+    row = next(line for line in run.out.splitlines() if "maine-advantage-plan" in line
+               and line.startswith("| "))
+    assert "| 0 + 1 conflict |" in row and "**unmet**" in row.lower()
+
+
 def test_csv_opens_in_a_spreadsheet(hiecheck: Hiecheck, tmp_path: Path) -> None:
     out = tmp_path / "portfolio.csv"
     run = hiecheck("check", PORTFOLIO, "--as-of", AS_OF, "-f", "csv", "-o", out,
@@ -134,6 +143,8 @@ def test_csv_opens_in_a_spreadsheet(hiecheck: Hiecheck, tmp_path: Path) -> None:
     assert (tier3["tier_sought"], tier3["tier_proven"], tier3["tier_basis"]) == ("3", "3",
                                                                                   "proven")
     assert tier3["report"] == "reports/northern-family-practice.md"
+    payer = next(r for r in rows if r["key"] == "d-snp/maine-advantage-plan.toml")
+    assert (payer["status"], payer["unmet"], payer["conflicts"]) == ("unmet", "0", "1")
     stdout = hiecheck("check", PORTFOLIO, "--as-of", AS_OF, "-f", "csv")
     assert not stdout.out.startswith("\ufeff")  # no BOM for pipes
 

@@ -16,7 +16,7 @@ from hiecheck.portfolio.render_words import ReportLink, first_problem, no_link, 
 
 COLUMNS = (
     "key", "file", "organization", "program", "role", "role_name", "status", "participation",
-    "tier_sought", "tier_reached", "tier_basis", "tier_proven", "unmet", "next_step",
+    "tier_sought", "tier_reached", "tier_basis", "tier_proven", "unmet", "conflicts", "next_step",
     "problem", "messages", "report",
 )
 """The header row (README, "Portfolio runs", lists what each column holds)."""
@@ -39,7 +39,8 @@ def _row(entry: OrganizationEntry, row: RoleRow | None, link: ReportLink) -> lis
         status_of(entry, row), row.participation if row else None,
         tier.sought if tier else None, tier.reached if tier else None,
         tier.basis if tier else None, tier.proven if tier else None,
-        row.unmet if row else None, row.next_step if row else None,
+        row.unmet if row else None, row.conflicts if row else None,
+        row.next_step if row else None,
         first_problem(entry) if entry.problem is not None else None,
         entry.messages, link(entry),
     ]

@@ -44,6 +44,7 @@ from hiecheck.portfolio.render_words import (
     tier_lines,
     tier_text,
     totals_text,
+    unmet_text,
 )
 from hiecheck.programs.text_layout import Marks
 
@@ -98,6 +99,7 @@ def _environment() -> Environment:
         display_name=display_name,
         first_problem=first_problem,
         tier_text=tier_text,
+        unmet_text=unmet_text,
         tier_lines=tier_lines,
         totals_text=totals_text,
         result_status=result_status,

@@ -31,6 +31,7 @@ from hiecheck.portfolio.render_words import (
     tier_lines,
     tier_text,
     totals_text,
+    unmet_text,
 )
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -62,7 +63,7 @@ def _row(entry: OrganizationEntry, row: RoleRow | None, link: ReportLink) -> str
             f"{md(row.name)} ({md(row.role)})",
             f"**{status}**",
             md(tier_text(row.tier)) if row.tier else "",
-            str(row.unmet),
+            unmet_text(row),
             md(row.next_step) if row.next_step else "",
         ]
     return "| " + " | ".join(cells) + " |"

@@ -74,6 +74,13 @@ def tier_text(tier: TierMark) -> str:
     return f"Tier {tier.sought} sought, Tier {tier.reached} reached (attested, not proven)"
 
 
+def unmet_text(row: RoleRow) -> str:
+    """The Unmet cell: ``2``, or ``0 + 1 conflict`` when declarations contradict the role (a row
+    can be unmet with no requirement unmet)."""
+    text = str(row.unmet)
+    return text + f" + {plural(row.conflicts, 'conflict')}" if row.conflicts else text
+
+
 def tier_short(tier: TierMark) -> str:
     """``3 / 1 proven`` for narrow columns: sought / reached and its basis."""
     basis = "proven" if tier.basis == Basis.PROVEN else "attested"
