@@ -46,6 +46,7 @@ from hiecheck.portfolio.render_words import (
     totals_text,
     unmet_text,
 )
+from hiecheck.programs.render_html import theme_css
 from hiecheck.programs.text_layout import Marks
 
 MARKS = Marks(unicode=True)
@@ -61,8 +62,8 @@ def _template_text(name: str) -> str:
 
 
 def portfolio_css() -> str:
-    """The portfolio's stylesheet (screen and print)."""
-    return _template_text("portfolio.css")
+    """The portfolio's stylesheet (screen and print), the check report's theme included."""
+    return theme_css() + "\n" + _template_text("portfolio.css")
 
 
 def sort_script() -> str:

@@ -86,9 +86,18 @@ def _environment() -> Environment:
     return env
 
 
+def _css(name: str) -> str:
+    return (resources.files("hiecheck.programs") / "templates" / name).read_text("utf-8")
+
+
+def theme_css() -> str:
+    """The theme every hiecheck page starts with: colours, type, headings and status badges."""
+    return _css("theme.css")
+
+
 def report_css() -> str:
-    """The report's stylesheet (screen and print), inlined or served as a file."""
-    return (resources.files("hiecheck.programs") / "templates" / "report.css").read_text("utf-8")
+    """The report's stylesheet (screen and print), theme included, inlined or served as a file."""
+    return theme_css() + "\n" + _css("report.css")
 
 
 def _money(value: Decimal) -> str:
