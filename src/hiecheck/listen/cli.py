@@ -18,6 +18,8 @@ from hiecheck.hl7.reader import MAX_MESSAGE_BYTES
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hiecheck.listen.server import Listener
     from hiecheck.listen.tally import Tally
 
@@ -81,9 +83,14 @@ def listen(
         if sink is not None:
             sink.close()
     if listener.capture_error:
-        make_console(stderr=True).print(safe_text(
-            f"hiecheck: capture {capture}: {listener.tally.capture_errors} write(s) failed "
-            f"({listener.capture_error}); those messages were answered AR"), soft_wrap=True)
+        _say(make_console(stderr=True),
+             f"hiecheck: capture {capture}: {listener.tally.capture_errors} write(s) failed "
+             f"({listener.capture_error}); those messages were answered AR")
+
+
+def _say(console: Console, text: str) -> None:
+    """A line of the listener's log: wrapped at words on a terminal, one line in a log file."""
+    console.print(safe_text(text), soft_wrap=not console.is_terminal)
 
 
 async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: str) -> None:
@@ -100,9 +107,8 @@ async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: st
         loop.add_signal_handler(sig, listener.stop)
     console = make_console()
     captured = f"; capture {listener.capture.path}" if listener.capture is not None else ""
-    console.print(safe_text(
-        f"hiecheck listen: MLLP on {bound_host}:{bound_port} (requirements {set_id}{captured}); "
-        "Ctrl-C or SIGTERM stops"), soft_wrap=True)
+    _say(console, f"hiecheck listen: MLLP on {bound_host}:{bound_port} (requirements "
+                  f"{set_id}{captured}); Ctrl-C or SIGTERM stops")
     sys.stdout.flush()
     tally = listener.tally
     show = None if quiet else loop.create_task(_show(tally, console.is_terminal))
@@ -115,7 +121,7 @@ async def _run(listener: Listener, host: str, port: int, quiet: bool, set_id: st
                 await show
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-    console.print(safe_text(f"hiecheck listen: {tally.summary()}"), soft_wrap=True)
+    _say(console, f"hiecheck listen: {tally.summary()}")
 
 
 async def _show(tally: Tally, terminal: bool) -> None:
