@@ -19,6 +19,7 @@ import codecs
 import io
 import os
 import re
+import shutil
 import sys
 import unicodedata
 from typing import Literal, TextIO, cast
@@ -229,6 +230,18 @@ def make_console(
     return Console(
         file=safe_stream(target), markup=False, highlight=False, emoji=False, width=width
     )
+
+
+def terminal_columns(stream: TextIO | None = None) -> int | None:
+    """The width of the terminal ``stream`` (default stdout) shows, at least 40; None when it is
+    not a terminal (a pipe or file takes one line per item, whatever its length)."""
+    target = stream if stream is not None else sys.stdout
+    try:
+        if not target.isatty():
+            return None
+    except (AttributeError, ValueError):  # closed, or not a real stream
+        return None
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
 def unicode_console(console: Console) -> bool:

@@ -14,7 +14,7 @@ from hiecheck.hl7 import reader, synth
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import FILE
 from hiecheck.hl7.read_notes import _NOTE_RULES
-from hiecheck.hl7.render_rules import markdown_table, readme_block
+from hiecheck.hl7.render_rules import markdown_table, readme_block, rule_text, rules_list
 from hiecheck.hl7.rules import RULES, rule
 from hiecheck.hl7.validate import MessageResult, SourceEnd, validate_paths
 
@@ -122,3 +122,20 @@ def test_rules_command(cli, h: SimpleNamespace) -> None:  # type: ignore[no-unty
     unknown = h.run_process("rules", "field.nope")
     assert unknown.returncode == 2
     assert unknown.stderr.decode().startswith("hiecheck: error: field.nope: no such rule")
+
+
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_rules_on_a_terminal_wrap_at_words(width: int) -> None:
+    """At 80 columns a summary hangs under its column; narrower, it goes below the id; never a
+    word cut at the edge, never a line past the width, every word kept."""
+    rules = list(RULES.values())
+    text = rules_list(rules, width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert [w.rstrip(":") for w in text.split()] == [
+        w.rstrip(":") for w in rules_list(rules).split()]
+    first = text.splitlines()[0]
+    assert first.startswith(rules[0].id) and (rules[0].summary in first) == (width == 80)
+    one = rule_text(RULES["field.not-in-table"], width)
+    assert max(len(line) for line in one.splitlines()) <= width
+    assert one.split() == rule_text(RULES["field.not-in-table"]).split()
+    assert rule_text(RULES["field.not-in-table"]).count("\n") == 7  # piped: a line a paragraph

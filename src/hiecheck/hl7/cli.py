@@ -11,7 +11,7 @@ from typing import Annotated, TextIO
 import typer
 
 from hiecheck.cli_support import byte_progress
-from hiecheck.console import Escape
+from hiecheck.console import Escape, terminal_columns
 from hiecheck.errors import InputError
 from hiecheck.hl7 import render_rules
 from hiecheck.hl7.cache import open_cache
@@ -197,9 +197,9 @@ def rules(
     elif output_format is RulesFormat.JSON:
         text = render_rules.rules_json(chosen)
     elif len(chosen) == 1 and rule_id is not None:
-        text = render_rules.rule_text(chosen[0])
+        text = render_rules.rule_text(chosen[0], terminal_columns())
     else:
-        text = render_rules.rules_list(chosen)
+        text = render_rules.rules_list(chosen, terminal_columns())
     # Through the safe stream: rule texts hold characters (…, —) a latin-1 console lacks.
     escape: Escape = "json" if output_format is RulesFormat.JSON else "text"
     with report_output(None, escape=escape) as out:

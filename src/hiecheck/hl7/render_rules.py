@@ -7,6 +7,7 @@ from what the checks report (a test keeps the README's table equal to :func:`mar
 from __future__ import annotations
 
 import json
+import textwrap
 
 from hiecheck.hl7.rules import RULES, Rule
 
@@ -22,18 +23,40 @@ def severity_words(rule: Rule) -> str:
     return rule.severity.value
 
 
-def rule_text(rule: Rule) -> str:
-    """One rule in full, as ``hiecheck rules ID`` prints it (like ``ruff rule``)."""
-    return (
-        f"{rule.id} ({severity_words(rule)})\n\n{rule.summary}\n\n{rule.explanation}\n\n"
-        f"Source: {rule.source}\n"
-    )
+MIN_SUMMARY_COLUMNS = 30
+"""Narrower than this beside the id and severity, a summary goes on lines of its own."""
 
 
-def rules_list(rules: list[Rule]) -> str:
-    """One line per rule: id, severity, summary."""
-    width = max((len(r.id) for r in rules), default=0)
-    return "".join(f"{r.id:<{width}}  {r.severity.value:<7}  {r.summary}\n" for r in rules)
+def _wrapped(text: str, width: int | None, indent: str = "") -> str:
+    if width is None:
+        return indent + text
+    return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def rule_text(rule: Rule, width: int | None = None) -> str:
+    """One rule in full, as ``hiecheck rules ID`` prints it (like ``ruff rule``); paragraphs
+    wrapped at words to ``width`` columns (a terminal's), else one line each."""
+    paragraphs = [f"{rule.id} ({severity_words(rule)})", rule.summary, rule.explanation,
+                  f"Source: {rule.source}"]
+    return "\n\n".join(_wrapped(p, width) for p in paragraphs) + "\n"
+
+
+def rules_list(rules: list[Rule], width: int | None = None) -> str:
+    """One line per rule: id, severity, summary; with ``width`` (a terminal's columns) the
+    summary wraps at words under its own column, or below the id when that column is narrow."""
+    id_width = max((len(r.id) for r in rules), default=0)
+    lead = id_width + 2 + 7 + 2
+    out = []
+    for r in rules:
+        head = f"{r.id:<{id_width}}  {r.severity.value:<7}  "
+        if width is None:
+            out.append(head + r.summary)
+        elif width - lead >= MIN_SUMMARY_COLUMNS:
+            out.append(head + _wrapped(r.summary, width - lead).replace("\n", "\n" + " " * lead))
+        else:
+            out.append(r.id + "\n" + _wrapped(f"{r.severity.value}: {r.summary}", width, " " * 4))
+    return "".join(line + "\n" for line in out)
 
 
 def _cell(text: str) -> str:
