@@ -275,6 +275,11 @@ def test_columns_split_at_once_match_rows_split_one_by_one() -> None:
         part = lines[:end]
         rows = _split(part)
         assert _split_columns(part, 3) == [_column(rows, i) for i in range(3)]
+    clean = ["a,1,2\n", "b,,4\n", "c,5,6"]  # white space only in line feeds
+    odd = ["a,1,2\u00a0\n", "b\x1f,3,4\n", "\u00e9,5, 6\n"]  # non-ASCII, unusual spaces
+    for part in (clean, clean[:2], clean[2:], odd, odd[1:], odd[2:]):
+        rows = _split(part)
+        assert _split_columns(part, 3) == [_column(rows, i) for i in range(3)]
     assert _split_columns(["a,1\n", "b,2,3\n"], 3) is None  # a short row: the slow path
     assert _split_columns(["\n"], 3) is None  # a blank line too
 
