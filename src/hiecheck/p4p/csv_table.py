@@ -165,7 +165,9 @@ class _Reader:
                                   position, bad)
         denominators = self._counts(columns[position["denominator"]], lines, "denominator",
                                     position, bad)
-        for k in [k for k, over in enumerate(map(gt, numerators, denominators)) if over]:
+        over = [k for k, v in enumerate(map(gt, numerators, denominators)) if v] if any(
+            map(gt, numerators, denominators)) else []
+        for k in over:
             if denominators[k] >= 0:  # both counts read (a bad count is -1)
                 self.problems.add(
                     lines[k],
