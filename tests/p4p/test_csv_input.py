@@ -275,5 +275,39 @@ def test_columns_split_at_once_match_rows_split_one_by_one() -> None:
         part = lines[:end]
         rows = _split(part)
         assert _split_columns(part, 3) == [_column(rows, i) for i in range(3)]
+    clean = ["a,1,2\n", "b,,4\n", "c,5,6"]  # white space only in line feeds
+    odd = ["a,1,2\u00a0\n", "b\x1f,3,4\n", "\u00e9,5, 6\n"]  # non-ASCII, unusual spaces
+    for part in (clean, clean[:2], clean[2:], odd, odd[1:], odd[2:]):
+        rows = _split(part)
+        assert _split_columns(part, 3) == [_column(rows, i) for i in range(3)]
     assert _split_columns(["a,1\n", "b,2,3\n"], 3) is None  # a short row: the slow path
     assert _split_columns(["\n"], 3) is None  # a blank line too
+
+
+PCMH_HEADER = (
+    "practice_id,measure,numerator,denominator,ncqa_recognized,full_year,annualized_members\n"
+)
+
+
+def test_pcmh_counts_in_any_row_order(write_csv) -> None:  # type: ignore[no-untyped-def]
+    """Rows in slot order are copied as they are; any other order lands in the same slots."""
+    ordered = PCMH_HEADER + "P,a,1,10,yes,yes,5\nP,b,2,20,,,\nQ,a,3,30,yes,yes,6\nQ,b,4,40,,,\n"
+    mixed = PCMH_HEADER + "P,a,1,10,yes,yes,5\nQ,b,4,40,,,\nQ,a,3,30,yes,yes,6\nP,b,2,20,,,\n"
+    gappy = PCMH_HEADER + "P,a,1,10,yes,yes,5\nQ,b,4,40,yes,yes,6\nQ,a,3,30,,,\n"
+    for text, nums, dens in (
+        (ordered, [1, 2, 3, 4], [10, 20, 30, 40]),
+        (mixed, [1, 2, 3, 4], [10, 20, 30, 40]),
+        (gappy, [1, -1, 3, 4], [10, -1, 30, 40]),
+    ):
+        given = read_pcmh(str(write_csv(text)), [])
+        assert (list(given.numerators), list(given.denominators)) == (nums, dens)
+
+
+def test_pcmh_duplicate_in_a_file_of_full_size(write_csv) -> None:  # type: ignore[no-untyped-def]
+    """Q repeats a and lacks b: as many rows as slots, yet not one row per slot."""
+    text = PCMH_HEADER + "P,a,1,10,yes,yes,5\nP,b,2,20,,,\nQ,a,3,30,yes,yes,6\nQ,a,4,40,,,\n"
+    path = write_csv(text)
+    assert problems(lambda p: read_pcmh(str(p), []), path) == [
+        f"{path}:row 5: duplicate row for practice 'Q' and measure 'a' "
+        "(expected one row per practice and measure (first at row 4))"
+    ]

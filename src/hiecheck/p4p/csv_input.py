@@ -44,6 +44,8 @@ def _matrix(
     width = len(measures)
     slot_of = [measures.index(m) for m in table.measures]
     size = width * len(table.ids)
+    if _in_slot_order(table, slot_of, width, size):  # the usual file: copy the columns
+        return array("i", table.numerators), array("i", table.denominators)
     nums = array("i", [ABSENT]) * size
     dens = array("i", [ABSENT]) * size
     slot_of_row = array("i", map(add, map(mul, table.row_provider, repeat(width)),
@@ -70,6 +72,19 @@ def _matrix(
             continue
         nums[slot], dens[slot], lines[slot] = num, den, line
     return nums, dens
+
+
+def _in_slot_order(table: Table, slot_of: list[int], width: int, size: int) -> bool:
+    """Whether row k is slot k: one row per provider and measure, providers in first-seen
+    order, each with its measures in slot order (so no slot is missing or doubled). Checked
+    with whole-array slices and comparisons, no per-row Python."""
+    if len(table.row_measure) != size or sorted(slot_of) != list(range(width)):
+        return False
+    measure_at = [slot_of.index(slot) for slot in range(width)]  # the row_measure of slot
+    if table.row_measure != array("i", measure_at) * len(table.ids):
+        return False
+    providers = array("i", range(len(table.ids)))
+    return all(table.row_provider[k::width] == providers for k in range(width))
 
 
 def _required_per_provider(

@@ -165,7 +165,9 @@ class _Reader:
                                   position, bad)
         denominators = self._counts(columns[position["denominator"]], lines, "denominator",
                                     position, bad)
-        for k in [k for k, over in enumerate(map(gt, numerators, denominators)) if over]:
+        over = [k for k, v in enumerate(map(gt, numerators, denominators)) if v] if any(
+            map(gt, numerators, denominators)) else []
+        for k in over:
             if denominators[k] >= 0:  # both counts read (a bad count is -1)
                 self.problems.add(
                     lines[k],
@@ -378,6 +380,8 @@ def _is_id(column: list[str]) -> bool:
 
 
 _SPACE = re.compile(r"\s")
+# The ASCII characters str.strip() removes (and \s matches), but the line feed.
+_ASCII_SPACE_BUT_LF = " \t\x0b\x0c\r\x1c\x1d\x1e\x1f"
 
 
 def _column(rows: list[list[str]], i: int) -> list[str]:
@@ -416,10 +420,19 @@ def _split(lines: list[str]) -> list[list[str]]:
 
 def _split_columns(lines: list[str], width: int) -> list[list[str]] | None:
     """The trimmed columns of lines that hold no quote, split all at once; None unless every
-    line has ``width`` cells. A line's last cell keeps its line end until trimmed, which
-    strips what ``_split``'s ``rstrip`` would (and more only where ``_trimmed`` would too)."""
+    line has ``width`` cells. Without white space but line feeds (the usual file) the line
+    feeds become separators and nothing is trimmed; otherwise a line's last cell keeps its
+    line end until trimmed, which strips what ``_split``'s ``rstrip`` would (and more only
+    where ``_trimmed`` would too)."""
     if set(map(str.count, lines, repeat(","))) != {width - 1}:
         return None
+    text = "".join(lines)
+    if text.isascii() and not any(map(text.__contains__, _ASCII_SPACE_BUT_LF)):
+        # white space only at line ends: nothing to trim once they are separators too
+        cells = text.replace("\n", ",").split(",")
+        if lines[-1].endswith("\n"):
+            cells.pop()
+        return [cells[i::width] for i in range(width)]
     cells = ",".join(lines).split(",")
     return [_trimmed(cells[i::width]) for i in range(width)]
 

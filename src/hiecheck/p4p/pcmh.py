@@ -225,6 +225,9 @@ class _Scorer:
         self.b_bounds = bounds_of(self.table_b)
         self.a_pmpm = [exact.ratio(b.pmpm) for b in self.table_a]
         self.b_pmpm = [exact.ratio(b.pmpm) for b in self.table_b]
+        # Per Table B band: 1 + lower / 100, what last year's total is multiplied by
+        self.b_factors = [(low[1] * 100 + low[0], low[1] * 100)
+                          for low in (exact.ratio(b.lower) for b in self.table_b)]
         self.months = profile.months_per_year
         self.members = [
             exact.ratio(m) if m is not None else None for m in given.annualized_members
@@ -523,8 +526,7 @@ class _Scorer:
         if unreachable is not None:
             return TableBFigures(target, None, not band.inclusive, None, False, unreachable,
                                  exact.percent_units(maximum), [], None)
-        lower = exact.ratio(band.lower)
-        factor = (lower[1] * 100 + lower[0], lower[1] * 100)
+        factor = self.b_factors[target]
         needed = (previous[0] * factor[0], previous[1] * factor[1])
         short = exact.sub(needed, current)
         if short[0] < 0:

@@ -13,8 +13,10 @@ starts and ends in that order, so a practice's rank is two look-ups and the Tabl
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Sequence
-from operator import truediv
+from itertools import chain, compress, islice, repeat
+from operator import add, mul, ne, sub, truediv
 
 from hiecheck.p4p.exact import Ratio
 from hiecheck.p4p.models import PercentileMethod, PercentilePeers
@@ -50,14 +52,19 @@ class Peers:
         keys = list(map(truediv, nums, dens))
         order = sorted(range(size), key=keys.__getitem__)
         ordered = list(map(keys.__getitem__, order))
-        first = dict(zip(reversed(ordered), range(size - 1, -1, -1), strict=True))
-        end = dict(zip(ordered, range(1, size + 1), strict=True))
+        # Groups from the sorted keys alone (where a key differs from the one before): no
+        # dictionary of 100,000 floats, whose hashing cost more than the sort.
+        firsts = [0, *compress(range(1, size), map(ne, ordered, islice(ordered, 1, None)))]
+        lasts = [*islice(firsts, 1, None), size] if size else []
+        counts = list(map(sub, lasts, firsts))
         self.nums = array("i", map(nums.__getitem__, order))
         self.dens = array("i", map(dens.__getitem__, order))
-        self.starts = array("i", map(first.__getitem__, ordered))
-        self.ends = array("i", map(end.__getitem__, ordered))
-        self.below = array("i", map(first.__getitem__, keys))
-        self._group_end = array("i", map(end.__getitem__, keys))
+        self.starts = array("i", chain.from_iterable(map(repeat, firsts, counts)))
+        self.ends = array("i", chain.from_iterable(map(repeat, lasts, counts)))
+        self.below = array("i", [0]) * size
+        deque(map(self.below.__setitem__, order, self.starts), maxlen=0)
+        self._group_end = array("i", [0]) * size
+        deque(map(self._group_end.__setitem__, order, self.ends), maxlen=0)
 
     def __len__(self) -> int:
         return len(self.nums)
@@ -69,10 +76,13 @@ class Peers:
     def half_units(self, ranking: Ranking) -> list[int]:
         """For each entry: 2 × (peers below + the tie's share of equal peers)."""
         tie, own = ranking.tie, ranking.own
-        return [
-            2 * below + tie * (end - below - 1) + own
-            for below, end in zip(self.below, self._group_end, strict=True)
-        ]
+        # 2·below + tie·(end − below − 1) + own = (2 − tie)·below + tie·end + (own − tie),
+        # in whole-column maps
+        return list(map(
+            add,
+            map(add, map(mul, self.below, repeat(2 - tie)), map(mul, self._group_end, repeat(tie))),
+            repeat(own - tie),
+        ))
 
 
 def percentile(half_units: int, peers: int) -> Ratio:

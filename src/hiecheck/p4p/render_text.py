@@ -54,18 +54,22 @@ class TextWriter:
         if len(first) + len(text) <= self.width:
             self.out.write(first + text + "\n")
             return
+        # Cut by offsets into one string: each line is one slice (the remainder is never
+        # copied again). A line after the first holds width − len(rest) characters of text.
         width = self.width
+        line = first + text
         lines = []
-        line, start = first + text, len(first)
-        while len(line) > width:
-            cut = line.rfind(" ", start, width + 1)
-            if cut <= start:  # one word longer than the line: keep it whole
-                cut = line.find(" ", width)
+        pos, low, room, lead = 0, len(first), width, ""
+        while len(line) - pos > room:
+            cut = line.rfind(" ", low, pos + room + 1)
+            if cut <= low:  # one word longer than the line: keep it whole
+                cut = line.find(" ", pos + room)
                 if cut == -1:
                     break
-            lines.append(line[:cut])
-            line, start = rest + line[cut + 1 :], len(rest)
-        lines.append(line)
+            lines.append(lead + line[pos:cut])
+            pos = low = cut + 1
+            lead, room = rest, width - len(rest)
+        lines.append(lead + line[pos:])
         self.out.write("\n".join(lines) + "\n")
 
     def heading(self, text: str) -> None:
