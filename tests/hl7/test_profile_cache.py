@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from hiecheck.errors import InputError
-from hiecheck.hl7 import requirement_files, timing, timing_file
-from hiecheck.hl7.cache import NO_CACHE_ENV, ProfileCache
+from hiecheck.hl7 import reference, requirement_files, timing, timing_file
+from hiecheck.hl7.cache import NO_CACHE_ENV, KeptResults, ProfileCache
 from hiecheck.hl7.requirements import _load_cached, load_requirements
 from hiecheck.paths import profiles_dir
 
@@ -153,7 +153,7 @@ from hiecheck.cli import run
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = run(sys.argv[1:])
-loaded = [m for m in ("hiecheck.hl7.requirement_files", "hiecheck.hl7.timing_file")
+loaded = [m for m in ("hiecheck.hl7.requirement_files", "hiecheck.hl7.timing_file", "hl7apy")
           if m in sys.modules]
 print(code, loaded, len(out.getvalue()))
 """
@@ -167,13 +167,39 @@ def _probe(argv: list[str], env: dict[str, str]) -> str:
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_a_warm_one_file_validate_loads_no_profile_file(tmp_path: Path, fmt: str) -> None:
-    """The first run loads and validates the profiles; the next ones find them in the cache
-    and write the same report; with the cache off every run loads them."""
+    """The first run loads and validates the profiles and reads hl7apy; the next ones find
+    them in the cache and write the same report; with the cache off every run loads them."""
     env = {k: v for k, v in os.environ.items() if k != NO_CACHE_ENV}
     env["HIECHECK_CACHE_DIR"] = str(tmp_path / "cache")
     argv = ["validate", str(SAMPLE), "--quiet", "--format", fmt]
     first, second = _probe(argv, env), _probe(argv, env)
-    both = "['hiecheck.hl7.requirement_files', 'hiecheck.hl7.timing_file']"
+    both = "['hiecheck.hl7.requirement_files', 'hiecheck.hl7.timing_file', 'hl7apy']"
     assert first.startswith(f"0 {both} ")
     assert second.startswith("0 [] ") and second.split()[-1] == first.split()[-1]
     assert _probe(argv, dict(env, **{NO_CACHE_ENV: "1"})).startswith(f"0 {both} ")
+
+
+def test_hl7apy_results_read_back_are_the_results_computed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segment checks and structures kept on disk are equal to those hl7apy gives, and hold
+    the very GAP object the checks compare by identity."""
+    monkeypatch.setenv("HIECHECK_CACHE_DIR", str(tmp_path))
+    modules = ("reference.py", "tables.py")
+    segment_spec = reference.segment_spec.__wrapped__  # type: ignore[attr-defined]
+    structure = reference.compile_structure.__wrapped__  # type: ignore[attr-defined]
+    wanted = {("segment_spec", s): segment_spec("2.8", s) for s in ("MSH", "PID", "EVN", "OBX")}
+    wanted[("compile_structure", "ORU_R01")] = structure("2.8", "ORU_R01")
+    first = KeptResults(modules, {"GAP": reference.GAP})
+    for key, value in wanted.items():
+        assert first.get("2.8", key, lambda value=value: value) is value  # type: ignore[misc]
+    first.flush()
+    again = KeptResults(modules, {"GAP": reference.GAP})
+    for key, value in wanted.items():
+        assert again.get("2.8", key, _no_loading) == value
+    pid = again.get("2.8", ("segment_spec", "PID"), _no_loading)
+    assert isinstance(pid, reference.SegmentSpec)
+    gaps = [c for c in pid.checks if c == reference.GAP]
+    assert gaps and all(c is reference.GAP for c in gaps)  # PID-2 … withdrawn in 2.8
+    assert KeptResults(modules).get("2.8", ("segment_spec", "PID"), lambda: "computed") == (
+        "computed")  # a reader without the GAP name cannot read the file back: a miss

@@ -23,8 +23,11 @@ moved into place with :func:`os.replace`, so a reader sees a whole file or none.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
+import importlib.util
+import io
 import marshal
 import os
 import pickle
@@ -54,6 +57,7 @@ CACHE_DIR_ENV = "HIECHECK_CACHE_DIR"
 NO_CACHE_ENV = "HIECHECK_NO_CACHE"
 _MAGIC = b"hiecheck-re-1\n"
 _PROFILE_MAGIC = b"hiecheck-profile-1\n"
+_REFERENCE_MAGIC = b"hiecheck-reference-1\n"
 _DIGEST = 32  # bytes of the sha256 of the body that follow the magic
 _MAX_FILE = 64 << 20  # a bigger file is not one of ours
 _CODE_TYPE = "I"  # the engine's code unit (_sre.CODESIZE == 4)
@@ -343,3 +347,121 @@ def kept_or_built(
     if cache is not None and key is not None:
         cache.put(key, built)
     return built
+
+
+class KeptResults:
+    """Results of functions of hl7apy's reference data (a segment's field checks, a message
+    structure), kept on disk between runs so that a warm run neither imports hl7apy nor
+    computes them again: one file per HL7 version, keyed like :class:`ProfileCache` by the
+    size and time of the modules that compute them (and of hl7apy's files for the version).
+
+    :meth:`get` is called for every result a function is asked for; what is new is written
+    (merged with what another run may have written meanwhile) when the process exits.
+    """
+
+    def __init__(
+        self, modules: tuple[str, ...], singletons: Mapping[str, object] | None = None
+    ) -> None:
+        self.modules = modules
+        # Objects the results hold that the code compares by identity (``check is GAP``): kept
+        # by name, so a result read back holds the very object.
+        self.singletons = dict(singletons or {})
+        self._versions: dict[str, dict[tuple[str, ...], object]] = {}
+        self._new: dict[str, dict[tuple[str, ...], object]] = {}
+        self._files: dict[str, Path | None] = {}
+        self._exit_hook = False
+
+    def get(self, version: str, key: tuple[str, ...], compute: Callable[[], object]) -> object:
+        """The result of ``key`` (a function name and its arguments) for ``version``."""
+        kept = self._versions.get(version)
+        if kept is None:
+            kept = self._versions[version] = self._load(version)
+        try:
+            return kept[key]
+        except KeyError:
+            pass
+        value = kept[key] = compute()
+        if self._file(version) is not None:
+            self._new.setdefault(version, {})[key] = value
+            if not self._exit_hook:
+                atexit.register(self.flush)
+                self._exit_hook = True
+        return value
+
+    def _file(self, version: str) -> Path | None:
+        if version not in self._files:
+            folder = default_cache_dir()
+            self._files[version] = None if folder is None else self._name(folder, version)
+        return self._files[version]
+
+    def _name(self, folder: Path, version: str) -> Path | None:
+        digest = hashlib.sha256(f"{hiecheck.__version__}\0{version}\0".encode())
+        here = Path(__file__).parent
+        spec = importlib.util.find_spec("hl7apy")
+        hl7apy_dir = Path(spec.origin).parent if spec is not None and spec.origin else None
+        stamped = [here / m for m in self.modules]
+        if hl7apy_dir is not None:
+            stamped += [hl7apy_dir / "__init__.py",
+                        hl7apy_dir / f"v{version.replace('.', '_')}" / "__init__.py"]
+        for path in stamped:
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None  # not a plain install: computed every run, never kept
+            digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+        python = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
+        return (folder / f"reference-{sys.implementation.name}-{python}"
+                / f"{digest.hexdigest()[:40]}.pickle")
+
+    def _load(self, version: str) -> dict[tuple[str, ...], object]:
+        path = self._file(version)
+        body = None if path is None else _read_entry(path, _REFERENCE_MAGIC)
+        if body is None:
+            return {}
+        try:
+            found = _Unpickler(io.BytesIO(body), self.singletons).load()
+        except Exception:  # another version's classes, or not a pickle: start again
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def flush(self) -> None:
+        """Write what was computed in this run (with what the file holds now)."""
+        for version, new in self._new.items():
+            path = self._file(version)
+            if path is None or not new:
+                continue
+            merged = self._load(version)
+            merged.update(new)
+            buffer = io.BytesIO()
+            try:
+                _Pickler(buffer, self.singletons).dump(merged)
+            except Exception:  # something not picklable: nothing kept
+                continue
+            _write_entry(path, _REFERENCE_MAGIC, buffer.getvalue())
+        self._new.clear()
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the ``singletons`` by name."""
+
+    def __init__(self, file: io.BytesIO, singletons: Mapping[str, object]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._names = {id(obj): name for name, obj in singletons.items()}
+        self._objects = singletons
+
+    def persistent_id(self, obj: object) -> str | None:
+        name = self._names.get(id(obj))
+        return name if name is not None and self._objects[name] is obj else None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads the ``singletons`` back as the very objects."""
+
+    def __init__(self, file: io.BytesIO, singletons: Mapping[str, object]) -> None:
+        super().__init__(file)
+        self._objects = singletons
+
+    def persistent_load(self, pid: object) -> object:
+        if isinstance(pid, str) and pid in self._objects:
+            return self._objects[pid]
+        raise pickle.UnpicklingError(f"unknown object {pid!r}")
