@@ -41,7 +41,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeGuard, TypeVar
 
-import hiecheck
 from hiecheck.limits import TOML_MAX_BYTES
 
 # What a file keeps: (source, flags asked, flags of the pattern, engine code, groups, group
@@ -256,12 +255,13 @@ class ProfileCache:
     so that a run whose files are unchanged neither parses nor validates them (nor imports
     pydantic, which costs more than checking a small file).
 
-    An entry is found by :meth:`key`: a hash of hiecheck's version, what is kept (``kind``),
-    the size and time of the modules that compile it, and the name and bytes of every file it
-    is made from; a changed file or module is a new key, so a file is validated as always (same
-    errors) whenever it changed, and only what loaded without error is kept. Entries are
-    pickles of hiecheck's own classes, in the user's own cache folder (as trusted as the
-    checkout); a file that does not unpickle is a miss.
+    An entry is found by :meth:`key`: a hash of what is kept (``kind``), the size and time of
+    the modules that compile it and define what it holds (not hiecheck's version: asking the
+    package metadata for it costs more than a small file's check), and the name and bytes of
+    every file it is made from; a changed file or module is a new key, so a file is validated
+    as always (same errors) whenever it changed, and only what loaded without error is kept.
+    Entries are pickles of hiecheck's own classes, in the user's own cache folder (as trusted
+    as the checkout); a file that does not unpickle is a miss.
     """
 
     __slots__ = ("folder",)
@@ -275,7 +275,7 @@ class ProfileCache:
     ) -> str | None:
         """The key of what ``files`` compile to (``modules``: file names in this package
         whose code compiles them); None when a file cannot be read or is too big."""
-        digest = hashlib.sha256(f"{hiecheck.__version__}\0{kind}\0".encode())
+        digest = hashlib.sha256(f"{_PROFILE_MAGIC!r}\0{kind}\0".encode())
         here = Path(__file__).parent
         for name in modules:
             try:
@@ -395,7 +395,7 @@ class KeptResults:
         return self._files[version]
 
     def _name(self, folder: Path, version: str) -> Path | None:
-        digest = hashlib.sha256(f"{hiecheck.__version__}\0{version}\0".encode())
+        digest = hashlib.sha256(f"{_REFERENCE_MAGIC!r}\0{version}\0".encode())
         here = Path(__file__).parent
         spec = importlib.util.find_spec("hl7apy")
         hl7apy_dir = Path(spec.origin).parent if spec is not None and spec.origin else None

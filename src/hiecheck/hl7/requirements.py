@@ -43,9 +43,10 @@ __all__ = [
     "parse_version",
 ]
 
-# The modules whose code turns the files into the compiled form: a change to them is a change
-# of the cache key, as a change of the files is.
-_COMPILED_BY = ("requirement_files.py", "requirements_compiled.py", "tables.py")
+# The modules whose code turns the files into the compiled form or defines what it holds: a
+# change to them is a change of the cache key, as a change of the files is.
+_COMPILED_BY = ("requirement_files.py", "requirements_compiled.py", "tables.py", "findings.py",
+                "gate.py")
 
 
 def load_requirements(
