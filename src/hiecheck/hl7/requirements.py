@@ -4,8 +4,9 @@ compiled profiles when the files are unchanged, else loaded and validated.
 The files and their pydantic models are in :mod:`hiecheck.hl7.requirement_files`; the compiled
 form and where the files are in :mod:`hiecheck.hl7.requirements_compiled` (re-exported here).
 A one-file ``validate`` run per file in CI finds its set in the cache
-(:class:`hiecheck.hl7.cache.ProfileCache`, keyed by the files' bytes) and never imports pydantic;
-a changed or new file is validated as always, with the same errors, and nothing invalid is kept.
+(:class:`hiecheck.hl7.cache.ProfileCache`, keyed by the files' bytes): it neither parses nor
+validates them, nor defines a pydantic model; a changed or new file is validated as always, with
+the same errors, and nothing invalid is kept.
 """
 
 from __future__ import annotations
