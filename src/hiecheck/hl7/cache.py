@@ -255,8 +255,8 @@ class ProfileCache:
     so that a run whose files are unchanged neither parses nor validates them (nor imports
     pydantic, which costs more than checking a small file).
 
-    An entry is found by :meth:`key`: a hash of what is kept (``kind``), the size and time of
-    the modules that compile it and define what it holds (not hiecheck's version: asking the
+    An entry is found by :meth:`key`: a hash of what is kept (``kind``), the bytes of the
+    modules that compile it and define what it holds (not hiecheck's version: asking the
     package metadata for it costs more than a small file's check), and the name and bytes of
     every file it is made from; a changed file or module is a new key, so a file is validated
     as always (same errors) whenever it changed, and only what loaded without error is kept.
@@ -274,15 +274,12 @@ class ProfileCache:
         self, kind: str, files: Iterable[Traversable], modules: Iterable[str] = ()
     ) -> str | None:
         """The key of what ``files`` compile to (``modules``: file names in this package
-        whose code compiles them); None when a file cannot be read or is too big."""
+        whose code compiles them); None (nothing kept) when a file cannot be read or is too big,
+        or a module is not a file."""
         digest = hashlib.sha256(f"{_PROFILE_MAGIC!r}\0{kind}\0".encode())
         here = Path(__file__).parent
-        for name in modules:
-            try:
-                info = os.stat(here / name)
-                digest.update(f"{name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
-            except OSError:
-                digest.update(f"{name}:?\0".encode())
+        if not _stamp(digest, [here / name for name in modules]):
+            return None
         for file in files:
             data = _profile_bytes(file)
             if data is None:
@@ -308,6 +305,20 @@ class ProfileCache:
         except Exception:  # not picklable: nothing kept
             return
         _write_entry(self.folder / f"{key}.pickle", _PROFILE_MAGIC, body)
+
+
+def _stamp(digest: Any, paths: list[Path]) -> bool:
+    """Add the name and bytes of each of ``paths`` (modules whose code makes what is kept) to
+    ``digest``; False when one cannot be read (a zip install: then nothing is kept). Bytes, not
+    times: reproducible builds give every file of every release the same time."""
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False
+        digest.update(f"{path.name}:{len(data)}\0".encode())
+        digest.update(data)
+    return True
 
 
 def _profile_bytes(file: Traversable) -> bytes | None:
@@ -353,7 +364,7 @@ class KeptResults:
     """Results of functions of hl7apy's reference data (a segment's field checks, a message
     structure), kept on disk between runs so that a warm run neither imports hl7apy nor
     computes them again: one file per HL7 version, keyed like :class:`ProfileCache` by the
-    size and time of the modules that compute them (and of hl7apy's files for the version).
+    bytes of the modules that compute them, hl7apy's version and its data files' sizes.
 
     :meth:`get` is called for every result a function is asked for; what is new is written
     (merged with what another run may have written meanwhile) when the process exits.
@@ -398,17 +409,23 @@ class KeptResults:
         digest = hashlib.sha256(f"{_REFERENCE_MAGIC!r}\0{version}\0".encode())
         here = Path(__file__).parent
         spec = importlib.util.find_spec("hl7apy")
-        hl7apy_dir = Path(spec.origin).parent if spec is not None and spec.origin else None
+        if spec is None or not spec.origin:
+            return None
+        hl7apy_dir = Path(spec.origin).parent
+        data = hl7apy_dir / f"v{version.replace('.', '_')}"
         stamped = [here / m for m in self.modules]
-        if hl7apy_dir is not None:
-            stamped += [hl7apy_dir / "__init__.py",
-                        hl7apy_dir / f"v{version.replace('.', '_')}" / "__init__.py"]
-        for path in stamped:
-            try:
-                info = os.stat(path)
-            except OSError:
-                return None  # not a plain install: computed every run, never kept
-            digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns}\0".encode())
+        stamped += [hl7apy_dir / "__init__.py", data / "__init__.py"]
+        if not _stamp(digest, stamped):
+            return None  # not a plain install: computed every run, never kept
+        try:  # hl7apy's version (its dist-info folder's name) and its data files' sizes
+            digest.update(" ".join(sorted(
+                n for n in os.listdir(hl7apy_dir.parent)
+                if n.startswith("hl7apy-") and n.endswith(".dist-info"))).encode())
+            for name in sorted(os.listdir(data)):
+                if name.endswith(".py"):
+                    digest.update(f"{name}:{os.stat(data / name).st_size}\0".encode())
+        except OSError:
+            return None
         python = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         return (folder / f"reference-{sys.implementation.name}-{python}"
                 / f"{digest.hexdigest()[:40]}.pickle")
