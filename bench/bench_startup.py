@@ -6,7 +6,8 @@ from start to exit, with its CPU time and peak RSS from ``wait4``. Variants, run
 each round so that the machine's load hits them alike:
 
 - ``new cold``: this checkout, ``HIECHECK_CACHE_DIR`` an empty folder every run (what the first
-  run on a machine pays; the same as ``HIECHECK_NO_CACHE=1`` plus writing the cache);
+  run on a machine pays; the same as ``HIECHECK_NO_CACHE=1`` plus writing the cache: compiled
+  expressions, hl7apy's reference data, the compiled profiles);
 - ``new warm``: this checkout, the cache filled by a run before the rounds;
 - ``new no-cache``: ``HIECHECK_NO_CACHE=1``;
 - ``old``: ``--compare SRC`` (another checkout's ``src``), as it is.
@@ -18,7 +19,7 @@ max of wall and CPU seconds and the largest peak RSS per variant. ``--instructio
 each variant once under valgrind's callgrind and prints the instructions it executed: a figure
 the machine's load does not move (a run takes a minute or two). Not a test: run
 ``.venv/bin/python bench/bench_startup.py [--compare ../main/src] [--runs 10] [--file F]
-[--instructions]``.
+[--format json] [-r pcplus-tier3] [--instructions]``.
 """
 
 from __future__ import annotations
@@ -105,10 +106,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=10, help="rounds (each runs every variant once)")
     ap.add_argument("--file", type=Path, default=DEFAULT_FILE, help="the HL7 file to validate")
     ap.add_argument("--format", default="table", help="validate's --format")
+    ap.add_argument("--requirements", "-r", default=None, help="validate's --requirements")
     ap.add_argument("--instructions", action="store_true",
                     help="also count instructions of one run per variant (valgrind)")
     args = ap.parse_args()
     argv = ["validate", str(args.file), "--format", args.format, "--quiet"]
+    if args.requirements is not None:
+        argv += ["--requirements", args.requirements]
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp_name:
         tmp = Path(tmp_name)
         pycache = tmp / "pycache"

@@ -22,10 +22,11 @@ import re
 import shutil
 import sys
 import unicodedata
-from typing import Literal, TextIO, cast
+from typing import TYPE_CHECKING, Literal, TextIO, cast
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when a console or a Text is made: JSON output needs none
+    from rich.console import Console
+    from rich.text import Text
 
 Escape = Literal["text", "json", "xml"]
 PLAIN_ERRORS = "hiecheck.plain"  # codec error handler: plain ASCII stand-ins
@@ -115,6 +116,8 @@ def display_path(path: str) -> str:
 
 def safe_text(value: object, style: str = "") -> Text:
     """Any value as rich Text: never parsed as markup, control characters shown as escapes."""
+    from rich.text import Text
+
     return Text(show_controls("" if value is None else str(value)), style=style)
 
 
@@ -226,6 +229,8 @@ def make_console(
     """The one way hiecheck makes a rich console: on ``file`` (default stdout, or stderr), never
     interpreting markup, highlighting or emoji codes, and safe on any encoding. Rich itself uses
     ASCII boxes when the stream is not UTF-8."""
+    from rich.console import Console
+
     target = file if file is not None else (sys.stderr if stderr else sys.stdout)
     return Console(
         file=safe_stream(target), markup=False, highlight=False, emoji=False, width=width

@@ -10,11 +10,8 @@ import pytest
 
 from hiecheck.errors import InputError
 from hiecheck.hl7.content import check_content, content_groups, is_numeric
-from hiecheck.hl7.requirements import (
-    available_requirement_sets,
-    load_requirements,
-    load_sources,
-)
+from hiecheck.hl7.requirement_files import available_requirement_sets, load_sources
+from hiecheck.hl7.requirements import load_requirements
 
 
 def _rules_at(findings: list, rule: str) -> set[str]:

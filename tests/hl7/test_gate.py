@@ -11,7 +11,8 @@ import pytest
 
 from hiecheck.errors import ExitCode
 from hiecheck.hl7.gate import FailOn, exit_code
-from hiecheck.hl7.requirements import available_requirement_sets, load_requirements
+from hiecheck.hl7.requirement_files import available_requirement_sets
+from hiecheck.hl7.requirements import load_requirements
 
 SETS = ("hie-adt", "pcplus-tier2", "pcplus-tier3")
 

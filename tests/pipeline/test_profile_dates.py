@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hiecheck.check import load_organization, load_rules, run_check
-from hiecheck.hl7.requirements import load_sources
+from hiecheck.hl7.requirement_files import load_sources
 from hiecheck.paths import bundled_profiles
 from hiecheck.programs.profile_loader import load_profiles
 

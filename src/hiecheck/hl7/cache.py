@@ -23,22 +23,31 @@ moved into place with :func:`os.replace`, so a reader sees a whole file or none.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
+import importlib.util
+import io
 import marshal
 import os
+import pickle
 import re
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
+
+from hiecheck.limits import TOML_MAX_BYTES
 
 # What a file keeps: (source, flags asked, flags of the pattern, engine code, groups, group
 # index, index group); only types marshal writes.
 _Record = tuple[str, int, int, bytes, int, dict[str, int], tuple[str | None, ...]]
+
+T = TypeVar("T")
 
 PatternCompiler = Callable[[str], "re.Pattern[str]"]
 """Compiles one checking expression (``re.compile`` or a :class:`PatternCache`)."""
@@ -46,6 +55,8 @@ PatternCompiler = Callable[[str], "re.Pattern[str]"]
 CACHE_DIR_ENV = "HIECHECK_CACHE_DIR"
 NO_CACHE_ENV = "HIECHECK_NO_CACHE"
 _MAGIC = b"hiecheck-re-1\n"
+_PROFILE_MAGIC = b"hiecheck-profile-1\n"
+_REFERENCE_MAGIC = b"hiecheck-reference-1\n"
 _DIGEST = 32  # bytes of the sha256 of the body that follow the magic
 _MAX_FILE = 64 << 20  # a bigger file is not one of ours
 _CODE_TYPE = "I"  # the engine's code unit (_sre.CODESIZE == 4)
@@ -129,17 +140,9 @@ class PatternCache:
     def _load(
         self, path: Path, source: str, flags: int, engine: tuple[Any, Any, Any]
     ) -> re.Pattern[str] | None:
-        try:
-            with open(path, "rb") as stream:
-                data = stream.read(_MAX_FILE + 1)
-        except OSError:
+        body = _read_entry(path, _MAGIC)
+        if body is None:
             return None
-        head = len(_MAGIC) + _DIGEST
-        if len(data) > _MAX_FILE or len(data) <= head or not data.startswith(_MAGIC):
-            return None
-        body = data[head:]
-        if hashlib.sha256(body).digest() != data[len(_MAGIC):head]:
-            return None  # truncated or altered
         try:
             record = marshal.loads(body)
             return _rebuild(record, source, flags, engine)
@@ -147,28 +150,51 @@ class PatternCache:
             return None
 
     def _store(self, path: Path, record: _Record) -> None:
-        body = marshal.dumps(record)
-        data = _MAGIC + hashlib.sha256(body).digest() + body
-        temp = None
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".re")
-            with os.fdopen(fd, "wb") as stream:
-                stream.write(data)
-            os.replace(temp, path)
-            temp = None
-        except OSError:
+        if not _write_entry(path, _MAGIC, marshal.dumps(record)):
             self._writable = False  # an unwritable folder: go on without writing
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
 
     def __getstate__(self) -> Path:
         return self.folder.parent
 
     def __setstate__(self, state: Path) -> None:
         self.__init__(state)  # type: ignore[misc]
+
+
+def _read_entry(path: Path, magic: bytes) -> bytes | None:
+    """The body of a cache file: None when absent, unreadable, foreign, truncated or altered."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(_MAX_FILE + 1)
+    except OSError:
+        return None
+    head = len(magic) + _DIGEST
+    if len(data) > _MAX_FILE or len(data) <= head or not data.startswith(magic):
+        return None
+    body = data[head:]
+    if hashlib.sha256(body).digest() != data[len(magic):head]:
+        return None  # truncated or altered
+    return body
+
+
+def _write_entry(path: Path, magic: bytes, body: bytes) -> bool:
+    """Write a cache file whole or not at all (a temporary file moved into place: concurrent
+    runs see the old file or the new one); False when the folder cannot be written."""
+    data = magic + hashlib.sha256(body).digest() + body
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+        temp = None
+        return True
+    except OSError:
+        return False
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
 
 
 def _compile(
@@ -222,3 +248,237 @@ def open_cache(environ: Mapping[str, str] | None = None) -> PatternCompiler:
     plain ``re.compile`` when the cache is off."""
     folder = default_cache_dir(environ)
     return re.compile if folder is None else PatternCache(folder)
+
+
+class ProfileCache:
+    """Compiled forms of profile files (a requirement set, the timing rules) kept between runs,
+    so that a run whose files are unchanged neither parses nor validates them (nor imports
+    pydantic, which costs more than checking a small file).
+
+    An entry is found by :meth:`key`: a hash of what is kept (``kind``), the bytes of the
+    modules that compile it and define what it holds (not hiecheck's version: asking the
+    package metadata for it costs more than a small file's check), and the name and bytes of
+    every file it is made from; a changed file or module is a new key, so a file is validated
+    as always (same errors) whenever it changed, and only what loaded without error is kept.
+    Entries are pickles of hiecheck's own classes, in the user's own cache folder (as trusted
+    as the checkout); a file that does not unpickle is a miss.
+    """
+
+    __slots__ = ("folder",)
+
+    def __init__(self, folder: Path) -> None:
+        version = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
+        self.folder = folder / f"profiles-{sys.implementation.name}-{version}"
+
+    def key(
+        self, kind: str, files: Iterable[Traversable], modules: Iterable[str] = ()
+    ) -> str | None:
+        """The key of what ``files`` compile to (``modules``: file names in this package
+        whose code compiles them); None (nothing kept) when a file cannot be read or is too big,
+        or a module is not a file."""
+        digest = hashlib.sha256(f"{_PROFILE_MAGIC!r}\0{kind}\0".encode())
+        here = Path(__file__).parent
+        if not _stamp(digest, [here / name for name in modules]):
+            return None
+        for file in files:
+            data = _profile_bytes(file)
+            if data is None:
+                return None
+            digest.update(f"{file.name}:{len(data)}\0".encode("utf-8", "surrogatepass"))
+            digest.update(data)
+        return digest.hexdigest()[:40]
+
+    def get(self, key: str) -> object:
+        """What was kept under ``key`` (None when nothing usable is)."""
+        body = _read_entry(self.folder / f"{key}.pickle", _PROFILE_MAGIC)
+        if body is None:
+            return None
+        try:
+            return pickle.loads(body)
+        except Exception:  # another version's classes, or not a pickle: a miss
+            return None
+
+    def put(self, key: str, value: object) -> None:
+        """Keep ``value`` under ``key`` (silently not, when the folder cannot be written)."""
+        try:
+            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # not picklable: nothing kept
+            return
+        _write_entry(self.folder / f"{key}.pickle", _PROFILE_MAGIC, body)
+
+
+def _stamp(digest: Any, paths: list[Path]) -> bool:
+    """Add the name and bytes of each of ``paths`` (modules whose code makes what is kept) to
+    ``digest``; False when one cannot be read (a zip install: then nothing is kept). Bytes, not
+    times: reproducible builds give every file of every release the same time."""
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return False
+        digest.update(f"{path.name}:{len(data)}\0".encode())
+        digest.update(data)
+    return True
+
+
+def _profile_bytes(file: Traversable) -> bytes | None:
+    """A profile file's bytes, at most ``TOML_MAX_BYTES`` (None: unreadable or bigger)."""
+    try:
+        if isinstance(file, Path):
+            with open(file, "rb") as stream:
+                data = stream.read(TOML_MAX_BYTES + 1)
+        else:
+            data = file.read_bytes()
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= TOML_MAX_BYTES else None
+
+
+def open_profile_cache(environ: Mapping[str, str] | None = None) -> ProfileCache | None:
+    """The cache of compiled profiles in the default folder, or None when the cache is off."""
+    folder = default_cache_dir(environ)
+    return None if folder is None else ProfileCache(folder)
+
+
+def kept_or_built(
+    kind: str, files: Callable[[], list[Traversable] | None], modules: Iterable[str],
+    build: Callable[[], T], usable: Callable[[object], TypeGuard[T]],
+) -> T:
+    """What ``build()`` returns for these profile files: from the cache when an entry for
+    their bytes is there and ``usable``, else built (errors raised as always) and kept.
+    ``files`` lists them (None: they cannot be listed; built, not kept)."""
+    cache = open_profile_cache()
+    listed = None if cache is None else files()
+    key = None if cache is None or listed is None else cache.key(kind, listed, modules)
+    if cache is not None and key is not None:
+        kept = cache.get(key)
+        if usable(kept):
+            return kept
+    built = build()
+    if cache is not None and key is not None:
+        cache.put(key, built)
+    return built
+
+
+class KeptResults:
+    """Results of functions of hl7apy's reference data (a segment's field checks, a message
+    structure), kept on disk between runs so that a warm run neither imports hl7apy nor
+    computes them again: one file per HL7 version, keyed like :class:`ProfileCache` by the
+    bytes of the modules that compute them, hl7apy's version and its data files' sizes.
+
+    :meth:`get` is called for every result a function is asked for; what is new is written
+    (merged with what another run may have written meanwhile) when the process exits.
+    """
+
+    def __init__(
+        self, modules: tuple[str, ...], singletons: Mapping[str, object] | None = None
+    ) -> None:
+        self.modules = modules
+        # Objects the results hold that the code compares by identity (``check is GAP``): kept
+        # by name, so a result read back holds the very object.
+        self.singletons = dict(singletons or {})
+        self._versions: dict[str, dict[tuple[str, ...], object]] = {}
+        self._new: dict[str, dict[tuple[str, ...], object]] = {}
+        self._files: dict[str, Path | None] = {}
+        self._exit_hook = False
+
+    def get(self, version: str, key: tuple[str, ...], compute: Callable[[], object]) -> object:
+        """The result of ``key`` (a function name and its arguments) for ``version``."""
+        kept = self._versions.get(version)
+        if kept is None:
+            kept = self._versions[version] = self._load(version)
+        try:
+            return kept[key]
+        except KeyError:
+            pass
+        value = kept[key] = compute()
+        if self._file(version) is not None:
+            self._new.setdefault(version, {})[key] = value
+            if not self._exit_hook:
+                atexit.register(self.flush)
+                self._exit_hook = True
+        return value
+
+    def _file(self, version: str) -> Path | None:
+        if version not in self._files:
+            folder = default_cache_dir()
+            self._files[version] = None if folder is None else self._name(folder, version)
+        return self._files[version]
+
+    def _name(self, folder: Path, version: str) -> Path | None:
+        digest = hashlib.sha256(f"{_REFERENCE_MAGIC!r}\0{version}\0".encode())
+        here = Path(__file__).parent
+        spec = importlib.util.find_spec("hl7apy")
+        if spec is None or not spec.origin:
+            return None
+        hl7apy_dir = Path(spec.origin).parent
+        data = hl7apy_dir / f"v{version.replace('.', '_')}"
+        stamped = [here / m for m in self.modules]
+        stamped += [hl7apy_dir / "__init__.py", data / "__init__.py"]
+        if not _stamp(digest, stamped):
+            return None  # not a plain install: computed every run, never kept
+        try:  # hl7apy's version (its dist-info folder's name) and its data files' sizes
+            digest.update(" ".join(sorted(
+                n for n in os.listdir(hl7apy_dir.parent)
+                if n.startswith("hl7apy-") and n.endswith(".dist-info"))).encode())
+            for name in sorted(os.listdir(data)):
+                if name.endswith(".py"):
+                    digest.update(f"{name}:{os.stat(data / name).st_size}\0".encode())
+        except OSError:
+            return None
+        python = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
+        return (folder / f"reference-{sys.implementation.name}-{python}"
+                / f"{digest.hexdigest()[:40]}.pickle")
+
+    def _load(self, version: str) -> dict[tuple[str, ...], object]:
+        path = self._file(version)
+        body = None if path is None else _read_entry(path, _REFERENCE_MAGIC)
+        if body is None:
+            return {}
+        try:
+            found = _Unpickler(io.BytesIO(body), self.singletons).load()
+        except Exception:  # another version's classes, or not a pickle: start again
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def flush(self) -> None:
+        """Write what was computed in this run (with what the file holds now)."""
+        for version, new in self._new.items():
+            path = self._file(version)
+            if path is None or not new:
+                continue
+            merged = self._load(version)
+            merged.update(new)
+            buffer = io.BytesIO()
+            try:
+                _Pickler(buffer, self.singletons).dump(merged)
+            except Exception:  # something not picklable: nothing kept
+                continue
+            _write_entry(path, _REFERENCE_MAGIC, buffer.getvalue())
+        self._new.clear()
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the ``singletons`` by name."""
+
+    def __init__(self, file: io.BytesIO, singletons: Mapping[str, object]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._names = {id(obj): name for name, obj in singletons.items()}
+        self._objects = singletons
+
+    def persistent_id(self, obj: object) -> str | None:
+        name = self._names.get(id(obj))
+        return name if name is not None and self._objects[name] is obj else None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Reads the ``singletons`` back as the very objects."""
+
+    def __init__(self, file: io.BytesIO, singletons: Mapping[str, object]) -> None:
+        super().__init__(file)
+        self._objects = singletons
+
+    def persistent_load(self, pid: object) -> object:
+        if isinstance(pid, str) and pid in self._objects:
+            return self._objects[pid]
+        raise pickle.UnpicklingError(f"unknown object {pid!r}")

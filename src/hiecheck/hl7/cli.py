@@ -6,30 +6,34 @@ from __future__ import annotations
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from hiecheck.cli_support import byte_progress
 from hiecheck.console import Escape, terminal_columns
 from hiecheck.errors import InputError
-from hiecheck.hl7 import render_rules
 from hiecheck.hl7.cache import open_cache
-from hiecheck.hl7.crosscheck import cross_checked, hl7apy_verdict
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.gate import FailOn
 from hiecheck.hl7.reader import expand_sources, reads_of
-from hiecheck.hl7.render_github import GithubWriter
-from hiecheck.hl7.render_junit import JUnitWriter
-from hiecheck.hl7.render_sarif import SarifWriter
-from hiecheck.hl7.render_table import TableWriter
-from hiecheck.hl7.report import UNREADABLE_RULES, JsonStreamWriter
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
 from hiecheck.hl7.rules import RULES, rules_matching
+from hiecheck.hl7.tally import UNREADABLE_RULES
 from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, validate_paths
 from hiecheck.outputs import report_output
 
-Writer = JsonStreamWriter | JUnitWriter | TableWriter | SarifWriter | GithubWriter
+if TYPE_CHECKING:
+    from hiecheck.hl7.render_github import GithubWriter
+    from hiecheck.hl7.render_junit import JUnitWriter
+    from hiecheck.hl7.render_sarif import SarifWriter
+    from hiecheck.hl7.render_table import TableWriter
+    from hiecheck.hl7.report import JsonStreamWriter
+
+    Writer = JsonStreamWriter | JUnitWriter | TableWriter | SarifWriter | GithubWriter
+
+# A one-file validate is run per file in CI: each writer, the hl7apy cross-check and the rules
+# renderer are imported only when the command line asks for them (see README: performance).
 
 
 class CrossChecker(StrEnum):
@@ -97,6 +101,8 @@ def validate(
     if output is not None:
         reads.refuse(output)  # before the requirement sets are compiled or anything is read
     compiled = load_requirements(requirements, profiles)
+    if cross_check is not None:
+        from hiecheck.hl7.crosscheck import cross_checked, hl7apy_verdict
     checks = default_checks(
         compiled, profiles, extract=None if cross_check is None else hl7apy_verdict,
         patterns=open_cache(),  # see README: cache
@@ -109,18 +115,7 @@ def validate(
     unreadable = _Unreadable()
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(report_output(output, reads, escape))
-        if output_format is OutputFormat.JSON:
-            json_writer = JsonStreamWriter(out, set_id, show_values)
-            json_writer.start()
-            writer: Writer = json_writer
-        elif output_format is OutputFormat.JUNIT:
-            writer = JUnitWriter(out, show_values)
-        elif output_format is OutputFormat.SARIF:
-            writer = SarifWriter(out, set_id)
-        elif output_format is OutputFormat.GITHUB:
-            writer = GithubWriter(out, set_id)
-        else:
-            writer = TableWriter(out, set_id, show_values, max_rows)
+        writer = _writer(output_format, out, set_id, show_values, max_rows)
         writer.tally.fail_on = fail_on or (compiled.fail_on if compiled else None) or (
             FailOn.ERROR)
         advance = byte_progress(sources, quiet, stack, "validating")
@@ -133,6 +128,34 @@ def validate(
         code = writer.tally.exit_code
     unreadable.raise_if_any(writer.tally.messages)  # one line on stderr, after the report
     raise typer.Exit(int(code))
+
+
+def _writer(
+    output_format: OutputFormat, out: TextIO, set_id: str | None, show_values: bool,
+    max_rows: int,
+) -> Writer:
+    """The report writer of ``output_format``, its module imported only now."""
+    if output_format is OutputFormat.JSON:
+        from hiecheck.hl7.report import JsonStreamWriter
+
+        json_writer = JsonStreamWriter(out, set_id, show_values)
+        json_writer.start()
+        return json_writer
+    if output_format is OutputFormat.JUNIT:
+        from hiecheck.hl7.render_junit import JUnitWriter
+
+        return JUnitWriter(out, show_values)
+    if output_format is OutputFormat.SARIF:
+        from hiecheck.hl7.render_sarif import SarifWriter
+
+        return SarifWriter(out, set_id)
+    if output_format is OutputFormat.GITHUB:
+        from hiecheck.hl7.render_github import GithubWriter
+
+        return GithubWriter(out, set_id)
+    from hiecheck.hl7.render_table import TableWriter
+
+    return TableWriter(out, set_id, show_values, max_rows)
 
 
 class _Unreadable:
@@ -188,6 +211,8 @@ def rules(
     )] = RulesFormat.TEXT,
 ) -> None:
     """The HL7 rules `validate` reports: id, severity, summary, explanation and source."""
+    from hiecheck.hl7 import render_rules
+
     chosen = list(RULES.values()) if rule_id is None else rules_matching(rule_id)
     if not chosen:
         raise InputError(rule_id or "", "no such rule", expected="a rule id or a prefix such as "

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from hiecheck.hl7 import reference, rules
 from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
-from hiecheck.hl7.field_regex import clean_segment_pattern, field_pattern, suffix_pattern
+from hiecheck.hl7.field_regex import field_pattern, kept_clean_segment_pattern, suffix_pattern
 from hiecheck.hl7.findings import Severity
 from hiecheck.hl7.location import Location, at_segment, is_segment_id
 from hiecheck.hl7.message import is_code, is_structure_id
@@ -234,7 +234,7 @@ class CompiledVersion:
             if self.reference:
                 found = CompiledSegment(spec, None, None, _accepts_nothing)
             else:
-                clean = clean_segment_pattern(spec, self.patterns)
+                clean = kept_clean_segment_pattern(self.version, spec, self.patterns)
                 found = CompiledSegment(spec, clean, Walker(spec, self.patterns), clean.fullmatch)
         self.segments[seg_id] = found
         return found

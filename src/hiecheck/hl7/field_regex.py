@@ -19,10 +19,10 @@ onto another part by backtracking.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from hiecheck.hl7 import datatypes
-from hiecheck.hl7.cache import PatternCompiler
+from hiecheck.hl7.cache import KeptResults, PatternCompiler
 from hiecheck.hl7.reference import GAP, FieldCheck, Parts, SegmentSpec
 from hiecheck.hl7.tables import PATTERN_CODES, ComponentTable
 
@@ -235,6 +235,25 @@ def clean_segment_pattern(
 
     For MSH, position 3 holds MSH-1 (the separator) and MSH-2 follows; neither is checked here.
     """
+    return patterns(_clean_source(spec))
+
+
+# The expressions' texts are long and slow to build (a trie per coded table): kept on disk per
+# HL7 version, as the reference data they come from (see hiecheck.hl7.cache.KeptResults).
+_SOURCES = KeptResults(("reference.py", "tables.py", "datatypes.py", "field_regex.py"))
+
+
+def kept_clean_segment_pattern(
+    version: str, spec: SegmentSpec, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
+    """:func:`clean_segment_pattern` of ``spec``, the segment of that id in ``version``, its
+    expression's text kept between runs."""
+    source = _SOURCES.get(version, ("clean", spec.id), lambda: _clean_source(spec))
+    return patterns(cast(str, source))
+
+
+def _clean_source(spec: SegmentSpec) -> str:
+    """The text of :func:`clean_segment_pattern`'s expression."""
     msh = spec.id == "MSH"
     required = {f.number for f in spec.required}
     last_required = max(required, default=0)
@@ -242,7 +261,7 @@ def clean_segment_pattern(
     for n in range(spec.field_count, 2 if msh else 0, -1):
         body = f"\\|{_field(spec.checks[n], n in required)}{inner}"
         inner = f"(?:{body})" if n <= last_required else f"(?:{body})?+"
-    return patterns(f"\\|[^|]*{inner}" if msh else inner)
+    return f"\\|[^|]*{inner}" if msh else inner
 
 
 def suffix_pattern(

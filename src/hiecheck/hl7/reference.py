@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from types import ModuleType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
+from hiecheck.hl7.cache import KeptResults
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 from hiecheck.hl7.tables import ComponentTable, TableKind, table_codes, table_kind
 
@@ -49,6 +51,26 @@ UNBOUNDED = -1
 # A node of hl7apy's reference data: nested tuples and lists of names, cardinalities, types.
 Ref = tuple[Any, ...] | list[Any]
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+
+
+# What the checks read of hl7apy (a segment's field checks, a structure, the segment and
+# structure names) is kept on disk between runs (hiecheck.hl7.cache, _KEPT below GAP): a warm
+# one-file validate does not import hl7apy's reference modules, the biggest part of its start-up.
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _kept(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """``functools.cache`` for a function of (version, names...) given positionally, with the
+    results kept on disk per version (see :class:`hiecheck.hl7.cache.KeptResults`)."""
+
+    @wraps(function)
+    def kept(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        given = [str(a) for a in args] + [str(v) for v in kwargs.values()]
+        return cast(_T, _KEPT.get(
+            given[0], (function.__name__, *given[1:]), lambda: function(*args, **kwargs)))
+
+    return kept
 
 
 def module_name(version: str) -> str:
@@ -240,7 +262,7 @@ def _segment_ids(node: Node) -> set[str]:
     return out
 
 
-@cache
+@_kept
 def compile_structure(version: str, structure: str) -> CompiledStructure | None:
     """The compiled structure ``structure`` (e.g. ``ADT_A01``) of ``version``, or None."""
     if not is_supported(version):
@@ -261,7 +283,7 @@ def structure_for(version: str, code: str, event: str, declared: str = "") -> st
     """
     if not is_supported(version):
         return None
-    messages = library(version).MESSAGES
+    messages = message_structures(version)
     if declared:
         return declared if declared in messages else None
     mapped = EVENT_STRUCTURES.get(version, {}).get(f"{code}^{event}")
@@ -273,7 +295,13 @@ def structure_for(version: str, code: str, event: str, declared: str = "") -> st
     return None
 
 
-@cache
+@_kept
+def message_structures(version: str) -> frozenset[str]:
+    """Message structure names hl7apy defines for a version (ADT_A01 …)."""
+    return frozenset(library(version).MESSAGES)
+
+
+@_kept
 def known_segments(version: str) -> frozenset[str]:
     """Segment ids hl7apy defines for a version."""
     return frozenset(library(version).SEGMENTS)
@@ -436,6 +464,8 @@ class SegmentSpec:
 
 GAP = "gap"
 
+_KEPT = KeptResults(("reference.py", "tables.py"), singletons={"GAP": GAP})
+
 
 def _component_formats(struct: Ref | None, datatype: str) -> tuple[tuple[int, str], ...]:
     if datatype in PRIMITIVE_FORMATS:
@@ -459,7 +489,7 @@ def _component_formats(struct: Ref | None, datatype: str) -> tuple[tuple[int, st
 CONDITIONAL_FIELDS: frozenset[tuple[str, int]] = frozenset({("OBX", 2), ("OBX", 4)})
 
 
-@cache
+@_kept
 def segment_spec(version: str, seg_id: str) -> SegmentSpec | None:
     """The compiled field checks of one segment of one version, or None if hl7apy lacks it."""
     if not is_supported(version):

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
 from hiecheck.errors import ExitCode
 from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
@@ -28,8 +26,10 @@ UNREADABLE_RULES = frozenset({"read.no-message", "read.unreadable"})
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
 
 
-class Totals(BaseModel):
-    """Counts over the whole run."""
+@dataclass
+class Totals:
+    """Counts over the whole run (a dataclass, not a pydantic model: the table report needs no
+    pydantic; the JSON report's model holds it as a field all the same)."""
 
     files: int = 0
     messages: int = 0
@@ -38,7 +38,7 @@ class Totals(BaseModel):
     warnings: int = 0
     infos: int = 0
     unreadable_files: int = 0
-    rules: dict[str, int] = {}
+    rules: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -20,12 +20,9 @@ from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from hiecheck.citation import Citation
-from hiecheck.effective import EffectivePeriod
+from hiecheck.hl7.cache import kept_or_built
 from hiecheck.hl7.compiled import CheckMode
 from hiecheck.hl7.findings import Finding
 from hiecheck.hl7.location import Location, at_segment
@@ -38,39 +35,28 @@ from hiecheck.hl7.rules import (
     TIMING_UNPARSEABLE,
     Rule,
 )
-from hiecheck.tomlfile import load_model
 
 TIMING_FILE = "timing.toml"
 _DTM = re.compile(
     r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.?(\d{1,4}))?([+-]\d{4})?$"
 )
-_FIELD = re.compile(r"^([A-Z][A-Z0-9]{2})-([1-9][0-9]*)$")
 
 
-class EventTimeRule(BaseModel):
+@dataclass(frozen=True, slots=True)
+class EventTimeRule:
     """Fields holding the event time for some message types, in order of preference."""
 
-    model_config = ConfigDict(extra="forbid")
-    message_types: list[str] = Field(min_length=1)
-    fields: list[str] = Field(min_length=1)
-
-    @field_validator("fields")
-    @classmethod
-    def _fields(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not _FIELD.match(item):
-                raise ValueError(f"{item!r} is not SEG-n")
-        return value
+    message_types: tuple[str, ...]
+    fields: tuple[str, ...]  # SEG-n
 
 
-class TimingRules(EffectivePeriod):
-    """``timing.toml``."""
+@dataclass(frozen=True, slots=True)
+class TimingRules:
+    """``timing.toml`` as the checks use it (the file is validated by
+    :mod:`hiecheck.hl7.timing_file`)."""
 
-    model_config = ConfigDict(extra="forbid")
-    version: str
-    min_precision_digits: int = Field(ge=4, le=14)
-    citation: Citation
-    event_time: list[EventTimeRule]
+    min_precision_digits: int
+    event_time: tuple[EventTimeRule, ...]
 
 
 class HL7Time(NamedTuple):
@@ -142,8 +128,25 @@ def parse_dtm(text: str) -> HL7Time | None:
 
 @lru_cache(maxsize=8)
 def load_timing_rules(profiles: Path | None = None) -> TimingRules:
-    """Load ``profiles/messages/timing.toml``."""
-    return load_model(messages_dir(profiles) / TIMING_FILE, TimingRules)
+    """Load ``profiles/messages/timing.toml`` (from the cache of compiled profiles when the file
+    is unchanged: see :func:`hiecheck.hl7.cache.kept_or_built`)."""
+    path = messages_dir(profiles) / TIMING_FILE
+
+    def build() -> TimingRules:
+        from hiecheck.hl7.timing_file import load_timing_file
+
+        loaded = load_timing_file(path)
+        return TimingRules(loaded.min_precision_digits, tuple(
+            EventTimeRule(tuple(r.message_types), tuple(r.fields)) for r in loaded.event_time))
+
+    return kept_or_built("timing", lambda: [path], _COMPILED_BY, build, _usable)
+
+
+_COMPILED_BY = ("timing.py", "timing_file.py")  # their code makes TimingRules from the file
+
+
+def _usable(kept: object) -> TypeGuard[TimingRules]:
+    return isinstance(kept, TimingRules)
 
 
 class LatencyOutcome(StrEnum):

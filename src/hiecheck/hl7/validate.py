@@ -16,10 +16,9 @@ import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
@@ -59,6 +58,9 @@ from hiecheck.hl7.timing import (
     check_timing,
     load_timing_rules,
 )
+
+if TYPE_CHECKING:  # imported by _parallel: a one-file validate needs no worker processes
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 BATCH_SIZE = 256
 BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
@@ -485,6 +487,8 @@ def _parallel(
 ) -> Iterator[Event]:
     """``jobs`` processes check: this one and ``jobs - 1`` workers. Small files are checked whole,
     big files and stdin in batches of messages read here; results are yielded in input order."""
+    from concurrent.futures import ProcessPoolExecutor
+
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
