@@ -171,3 +171,23 @@ def test_the_command_line_uses_and_honours_the_cache_settings(
         files, dict(base, HIECHECK_CACHE_DIR=str(off), HIECHECK_NO_CACHE="1")).communicate()
     assert not off.exists()
     assert first == second
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_entries_someone_else_could_write_are_not_trusted(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    """Entries are unpickled or turned into engine code: one writable by the group or others is
+    a miss (rebuilt), never loaded; the folder hiecheck makes is the user's alone."""
+    files = _hl7_files(corpus_dir)[:6]
+    folder = tmp_path / "cache"
+    plain = _run(files, "hie-adt", re.compile)
+    _run(files, "hie-adt", PatternCache(folder))
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    entries = sorted(folder.rglob("*.re"))
+    assert entries and all((e.stat().st_mode & 0o077) == 0 for e in entries)
+    for entry in entries:
+        entry.chmod(0o664)
+    doubted = PatternCache(folder)
+    assert _run(files, "hie-adt", doubted) == plain
+    assert doubted.hits == 0

@@ -32,6 +32,7 @@ import marshal
 import os
 import pickle
 import re
+import stat
 import sys
 import tempfile
 from array import array
@@ -161,9 +162,13 @@ class PatternCache:
 
 
 def _read_entry(path: Path, magic: bytes) -> bytes | None:
-    """The body of a cache file: None when absent, unreadable, foreign, truncated or altered."""
+    """The body of a cache file: None when absent, unreadable, foreign, truncated or altered,
+    or when someone else could have written it (entries are unpickled: only the user's own
+    files, writable by no one else, are trusted)."""
     try:
         with open(path, "rb") as stream:
+            if not _own_file(os.fstat(stream.fileno())):
+                return None
             data = stream.read(_MAX_FILE + 1)
     except OSError:
         return None
@@ -176,13 +181,29 @@ def _read_entry(path: Path, magic: bytes) -> bytes | None:
     return body
 
 
+def _own_file(info: os.stat_result) -> bool:
+    """Whether a cache file is this user's and writable by no one else (POSIX)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    return info.st_uid == getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _private_folder(folder: Path) -> None:
+    """Make ``folder`` and any missing parent readable and writable by this user only."""
+    if not folder.is_dir():
+        _private_folder(folder.parent)
+        with contextlib.suppress(FileExistsError):  # a concurrent run made it
+            folder.mkdir(mode=0o700)
+
+
 def _write_entry(path: Path, magic: bytes, body: bytes) -> bool:
     """Write a cache file whole or not at all (a temporary file moved into place: concurrent
     runs see the old file or the new one); False when the folder cannot be written."""
     data = magic + hashlib.sha256(body).digest() + body
     temp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(path.parent)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
