@@ -19,6 +19,7 @@ onto another part by backtracking.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from hiecheck.hl7 import datatypes
@@ -159,6 +160,9 @@ def _components(
     return _sequence(pieces, "\\^") + tail
 
 
+# Text only, a function of its arguments: the same table (with the same codes) comes back in
+# many fields, segments and versions, and building its trie was a third of compiling a version.
+@lru_cache(maxsize=1024)
 def _code_atom(codes: frozenset[str], table: str | None = None) -> str:
     """One of the codes (or of ``table``'s pattern codes), the null or nothing (possessive,
     longest code first: a code that is the start of the text but not all of it leaves a
