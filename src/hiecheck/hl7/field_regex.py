@@ -201,6 +201,7 @@ def _codes(codes: frozenset[str], table: str | None) -> str:
     return f"{_code_atom(codes, table)}{_REP_END}"
 
 
+@lru_cache(maxsize=4096)  # text only: the clean, suffix and field expressions share fields
 def _field(check: FieldCheck | str | None, required: bool) -> str:
     """Consumes one field's text when it passes every check (lookaheads for the extra ones)."""
     head = _REQUIRED if required else ""
