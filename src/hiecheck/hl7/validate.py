@@ -62,8 +62,13 @@ from hiecheck.hl7.timing import (
 
 BATCH_SIZE = 256
 BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
-IN_FLIGHT_PER_JOB = 4
-QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process checks one itself
+IN_FLIGHT_PER_JOB = 6
+# Files or batches not done per worker before this process checks one itself. The executor hands
+# each worker one to run and one more at once, so 2 is a worker merely fed, not behind: this
+# process, which also reads, takes results in and writes the report, then checked about half of
+# a capture and was the bottleneck (--jobs 2 gained nothing on the corpus). At 4 it checks only
+# when a worker has a real backlog.
+QUEUED_PER_WORKER = 4
 # While this process checks too, the executor's thread that feeds the workers and collects their
 # results needs the GIL often: at the default 5 ms it waits long enough to leave workers idle.
 SWITCH_INTERVAL = 0.001
