@@ -22,8 +22,10 @@ The Node drivers are ``bench/peers/*.{mjs,cjs}`` with ``bench/peers/package.json
 copies them to ``bench/out/peers`` (ignored by git) and runs ``npm install`` there once (the npm
 registry must be reachable). Without node/npm, or when the install fails, it says so and runs
 hiecheck alone. Prints messages/s per tool and capture (best and range over ``--runs``), peak
-RSS, the ratios to hiecheck's best, and each tool's rejected count (what it stopped on).
-``--compare SRC`` adds another checkout's sources as ``hiecheck old``. Not a test: run
+RSS, CPU seconds (user + system, range: steadier than wall time on a shared machine), the ratios
+to hiecheck's best, and each tool's rejected count (what it stopped on).
+``--compare SRC`` adds another checkout's sources as ``hiecheck old`` (each hiecheck run, just
+before the same run of this checkout). Not a test: run
 ``.venv/bin/python bench/bench_peers.py [--messages 20000] [--runs 3] [--compare SRC]``.
 """
 
@@ -59,6 +61,7 @@ class Tool:
     cwd: Path | None = None
     env: dict[str, str] | None = None
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # user + system, children too
     rss_kb: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
 
@@ -109,8 +112,9 @@ def install_peers(folder: Path) -> str | None:
 
 def run_timed(
     argv: list[str], cwd: Path | None, env: dict[str, str] | None = None
-) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS KB, stdout) of one child run (rusage from ``wait4``)."""
+) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS KB, stdout, CPU seconds) of one child run (rusage from ``wait4``;
+    the CPU of the child's own workers, which it waits for, is included)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=err)
@@ -124,7 +128,7 @@ def run_timed(
         if code not in (0, 1):
             err.seek(0)
             raise SystemExit(f"{argv[:4]} exit {code}: {err.read().decode()[-500:]}")
-    return wall, usage.ru_maxrss, out.decode()
+    return wall, usage.ru_maxrss, out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -136,7 +140,7 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true", help="hiecheck alone")
     ap.add_argument("--jobs", type=int, default=2, help="also hiecheck --jobs N (0: skip)")
     ap.add_argument("--compare", type=Path,
-                    help="also another checkout's src folder as 'hiecheck old' (json)")
+                    help="also another checkout's src folder as 'hiecheck old'")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp_name:
@@ -168,11 +172,11 @@ def main() -> None:
             tools.append(Tool(f"hiecheck json -j{args.jobs}", "validating",
                               [*env_py, "--format", "json", "--output", os.devnull,
                                "--jobs", str(args.jobs)]))
-        if args.compare is not None:
+        if args.compare is not None:  # the same runs of the other checkout, each beside its own
             old_env = dict(os.environ, PYTHONPATH=str(args.compare.resolve()))
-            tools.insert(0, Tool("hiecheck old json", "validating",
-                                 [*env_py, "--format", "json", "--output", os.devnull],
-                                 env=old_env))
+            for new in list(tools):
+                tools.insert(tools.index(new), Tool(
+                    new.name.replace("hiecheck", "hiecheck old"), new.kind, new.argv, env=old_env))
         why_not = "not asked (--no-peers)" if args.no_peers else install_peers(PEERS_DIR)
         if why_not is None:
             node = shutil.which("node") or "node"
@@ -185,7 +189,7 @@ def main() -> None:
 
         for tool in tools:  # warm: byte code, expression cache, page cache; not measured
             for cap, path in captures.items():
-                _, _, out = run_timed([a.replace("{capture}", str(path)) for a in tool.argv],
+                _, _, out, _ = run_timed([a.replace("{capture}", str(path)) for a in tool.argv],
                                       tool.cwd, tool.env)
                 if out.startswith("{") and "rejected" in out:
                     tool.rejected[cap] = str(json.loads(out)["rejected"])
@@ -193,8 +197,9 @@ def main() -> None:
             for cap, path in captures.items():
                 for tool in tools:
                     argv = [a.replace("{capture}", str(path)) for a in tool.argv]
-                    wall, rss, _ = run_timed(argv, tool.cwd, tool.env)
+                    wall, rss, _, cpu = run_timed(argv, tool.cwd, tool.env)
                     tool.times.setdefault(cap, []).append(wall)
+                    tool.cpu.setdefault(cap, []).append(cpu)
                     tool.rss_kb[cap] = max(rss, tool.rss_kb.get(cap, 0))
 
     load = os.getloadavg()
@@ -205,12 +210,13 @@ def main() -> None:
                             if t.name.startswith("hiecheck") and "old" not in t.name)
         print(f"\n[{cap}]")
         print(f"  {'tool':22} {'kind':11} {'msgs/s best':>11} {'range':>17} "
-              f"{'vs hiecheck best':>16} {'peak RSS':>9} rejected")
+              f"{'vs hiecheck best':>16} {'CPU s':>11} {'peak RSS':>9} rejected")
         for t in tools:
             rates = [args.messages / s for s in t.times[cap]]
             best = max(rates)
             print(f"  {t.name:22} {t.kind:11} {best:11,.0f} "
                   f"{min(rates):8,.0f}-{max(rates):<8,.0f} {best / best_hiecheck:15.2f}x "
+                  f"{min(t.cpu[cap]):5.2f}-{max(t.cpu[cap]):<5.2f} "
                   f"{t.rss_kb[cap] / 1024:7.0f}MB {t.rejected.get(cap, '')}")
 
 

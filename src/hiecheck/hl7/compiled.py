@@ -40,6 +40,9 @@ RESOLUTIONS_PER_VERSION = 1024  # message types kept per version (a feed uses a 
 FAULTY_FIELDS_KEPT = 1 << 14  # faulty field values whose findings a compiled version keeps
 # A field finding without its message: (rule id, severity, text, location, value).
 FieldOutcome = tuple[str, Severity, str, Location, "str | None"]
+# A structure finding without its message: rule, text, the index of the segment it is about in
+# the segments diagnosed (None: MSH), location (see hiecheck.hl7.structure.diagnose).
+Diagnosis = tuple[Rule, str, "int | None", Location]
 
 
 class CheckMode(StrEnum):
@@ -203,6 +206,10 @@ class CompiledVersion:
     faulty_fields: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None = field(
         init=False, repr=False
     )
+    # FAST mode: what structure.diagnose found per segment-id sequence (None in REFERENCE mode).
+    diagnoses: dict[tuple[str, tuple[str, ...], int], tuple[Diagnosis, ...]] | None = field(
+        init=False, repr=False
+    )
     _resolved: dict[tuple[str, str, str], Resolution] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -212,6 +219,7 @@ class CompiledVersion:
         )
         self.segments = {}
         self.faulty_fields = None if self.mode is CheckMode.REFERENCE else {}
+        self.diagnoses = None if self.mode is CheckMode.REFERENCE else {}
         self._resolved = {}
 
     @property

@@ -19,6 +19,7 @@ onto another part by backtracking.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, cast
 
 from hiecheck.hl7 import datatypes
@@ -159,6 +160,9 @@ def _components(
     return _sequence(pieces, "\\^") + tail
 
 
+# Text only, a function of its arguments: the same table (with the same codes) comes back in
+# many fields, segments and versions, and building its trie was a third of compiling a version.
+@lru_cache(maxsize=1024)
 def _code_atom(codes: frozenset[str], table: str | None = None) -> str:
     """One of the codes (or of ``table``'s pattern codes), the null or nothing (possessive,
     longest code first: a code that is the start of the text but not all of it leaves a
@@ -197,6 +201,7 @@ def _codes(codes: frozenset[str], table: str | None) -> str:
     return f"{_code_atom(codes, table)}{_REP_END}"
 
 
+@lru_cache(maxsize=4096)  # text only: the clean, suffix and field expressions share fields
 def _field(check: FieldCheck | str | None, required: bool) -> str:
     """Consumes one field's text when it passes every check (lookaheads for the extra ones)."""
     head = _REQUIRED if required else ""

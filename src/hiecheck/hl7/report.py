@@ -159,11 +159,42 @@ class JsonPieces:
     """Texts that repeat message after message in the JSON report, written once per writer: the
     verdicts of groups that list nothing and the segment-id lists (a feed has few layouts)."""
 
-    __slots__ = ("groups", "segments")
+    __slots__ = ("groups", "heads", "listing", "segments", "tails")
 
     def __init__(self) -> None:
         self.groups: dict[tuple[str, str, str], str] = {}
         self.segments: dict[tuple[tuple[str, ...], str], str] = {}
+        self.heads: dict[tuple[str, str, str, str, str], str] = {}
+        self.tails: dict[tuple[Location, str | None, str], str] = {}
+        self.listing: dict[tuple[object, ...], str] = {}
+
+    def finding(self, f: Finding, show_values: bool, p2: str, p3: str) -> str:
+        """One finding: its text up to the line (rule, severity, message, file) and from the
+        location on are kept (a feed repeats the same finding message after message); only the
+        line and message number are written anew."""
+        key = (f.rule, f.severity, f.message, f.source, p2)
+        head = self.heads.get(key)
+        if head is None:
+            head = (
+                f'{p2}{{\n{p3}"rule": {_string(f.rule)},\n{p3}"severity": '
+                f'{_string(f.severity.value)},\n{p3}"message": {_string(f.message)},\n'
+                f'{p3}"file": {_string(f.source)},\n{p3}"line": '
+            )
+            if len(self.heads) >= PIECES_KEPT:
+                self.heads.clear()
+            self.heads[key] = head
+        value = f.value if show_values else None
+        tail_key = (f.where, value, p2)
+        tail = self.tails.get(tail_key)
+        if tail is None:
+            tail = (
+                f',\n{p3}"location": {_string(f.location)},\n{p3}"value": '
+                f'{"null" if value is None else _string(value)}\n{p2}}}'
+            )
+            if len(self.tails) >= PIECES_KEPT:
+                self.tails.clear()
+            self.tails[tail_key] = tail
+        return f'{head}{f.line},\n{p3}"message_number": {f.message_number}{tail}'
 
     def segment_list(self, ids: tuple[str, ...], pad: str) -> str:
         """The segment-id list."""
@@ -183,14 +214,24 @@ class JsonPieces:
             found = self.groups.get((gid, g.status, p2))
             if found is not None:
                 return found
+        else:  # the same gaps repeat too (a sender that never fills a field)
+            key = (gid, g.status, p2, tuple(g.missing), tuple(g.invalid), tuple(g.re_missing))
+            found = self.listing.get(key)
+            if found is not None:
+                return found
         text = (
             f'{p2}{_string(gid)}: {{\n{p3}"status": {_string(g.status)},\n'
             f'{p3}"missing": {_json_locations(g.missing, p3)},\n'
             f'{p3}"invalid": {_json_locations(g.invalid, p3)},\n'
             f'{p3}"re_missing": {_json_locations(g.re_missing, p3)}\n{p2}}}'
         )
-        if plain and len(self.groups) < PIECES_KEPT:
-            self.groups[(gid, g.status, p2)] = text
+        if plain:
+            if len(self.groups) < PIECES_KEPT:
+                self.groups[(gid, g.status, p2)] = text
+        else:
+            if len(self.listing) >= PIECES_KEPT:
+                self.listing.clear()
+            self.listing[key] = text
         return text
 
 
@@ -218,13 +259,9 @@ def message_json(
     else:
         groups = "{}"
     if r.findings:
+        finding = pieces.finding
         findings = "[\n" + ",\n".join(
-            f'{p2}{{\n{p3}"rule": {_string(f.rule)},\n{p3}"severity": {_string(f.severity.value)},'
-            f'\n{p3}"message": {_string(f.message)},\n{p3}"file": {_string(f.source)},\n'
-            f'{p3}"line": {f.line},\n{p3}"message_number": {f.message_number},\n'
-            f'{p3}"location": {_string(f.location)},\n{p3}"value": '
-            f'{_string(f.value) if show_values and f.value is not None else "null"}\n{p2}}}'
-            for f in r.findings
+            [finding(f, show_values, p2, p3) for f in r.findings]
         ) + f"\n{p1}]"
     else:
         findings = "[]"

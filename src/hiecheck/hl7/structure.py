@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from hiecheck.hl7 import reference, rules
 from hiecheck.hl7.compiled import (
     CompiledVersion,
+    Diagnosis,
     VersionRegistry,
     shared_versions,
     type_text,
 )
 from hiecheck.hl7.fields import control_findings, segment_fields
 from hiecheck.hl7.findings import Finding, segment_finding
-from hiecheck.hl7.location import is_segment_id
+from hiecheck.hl7.location import Location, is_segment_id
 from hiecheck.hl7.message import Message, Segment
 from hiecheck.hl7.reference import CompiledStructure, GroupNode, Node, SegmentNode
 from hiecheck.hl7.rules import Rule
@@ -90,7 +91,7 @@ def structure_findings(
             # The common case: every id is a standard segment of the version (no Z, none unknown).
             structure = _resolve(message, compiled, out)
             if structure is not None and not structure.matches(",".join(ids) + ","):
-                out.extend(diagnose(message, structure, message.segments))
+                out.extend(diagnose(message, structure, message.segments, compiled.diagnoses))
             segment_fields(message, compiled, out)
             return out
 
@@ -148,7 +149,7 @@ def structure_findings(
     if structure is not None:
         ids_text = ",".join([s.id for s in ordered]) + ","
         if not structure.matches(ids_text):
-            out.extend(diagnose(message, structure, ordered))
+            out.extend(diagnose(message, structure, ordered, compiled.diagnoses))
     segment_fields(message, compiled, out)
     return out
 
@@ -279,8 +280,38 @@ def _describe(node: Node) -> str:
     return f"group {node.name} (starts with {'/'.join(sorted(node.first))})"
 
 
-def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment]) -> list[Finding]:
-    """Name every order/cardinality problem of ``segs`` against ``compiled`` (slow path)."""
+DIAGNOSES_KEPT = 4096  # segment-id sequences whose diagnosis a compiled version keeps
+
+
+def diagnose(
+    message: Message, compiled: CompiledStructure, segs: list[Segment],
+    memo: dict[tuple[str, tuple[str, ...], int], tuple[Diagnosis, ...]] | None = None,
+) -> list[Finding]:
+    """Name every order/cardinality problem of ``segs`` against ``compiled`` (slow path).
+
+    ``memo``: diagnoses kept per (structure, segment ids of the message, segments given): a feed
+    repeats its few layouts, and what is wrong with one depends on its ids alone."""
+    ids = tuple([s.id for s in message.segments])
+    if memo is not None and max(map(len, ids)) > 3:
+        memo = None  # a line with no segment id: its text is no key to keep
+    key = (compiled.name, ids, len(segs))
+    found = None if memo is None else memo.get(key)
+    if found is None:
+        found = _diagnoses(message, compiled, segs)
+        if memo is not None:
+            if len(memo) >= DIAGNOSES_KEPT:
+                memo.clear()
+            memo[key] = found
+    source, number, msh_line = message.source, message.number, message.msh.line
+    return [
+        rule.finding(text, source, msh_line if i is None else segs[i].line, number, where)
+        for rule, text, i, where in found
+    ]
+
+
+def _diagnoses(
+    message: Message, compiled: CompiledStructure, segs: list[Segment]
+) -> tuple[Diagnosis, ...]:
     remaining = list(segs)
     removed: list[tuple[Segment, str, Segment | None, tuple[Node, str] | None]] = []
     walk = _Walk(remaining)
@@ -300,42 +331,38 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
         removed.append((bad, reason, before, walk.capped.get(walk.i)))
         remaining.pop(walk.i)
 
-    out: list[Finding] = []
+    position = {id(seg): i for i, seg in enumerate(segs)}
+    out: list[Diagnosis] = []
+
+    def note(seg: Segment, rule: Rule, text: str, where: Location) -> None:
+        out.append((rule, text, position.get(id(seg)), where))
+
     out_of_order = {seg.id for seg, reason, _, _ in removed if reason == "out-of-order"}
     for seg, reason, before, cap in removed:
         after = f" after {before.location()}" if before is not None else ""
         if reason == "too-many" and cap is not None:
             node, path = cap
             limit = node.max
-            out.append(
-                segment_finding(
-                    message,
-                    seg,
-                    rules.STRUCTURE_TOO_MANY,
-                    f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
-                    f"{seg.location()} is one too many",
-                    seg.at(),
-                )
+            note(
+                seg,
+                rules.STRUCTURE_TOO_MANY,
+                f"{_describe(node)} may occur at most {limit} time(s) in {path}; "
+                f"{seg.location()} is one too many",
+                seg.at(),
             )
         elif reason == "out-of-order":
-            out.append(
-                segment_finding(
-                    message,
-                    seg,
-                    rules.STRUCTURE_UNEXPECTED,
-                    f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
-                    seg.at(),
-                )
+            note(
+                seg,
+                rules.STRUCTURE_UNEXPECTED,
+                f"{seg.location()} is out of order for {compiled.name}: not allowed{after}",
+                seg.at(),
             )
         else:
-            out.append(
-                segment_finding(
-                    message,
-                    seg,
-                    rules.STRUCTURE_UNEXPECTED,
-                    f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
-                    seg.at(),
-                )
+            note(
+                seg,
+                rules.STRUCTURE_UNEXPECTED,
+                f"segment {seg.id} is not part of {compiled.name} (HL7 {compiled.version})",
+                seg.at(),
             )
     for miss in walk.missing:
         node = miss.node
@@ -347,24 +374,18 @@ def diagnose(message: Message, compiled: CompiledStructure, segs: list[Segment])
         else:
             anchor = remaining[-1] if remaining else message.msh
             where = f"after {anchor.location()}"
-        out.append(
-            segment_finding(
-                message,
-                anchor,
-                rules.STRUCTURE_MISSING,
-                f"required {_describe(node)} of {miss.path} is missing {where}",
-                anchor.at(),
-            )
+        note(
+            anchor,
+            rules.STRUCTURE_MISSING,
+            f"required {_describe(node)} of {miss.path} is missing {where}",
+            anchor.at(),
         )
     if not out:
         # The greedy walker accepted what the exact matcher refused: still say it is invalid.
-        out.append(
-            segment_finding(
-                message,
-                message.msh,
-                rules.STRUCTURE_UNEXPECTED,
-                f"segment order does not match {compiled.name} (HL7 {compiled.version})",
-                message.msh.at(),
-            )
+        note(
+            message.msh,
+            rules.STRUCTURE_UNEXPECTED,
+            f"segment order does not match {compiled.name} (HL7 {compiled.version})",
+            message.msh.at(),
         )
-    return out
+    return tuple(out)

@@ -81,6 +81,9 @@ def invalid_fields(verdict: GroupResult) -> set[FieldRef]:
     return {ref.whole_field() for ref in fields_of(verdict.invalid)}
 
 
+REFS_KEPT = 4096  # location lists whose fields a Tally keeps
+
+
 class _FileCounts:
     __slots__ = ("errors", "infos", "messages", "warnings")
 
@@ -102,6 +105,7 @@ class Tally:
         self.types: dict[str, TypeCounts] = {}
         self.groups: dict[tuple[str, str], GroupCounts] = {}  # (type, group id)
         self._file = _FileCounts()
+        self._kept_refs: dict[tuple[object, ...], set[FieldRef]] = {}  # see _refs: not changed
 
     def _add(self, findings: list[Finding]) -> int:
         e = w = i = 0
@@ -162,9 +166,22 @@ class Tally:
                 g = self.groups[(code, gid)] = GroupCounts()
             g.statuses[verdict.status] += 1
             if verdict.missing:
-                g.missing.update(fields_of(verdict.missing))
+                g.missing.update(self._refs(verdict.missing, False))
             if verdict.invalid:
-                g.invalid.update(invalid_fields(verdict))
+                g.invalid.update(self._refs(verdict.invalid, True))
+
+    def _refs(self, locations: list[Location], whole: bool) -> set[FieldRef]:
+        """:func:`fields_of` (``whole``: the whole fields, as :func:`invalid_fields`), kept per
+        list of locations: a feed's verdicts list the same gaps message after message."""
+        key = (whole, *locations)
+        found = self._kept_refs.get(key)
+        if found is None:
+            refs = fields_of(locations)
+            found = {r.whole_field() for r in refs} if whole else refs
+            if len(self._kept_refs) >= REFS_KEPT:
+                self._kept_refs.clear()
+            self._kept_refs[key] = found
+        return found
 
     def file_counts(self) -> tuple[int, int, int, int]:
         """(messages, errors, warnings, infos) of the current file so far."""

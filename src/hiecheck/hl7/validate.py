@@ -64,8 +64,13 @@ if TYPE_CHECKING:  # imported by _parallel: a one-file validate needs no worker 
 
 BATCH_SIZE = 256
 BATCH_BYTES = 4 << 20  # big messages (RawMessage.span) cut batches sooner: memory stays bounded
-IN_FLIGHT_PER_JOB = 4
-QUEUED_PER_WORKER = 2  # files or batches waiting per worker before this process checks one itself
+IN_FLIGHT_PER_JOB = 6
+# Files or batches not done per worker before this process checks one itself. The executor hands
+# each worker one to run and one more at once, so 2 is a worker merely fed, not behind: this
+# process, which also reads, takes results in and writes the report, then checked about half of
+# a capture and was the bottleneck (--jobs 2 gained nothing on the corpus). At 4 it checks only
+# when a worker has a real backlog.
+QUEUED_PER_WORKER = 4
 # While this process checks too, the executor's thread that feeds the workers and collects their
 # results needs the GIL often: at the default 5 ms it waits long enough to leave workers idle.
 SWITCH_INTERVAL = 0.001
@@ -330,17 +335,24 @@ _OUTCOMES = {o.value: o for o in LatencyOutcome}
 _Packed = tuple[Any, ...]
 
 
-def pack_result(result: MessageResult) -> _Packed:
-    """A result as plain tuples (what workers send back: far cheaper to pickle)."""
+def pack_result(result: MessageResult, shared: dict[Any, Any] | None = None) -> _Packed:
+    """A result as plain tuples (what workers send back: far cheaper to pickle).
+
+    ``shared``: texts and locations already packed for the same batch; an equal one is sent as
+    the same object, which pickle writes once and then refers to (findings repeat their texts
+    and places message after message, and the results of a batch are one pickle)."""
+    if shared is None:
+        shared = {}
+    same = _Same(shared)
     groups = tuple(
         (gid, g.status.value) if not (g.missing or g.invalid or g.re_missing)
-        else (gid, g.status.value, _pack_where(g.missing), _pack_where(g.invalid),
-              _pack_where(g.re_missing))
+        else same((gid, g.status.value, _pack_where(g.missing), _pack_where(g.invalid),
+                   _pack_where(g.re_missing)))
         for gid, g in result.groups.items()
     )
     findings = tuple(
-        (f.rule, f.severity.value, f.message, f.source, f.line, f.message_number,
-         _pack_location(f.where), f.value, f.group)
+        (f.rule, f.severity.value, same(f.message), f.source, f.line, f.message_number,
+         same(_pack_location(f.where)), f.value, f.group)
         for f in result.findings
     )
     return (result.source, result.number, result.line, result.message_type, result.control_id,
@@ -350,17 +362,33 @@ def pack_result(result: MessageResult) -> _Packed:
             result.latency_outcome.value, result.extracted)
 
 
-def unpack_result(packed: _Packed) -> MessageResult:
-    """The result :func:`pack_result` packed."""
+class _Same:
+    """``same(item)``: the equal item kept before, else ``item`` (then kept)."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self, kept: dict[Any, Any]) -> None:
+        self.kept = kept
+
+    def __call__(self, item: Any) -> Any:
+        return self.kept.setdefault(item, item)
+
+
+def unpack_result(packed: _Packed, places: dict[_Packed, Location] | None = None) -> MessageResult:
+    """The result :func:`pack_result` packed. ``places``: locations unpacked before (of the same
+    batch), shared (a location is immutable)."""
     (source, number, line, message_type, control_id, version, segment_ids, latency, groups,
      findings, latency_from, code, event, structure, outcome, extracted) = packed
     severities = _SEVERITIES
     shared = SHARED_RESULTS
+    if places is None:
+        places = {}
     return MessageResult(
         source, number, line, message_type, control_id, version, segment_ids, latency,
         {g[0]: shared[g[1]] if len(g) == 2 and g[1] in shared else _unpack_group(g)
          for g in groups},
-        [Finding(r, severities[sev], m, src, ln, num, _unpack_location(loc), val, grp)
+        [Finding(r, severities[sev], m, src, ln, num,
+                 places.get(loc) or places.setdefault(loc, _unpack_location(loc)), val, grp)
          for r, sev, m, src, ln, num, loc, val, grp in findings],
         None if latency_from is None else _unpack_location(latency_from), code, event, structure,
         _OUTCOMES[outcome], extracted,
@@ -410,14 +438,17 @@ def unpack_raw(packed: _Packed) -> RawMessage:
 
 def _check_batch(raws: list[_Packed]) -> list[Event | _Packed]:
     assert _WORKER_CHECKS is not None
-    return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS)) for raw in raws]
+    shared: dict[Any, Any] = {}
+    return [pack_result(validate_message(unpack_raw(raw), _WORKER_CHECKS), shared)
+            for raw in raws]
 
 
 def _check_file(source: Source) -> list[Event | _Packed]:
     """A whole (small) file checked in a worker: reading included, so it scales with jobs."""
     assert _WORKER_CHECKS is not None
+    shared: dict[Any, Any] = {}
     return [
-        pack_result(event) if isinstance(event, MessageResult) else event
+        pack_result(event, shared) if isinstance(event, MessageResult) else event
         for event in _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     ]
 
@@ -478,8 +509,9 @@ class _Scheduler:
             if len(pending) <= keep and not isinstance(head, list) and not head.done():
                 return
             pending.popleft()
+            places: dict[_Packed, Location] = {}
             for item in head if isinstance(head, list) else head.result():
-                yield unpack_result(item) if isinstance(item, tuple) else item
+                yield unpack_result(item, places) if isinstance(item, tuple) else item
 
 
 def _parallel(
