@@ -417,3 +417,57 @@ def test_a_repeated_value_type_applies_as_the_reference_reads_it() -> None:
                                                              mode=CheckMode.REFERENCE))
     assert fast == reference_result
     assert "content.not-numeric" in {f.rule for f in fast.findings}
+
+
+def test_kept_structure_diagnoses_stay_small_and_match_the_reference() -> None:
+    """FAST mode keeps what is wrong with a segment layout (a feed repeats its few layouts), the
+    same findings as REFERENCE mode; a message longer than DIAGNOSIS_KEY_SEGMENTS is diagnosed
+    every time and never kept, so a capture of huge out-of-order messages holds no layouts."""
+    from hiecheck.hl7.reader import SourceSummary, read_stream
+    from hiecheck.hl7.structure import DIAGNOSIS_KEY_SEGMENTS
+    from hiecheck.hl7.validate import validate_message
+
+    head = "MSH|^~\\&|A|B|C|D|20261001120000||ADT^A01^ADT_A01|1|P|2.5.1\r"
+    short = head + "PV1|1|I\rEVN|A01|20261001120000\rPID|1||42\r"  # EVN and PV1 out of order
+    long = head + "PV1|1|I\rEVN|A01|20261001120000\rPID|1||42\r" + "NTE|1\r" * (
+        DIAGNOSIS_KEY_SEGMENTS + 1)
+
+    def findings(text: str, mode: CheckMode) -> tuple[list[tuple[str, int]], object]:
+        checks = default_checks(None, mode=mode)
+        raw = next(read_stream(io.BytesIO(text.encode()), SourceSummary("layout")))
+        result = validate_message(raw, checks)
+        version = checks.versions.get("2.5.1")
+        assert version is not None
+        return [(f.rule, f.line) for f in result.findings], version.diagnoses
+
+    for text, kept in ((short, 1), (long, 0)):
+        fast, memo = findings(text, CheckMode.FAST)
+        reference_findings, none = findings(text, CheckMode.REFERENCE)
+        assert fast == reference_findings and any(r.startswith("structure.") for r, _ in fast)
+        assert none is None and isinstance(memo, dict) and len(memo) == kept
+
+
+def test_kept_faulty_values_are_short_ones() -> None:
+    """FAST mode keeps the findings of a faulty field value it saw (a sender repeats it); a value
+    longer than FAULTY_VALUE_KEPT_CHARS is checked every time and never kept (16,384 kept values
+    of megabytes each would not be flat memory); findings as in REFERENCE mode either way."""
+    from hiecheck.hl7.compiled import FAULTY_VALUE_KEPT_CHARS
+    from hiecheck.hl7.reader import SourceSummary, read_stream
+    from hiecheck.hl7.validate import validate_message
+
+    head = "MSH|^~\\&|A|B|C|D|20261001120000||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20261001120000\r"
+
+    def run(birth: str, mode: CheckMode) -> tuple[list[tuple[str, object]], object]:
+        checks = default_checks(None, mode=mode)
+        text = head + f"PID|1||42||DOE^JANE||{birth}\rPV1|1|I\r"
+        raw = next(read_stream(io.BytesIO(text.encode()), SourceSummary("faulty")))
+        result = validate_message(raw, checks)
+        version = checks.versions.get("2.5.1")
+        assert version is not None
+        return [(f.rule, f.where) for f in result.findings], version.faulty_fields
+
+    for birth, kept in (("1990-01-01", 1), ("1" * (FAULTY_VALUE_KEPT_CHARS + 1), 0)):
+        fast, memo = run(birth, CheckMode.FAST)
+        reference_findings, _ = run(birth, CheckMode.REFERENCE)
+        assert fast == reference_findings and any(r.startswith("field.") for r, _ in fast)
+        assert isinstance(memo, dict) and len(memo) == kept

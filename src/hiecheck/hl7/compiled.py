@@ -38,6 +38,7 @@ from hiecheck.hl7.tables import LENIENT, TablePolicy
 
 RESOLUTIONS_PER_VERSION = 1024  # message types kept per version (a feed uses a handful)
 FAULTY_FIELDS_KEPT = 1 << 14  # faulty field values whose findings a compiled version keeps
+FAULTY_VALUE_KEPT_CHARS = 256  # longer values are checked every time: 16,384 kept stay small
 # A field finding without its message: (rule id, severity, text, location, value).
 FieldOutcome = tuple[str, Severity, str, Location, "str | None"]
 # A structure finding without its message: rule, text, the index of the segment it is about in

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from hiecheck.hl7 import datatypes, rules
 from hiecheck.hl7.compiled import (
     FAULTY_FIELDS_KEPT,
+    FAULTY_VALUE_KEPT_CHARS,
     CompiledVersion,
     FieldOutcome,
     VersionRegistry,
@@ -207,7 +208,7 @@ def _check_failing_fields(
         check = checks[m]
         if check is None or (m > n and check is not GAP and walker.field(m)(value)):
             continue
-        if faulty is None:
+        if faulty is None or len(value) > FAULTY_VALUE_KEPT_CHARS:
             _check_field(message, seg, m, check, value, spec, empty_chars, out, policy)
             continue
         key = (seg.id, m, seg.occurrence, value)

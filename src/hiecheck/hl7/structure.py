@@ -281,6 +281,7 @@ def _describe(node: Node) -> str:
 
 
 DIAGNOSES_KEPT = 4096  # segment-id sequences whose diagnosis a compiled version keeps
+DIAGNOSIS_KEY_SEGMENTS = 200  # longer messages are diagnosed every time, never kept
 
 
 def diagnose(
@@ -292,8 +293,10 @@ def diagnose(
     ``memo``: diagnoses kept per (structure, segment ids of the message, segments given): a feed
     repeats its few layouts, and what is wrong with one depends on its ids alone."""
     ids = tuple([s.id for s in message.segments])
-    if memo is not None and max(map(len, ids)) > 3:
-        memo = None  # a line with no segment id: its text is no key to keep
+    if memo is not None and (len(ids) > DIAGNOSIS_KEY_SEGMENTS or max(map(len, ids)) > 3):
+        # a line with no segment id (its text is no key to keep), or a layout too long to keep
+        # 4,096 of (memory stays flat whatever the messages)
+        memo = None
     key = (compiled.name, ids, len(segs))
     found = None if memo is None else memo.get(key)
     if found is None:
