@@ -153,6 +153,8 @@ def _json_list(items: list[str] | tuple[str, ...], pad: str) -> str:
 
 
 PIECES_KEPT = 4096  # texts a JsonPieces keeps of each kind
+PIECE_KEY_ITEMS = 200  # segment-id lists longer than this are written every time, never kept
+PIECE_VALUE_CHARS = 256  # shown values longer than this likewise (memory stays flat)
 
 
 class JsonPieces:
@@ -191,13 +193,16 @@ class JsonPieces:
                 f',\n{p3}"location": {_string(f.location)},\n{p3}"value": '
                 f'{"null" if value is None else _string(value)}\n{p2}}}'
             )
-            if len(self.tails) >= PIECES_KEPT:
-                self.tails.clear()
-            self.tails[tail_key] = tail
+            if value is None or len(value) <= PIECE_VALUE_CHARS:
+                if len(self.tails) >= PIECES_KEPT:
+                    self.tails.clear()
+                self.tails[tail_key] = tail
         return f'{head}{f.line},\n{p3}"message_number": {f.message_number}{tail}'
 
     def segment_list(self, ids: tuple[str, ...], pad: str) -> str:
         """The segment-id list."""
+        if len(ids) > PIECE_KEY_ITEMS:
+            return _json_list(ids, pad)
         key = (ids, pad)
         found = self.segments.get(key)
         if found is None:

@@ -82,6 +82,7 @@ def invalid_fields(verdict: GroupResult) -> set[FieldRef]:
 
 
 REFS_KEPT = 4096  # location lists whose fields a Tally keeps
+REFS_KEY_ITEMS = 200  # longer location lists are worked out every time, never kept
 
 
 class _FileCounts:
@@ -173,6 +174,9 @@ class Tally:
     def _refs(self, locations: list[Location], whole: bool) -> set[FieldRef]:
         """:func:`fields_of` (``whole``: the whole fields, as :func:`invalid_fields`), kept per
         list of locations: a feed's verdicts list the same gaps message after message."""
+        if len(locations) > REFS_KEY_ITEMS:  # one location per segment of a huge message
+            refs = fields_of(locations)
+            return {r.whole_field() for r in refs} if whole else refs
         key = (whole, *locations)
         found = self._kept_refs.get(key)
         if found is None:
