@@ -3,8 +3,9 @@
 Each case runs ``hiecheck validate INPUT --format json --output /dev/null`` in a child process and
 reports its exit code, time and peak RSS (``wait4``): a normal capture (``--capture-mb``), one
 message whose OBX-5 is just under the 16 MiB line cap, a 50 MB line (refused at the cap), a
-message just under the segment cap, one just under the byte cap, an endless
-``/dev/zero``, the capture gzipped from a pipe, and ``check`` / ``p4p bhh`` on ``/dev/zero``.
+message just under the segment cap, one just under the byte cap, 100 long messages whose
+segments are out of order in a new layout each (what the fast path's memos must not keep), an
+endless ``/dev/zero``, the capture gzipped from a pipe, and ``check`` / ``p4p bhh`` on ``/dev/zero``.
 Inputs are generated in a temporary folder in chunks, never held whole. Not a test:
 ``.venv/bin/python bench/bench_limits.py [--capture-mb N]``.
 """
@@ -56,6 +57,16 @@ def _many_segments(path: Path, segments: int, text: str) -> None:
         line = f"OBX|1|ST|x||{text}\r".encode()
         for _ in range(segments // 1000):
             fh.write(line * 1000)
+
+
+def _long_layouts(path: Path, messages: int, segments: int) -> None:
+    """Messages out of order (PV1 before EVN), each with a different number of segments: every
+    layout is new, so nothing a memo keeps of one helps the next (memory must stay flat)."""
+    with path.open("wb") as fh:
+        for n in range(messages):
+            fh.write((MSH.replace("ORU^R01^ORU_R01", "ADT^A01^ADT_A01").format(n=n)
+                      + "PV1|1|I\rEVN|A01|20260101120000\r" + PID).encode())
+            fh.write(b"NTE|1\r" * (segments + n))
 
 
 def run(
@@ -124,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                      + b"\r")
         cases.append(("two messages with a line near 16 MiB each", [*validate, str(two)], None,
                       False))
+        layouts = folder / "long-layouts.hl7"
+        _long_layouts(layouts, 100, 20_000)
+        cases.append(("100 messages of 20,000 segments out of order", [*validate, str(layouts)],
+                      None, False))
         many = folder / "many-big.hl7"
         with many.open("wb") as fh:
             for n in range(8):
