@@ -5,7 +5,8 @@ reports its exit code, time and peak RSS (``wait4``): a normal capture (``--capt
 message whose OBX-5 is just under the 16 MiB line cap, a 50 MB line (refused at the cap), a
 message just under the segment cap, one just under the byte cap, 100 long messages whose
 segments are out of order in a new layout each (what the fast path's memos must not keep), an
-endless ``/dev/zero``, the capture gzipped from a pipe, and ``check`` / ``p4p bhh`` on ``/dev/zero``.
+endless ``/dev/zero``, the capture gzipped from a pipe, and ``check`` / ``p4p bhh`` on
+``/dev/zero``.
 Inputs are generated in a temporary folder in chunks, never held whole. Not a test:
 ``.venv/bin/python bench/bench_limits.py [--capture-mb N]``.
 """
