@@ -9,9 +9,9 @@ interpreted.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 
+from hiecheck.console import terminal_columns
 from hiecheck.p4p.letters import Letter, Overview
 from hiecheck.p4p.models import ProfileUsed
 from hiecheck.p4p.output import Out
@@ -26,8 +26,9 @@ _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 def width_for(out: Out) -> int:
     """The terminal's width; ``$COLUMNS`` or 80 when the output is not a terminal."""
-    if out.is_terminal:
-        return max(40, shutil.get_terminal_size((80, 24)).columns)
+    columns = terminal_columns(out.stream)
+    if columns is not None:
+        return columns
     try:
         return max(40, int(os.environ.get("COLUMNS", "80")))
     except ValueError:
