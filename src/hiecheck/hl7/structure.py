@@ -292,16 +292,17 @@ def diagnose(
 
     ``memo``: diagnoses kept per (structure, segment ids of the message, segments given): a feed
     repeats its few layouts, and what is wrong with one depends on its ids alone."""
-    ids = tuple([s.id for s in message.segments])
-    if memo is not None and (len(ids) > DIAGNOSIS_KEY_SEGMENTS or max(map(len, ids)) > 3):
-        # a line with no segment id (its text is no key to keep), or a layout too long to keep
-        # 4,096 of (memory stays flat whatever the messages)
-        memo = None
-    key = (compiled.name, ids, len(segs))
-    found = None if memo is None else memo.get(key)
+    key = None
+    # Not kept: a layout too long to keep 4,096 of (memory stays flat whatever the messages),
+    # or a line with no segment id (its text is no key to keep).
+    if memo is not None and len(message.segments) <= DIAGNOSIS_KEY_SEGMENTS:
+        ids = tuple([s.id for s in message.segments])
+        if max(map(len, ids)) <= 3:
+            key = (compiled.name, ids, len(segs))
+    found = None if memo is None or key is None else memo.get(key)
     if found is None:
         found = _diagnoses(message, compiled, segs)
-        if memo is not None:
+        if memo is not None and key is not None:
             if len(memo) >= DIAGNOSES_KEPT:
                 memo.clear()
             memo[key] = found
