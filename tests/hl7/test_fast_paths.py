@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hiecheck.hl7 import reference, synth, timing
-from hiecheck.hl7.compiled import CheckMode, VersionRegistry
+from hiecheck.hl7.compiled import CheckMode, CompiledVersion, VersionRegistry
 from hiecheck.hl7.content import CompiledContent, check_content
 from hiecheck.hl7.fields import check_fields
 from hiecheck.hl7.findings import Finding
@@ -419,32 +419,38 @@ def test_a_repeated_value_type_applies_as_the_reference_reads_it() -> None:
     assert "content.not-numeric" in {f.rule for f in fast.findings}
 
 
+def _checked_251(text: str, mode: CheckMode) -> tuple[MessageResult, CompiledVersion]:
+    """One 2.5.1 message (``text``) checked in ``mode``, and the compiled version that checked it
+    (whose FAST-mode memos the tests below look into)."""
+    from hiecheck.hl7.reader import SourceSummary, read_stream
+    from hiecheck.hl7.validate import validate_message
+
+    checks = default_checks(None, mode=mode)
+    result = validate_message(next(read_stream(io.BytesIO(text.encode()), SourceSummary("t"))),
+                              checks)
+    version = checks.versions.get("2.5.1")
+    assert version is not None
+    return result, version
+
+
 def test_kept_structure_diagnoses_stay_small_and_match_the_reference() -> None:
     """FAST mode keeps what is wrong with a segment layout (a feed repeats its few layouts), the
     same findings as REFERENCE mode; a message longer than DIAGNOSIS_KEY_SEGMENTS is diagnosed
     every time and never kept, so a capture of huge out-of-order messages holds no layouts."""
-    from hiecheck.hl7.reader import SourceSummary, read_stream
     from hiecheck.hl7.structure import DIAGNOSIS_KEY_SEGMENTS
-    from hiecheck.hl7.validate import validate_message
 
     head = "MSH|^~\\&|A|B|C|D|20261001120000||ADT^A01^ADT_A01|1|P|2.5.1\r"
     short = head + "PV1|1|I\rEVN|A01|20261001120000\rPID|1||42\r"  # EVN and PV1 out of order
     long = head + "PV1|1|I\rEVN|A01|20261001120000\rPID|1||42\r" + "NTE|1\r" * (
         DIAGNOSIS_KEY_SEGMENTS + 1)
-
-    def findings(text: str, mode: CheckMode) -> tuple[list[tuple[str, int]], object]:
-        checks = default_checks(None, mode=mode)
-        raw = next(read_stream(io.BytesIO(text.encode()), SourceSummary("layout")))
-        result = validate_message(raw, checks)
-        version = checks.versions.get("2.5.1")
-        assert version is not None
-        return [(f.rule, f.line) for f in result.findings], version.diagnoses
-
     for text, kept in ((short, 1), (long, 0)):
-        fast, memo = findings(text, CheckMode.FAST)
-        reference_findings, none = findings(text, CheckMode.REFERENCE)
-        assert fast == reference_findings and any(r.startswith("structure.") for r, _ in fast)
-        assert none is None and isinstance(memo, dict) and len(memo) == kept
+        fast, version = _checked_251(text, CheckMode.FAST)
+        reference_result, reference_version = _checked_251(text, CheckMode.REFERENCE)
+        found = [(f.rule, f.line) for f in fast.findings]
+        assert found == [(f.rule, f.line) for f in reference_result.findings]
+        assert any(r.startswith("structure.") for r, _ in found)
+        assert reference_version.diagnoses is None
+        assert version.diagnoses is not None and len(version.diagnoses) == kept
 
 
 def test_kept_faulty_values_are_short_ones() -> None:
@@ -452,22 +458,13 @@ def test_kept_faulty_values_are_short_ones() -> None:
     longer than FAULTY_VALUE_KEPT_CHARS is checked every time and never kept (16,384 kept values
     of megabytes each would not be flat memory); findings as in REFERENCE mode either way."""
     from hiecheck.hl7.compiled import FAULTY_VALUE_KEPT_CHARS
-    from hiecheck.hl7.reader import SourceSummary, read_stream
-    from hiecheck.hl7.validate import validate_message
 
     head = "MSH|^~\\&|A|B|C|D|20261001120000||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20261001120000\r"
-
-    def run(birth: str, mode: CheckMode) -> tuple[list[tuple[str, object]], object]:
-        checks = default_checks(None, mode=mode)
-        text = head + f"PID|1||42||DOE^JANE||{birth}\rPV1|1|I\r"
-        raw = next(read_stream(io.BytesIO(text.encode()), SourceSummary("faulty")))
-        result = validate_message(raw, checks)
-        version = checks.versions.get("2.5.1")
-        assert version is not None
-        return [(f.rule, f.where) for f in result.findings], version.faulty_fields
-
     for birth, kept in (("1990-01-01", 1), ("1" * (FAULTY_VALUE_KEPT_CHARS + 1), 0)):
-        fast, memo = run(birth, CheckMode.FAST)
-        reference_findings, _ = run(birth, CheckMode.REFERENCE)
-        assert fast == reference_findings and any(r.startswith("field.") for r, _ in fast)
-        assert isinstance(memo, dict) and len(memo) == kept
+        text = head + f"PID|1||42||DOE^JANE||{birth}\rPV1|1|I\r"
+        fast, version = _checked_251(text, CheckMode.FAST)
+        reference_result, _ = _checked_251(text, CheckMode.REFERENCE)
+        found = [(f.rule, f.where) for f in fast.findings]
+        assert found == [(f.rule, f.where) for f in reference_result.findings]
+        assert any(r.startswith("field.") for r, _ in found)
+        assert version.faulty_fields is not None and len(version.faulty_fields) == kept
