@@ -203,6 +203,31 @@ def test_idle_connection_is_closed(serve: Any) -> None:
     assert server.listener.tally.timeouts == 1
 
 
+def test_a_connection_over_the_limit_is_closed_and_counted(serve: Any) -> None:
+    server = serve(max_connections=1)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=ACK_WAIT) as first:
+        first.sendall(frame(clean("C1")))
+        assert msa(read_acks(first, 1)[0])[1:3] == ["AA", "C1"]  # the first one is open
+        with socket.create_connection(("127.0.0.1", server.port), timeout=ACK_WAIT) as extra:
+            extra.sendall(frame(clean("C2")))
+            try:  # closed, nothing read, nothing answered (a reset: it had sent unread bytes)
+                assert extra.recv(10) == b""
+            except ConnectionResetError:
+                pass
+        first.sendall(frame(clean("C3")))
+        assert msa(read_acks(first, 1)[0])[1:3] == ["AA", "C3"]  # the first one goes on
+    assert server.listener.tally.refused == 1
+    assert "1 connections refused (limit)" in server.listener.tally.line()
+    # once the first has closed, a new connection is served
+    deadline = ACK_WAIT
+    while server.listener.tally.open_connections and deadline > 0:
+        threading.Event().wait(0.05)
+        deadline -= 0.05
+    assert msa(exchange(server.port, frame(clean("C4")), 1)[0])[1:3] == ["AA", "C4"]
+    assert (server.listener.capture.path.read_bytes()
+            == (clean("C1") + clean("C3") + clean("C4")).encode())
+
+
 def listen_process(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "hiecheck", "listen", "--port", "0", *args],

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 PLAIN_EVERY_SECONDS = 10.0  # a status line this often when stdout is not a terminal
 LIVE_EVERY_SECONDS = 0.5
+# An interface engine opens a few; 32 frames of the largest size stay near 1 GiB at most.
+MAX_CONNECTIONS = 32
 
 
 def listen(
@@ -50,6 +52,10 @@ def listen(
         "--max-frame", min=1024, max=MAX_MESSAGE_BYTES, metavar="BYTES",
         help="Largest message accepted; a larger frame gets an AR ACK.",
     )] = MAX_MESSAGE_BYTES,
+    max_connections: Annotated[int, typer.Option(
+        "--max-connections", min=1, metavar="N",
+        help="Connections served at once; one more is closed at once (its sender retries).",
+    )] = MAX_CONNECTIONS,
     original_acks: Annotated[bool, typer.Option(
         "--original-acks", help="One AA/AE/AR ACK per message, whatever MSH-15/16 ask for.",
     )] = False,
@@ -76,7 +82,8 @@ def listen(
     sink = Capture(capture) if capture is not None else None
     try:
         listener = Listener(checks, sink, max_frame=max_frame,
-                            idle_timeout=idle_timeout or None, tally=Tally(),
+                            idle_timeout=idle_timeout or None,
+                            max_connections=max_connections, tally=Tally(),
                             original_acks=original_acks)
         asyncio.run(_run(listener, host, port, quiet, compiled.id if compiled else "none"))
     finally:

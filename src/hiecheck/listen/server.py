@@ -73,6 +73,7 @@ class Listener:
         *,
         max_frame: int,
         idle_timeout: float | None,
+        max_connections: int | None = None,
         tally: Tally | None = None,
         original_acks: bool = False,
     ) -> None:
@@ -80,6 +81,8 @@ class Listener:
         self.capture = capture
         self.max_frame = max_frame
         self.idle_timeout = idle_timeout
+        # Each connection may hold up to max_frame bytes: the cap bounds memory and descriptors.
+        self.max_connections = max_connections
         self.tally = tally or Tally()
         self.original_acks = original_acks  # one AA/AE/AR per message whatever MSH-15/16 say
         self.capture_error: str | None = None  # the first capture write error, as text
@@ -125,9 +128,13 @@ class Listener:
             await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        tally = self.tally
+        if self.max_connections is not None and len(self._connections) >= self.max_connections:
+            tally.refused += 1  # closed before a byte is read: its sender retries later
+            writer.close()
+            return
         conn = _Connection(reader, writer.transport, asyncio.current_task())
         self._connections.add(conn)
-        tally = self.tally
         tally.connections += 1
         tally.open_connections += 1
         decoder = FrameDecoder(self.max_frame)

@@ -18,6 +18,7 @@ class Tally:
     )
     open_connections: int = 0
     connections: int = 0
+    refused: int = 0  # connections closed at once: --max-connections were open
     oversized: int = 0
     stray_bytes: int = 0  # bytes outside frames, skipped
     timeouts: int = 0  # connections closed after the idle timeout
@@ -52,6 +53,7 @@ class Tally:
         )
         extras = [
             (self.oversized, "oversized"), (self.stray_bytes, "stray bytes skipped"),
+            (self.refused, "connections refused (limit)"),
             (self.timeouts, "idle timeouts"), (self.lost_partial, "partial frames lost"),
             (self.capture_errors, "capture write errors"),
             (self.internal_errors, "internal errors"),
