@@ -203,3 +203,23 @@ def test_hl7apy_results_read_back_are_the_results_computed(
     assert gaps and all(c is reference.GAP for c in gaps)  # PID-2 … withdrawn in 2.8
     assert KeptResults(modules).get("2.8", ("segment_spec", "PID"), lambda: "computed") == (
         "computed")  # a reader without the GAP name cannot read the file back: a miss
+
+
+def test_each_version_has_its_own_file_and_the_shared_key_is_worked_out_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIECHECK_CACHE_DIR", str(tmp_path))
+    kept = KeptResults(("reference.py", "tables.py"))
+    calls: list[None] = []
+    work_out = kept._work_out_base
+
+    def counted() -> object:
+        calls.append(None)
+        return work_out()
+
+    monkeypatch.setattr(kept, "_work_out_base", counted)
+    files = {v: kept._file(v) for v in ("2.3", "2.5.1", "2.8")}
+    assert len(set(files.values())) == 3 and None not in files.values()
+    assert len(calls) == 1  # our modules' bytes are read once, not once per version
+    other = KeptResults(("reference.py",))  # other modules: other keys
+    assert other._file("2.5.1") != files["2.5.1"]

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import import_module
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from hiecheck.limits import TOML_MAX_BYTES
 
@@ -401,6 +401,7 @@ class KeptResults:
         self._versions: dict[str, dict[tuple[str, ...], object]] = {}
         self._new: dict[str, dict[tuple[str, ...], object]] = {}
         self._files: dict[str, Path | None] = {}
+        self._base: tuple[Any, Path] | Literal[False] | None = False  # False: not worked out
         self._exit_hook = False
 
     def get(self, version: str, key: tuple[str, ...], compute: Callable[[], object]) -> object:
@@ -427,21 +428,15 @@ class KeptResults:
         return self._files[version]
 
     def _name(self, folder: Path, version: str) -> Path | None:
-        digest = hashlib.sha256(f"{_REFERENCE_MAGIC!r}\0{version}\0".encode())
-        here = Path(__file__).parent
-        spec = importlib.util.find_spec("hl7apy")
-        if spec is None or not spec.origin:
-            return None
-        hl7apy_dir = Path(spec.origin).parent
-        data = hl7apy_dir / f"v{version.replace('.', '_')}"
-        stamped = [here / m for m in self.modules]
-        stamped += [hl7apy_dir / "__init__.py", data / "__init__.py"]
-        if not _stamp(digest, stamped):
+        base = self._base_digest()
+        if base is None:
             return None  # not a plain install: computed every run, never kept
-        try:  # hl7apy's version (its dist-info folder's name) and its data files' sizes
-            digest.update(" ".join(sorted(
-                n for n in os.listdir(hl7apy_dir.parent)
-                if n.startswith("hl7apy-") and n.endswith(".dist-info"))).encode())
+        digest, hl7apy_dir = base[0].copy(), base[1]
+        digest.update(f"{version}\0".encode())
+        data = hl7apy_dir / f"v{version.replace('.', '_')}"
+        if not _stamp(digest, [data / "__init__.py"]):
+            return None
+        try:  # the version's data files' sizes
             for name in sorted(os.listdir(data)):
                 if name.endswith(".py"):
                     digest.update(f"{name}:{os.stat(data / name).st_size}\0".encode())
@@ -450,6 +445,31 @@ class KeptResults:
         python = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         return (folder / f"reference-{sys.implementation.name}-{python}"
                 / f"{digest.hexdigest()[:40]}.pickle")
+
+    def _base_digest(self) -> tuple[Any, Path] | None:
+        """The part of every version's key that is the same for all (our modules' bytes,
+        hl7apy's version), worked out once per process; None when it cannot be."""
+        base = self._base
+        if base is False:
+            base = self._base = self._work_out_base()
+        return base
+
+    def _work_out_base(self) -> tuple[Any, Path] | None:
+        spec = importlib.util.find_spec("hl7apy")
+        if spec is None or not spec.origin:
+            return None
+        hl7apy_dir = Path(spec.origin).parent
+        digest = hashlib.sha256(f"{_REFERENCE_MAGIC!r}\0".encode())
+        here = Path(__file__).parent
+        if not _stamp(digest, [here / m for m in self.modules] + [hl7apy_dir / "__init__.py"]):
+            return None
+        try:  # hl7apy's version: its dist-info folder's name
+            digest.update(" ".join(sorted(
+                n for n in os.listdir(hl7apy_dir.parent)
+                if n.startswith("hl7apy-") and n.endswith(".dist-info"))).encode())
+        except OSError:
+            return None
+        return digest, hl7apy_dir
 
     def _load(self, version: str) -> dict[tuple[str, ...], object]:
         path = self._file(version)
