@@ -191,6 +191,7 @@ def check(
 
     With --messages (or `messages` in the org file) interface requirements are proven or
     disproven from the organization's own HL7 messages.
+
     Exit 0: all required conditions met or attested. Exit 1: something unmet, a conflict, or
     (with --strict) something only attested. Exit 2: bad input.
 
