@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import inspect
 import os
 import sys
 import traceback
@@ -99,31 +98,16 @@ def make_app(argv: list[str] | None = None) -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        # Plain help (click's): paragraphs rewrapped to the terminal, ASCII only, and at 80
+        # columns twice the room rich's boxed panels leave for an option's text.
+        rich_markup_mode=None,
     )
     app.callback()(_root)
     command = next((a for a in argv or () if not a.startswith("-")), None)
     chosen = [register for names, register in AREAS if command in names]
     for register in chosen or [register for _, register in AREAS]:
         register(app)
-    _reflow_help(app)
     return app
-
-
-def _reflow_help(app: typer.Typer) -> None:
-    """Give every command the help of its docstring with each paragraph on one line: typer
-    keeps a docstring's line breaks after its first paragraph, which at 80 columns (or any
-    width but the source's) leaves ragged half-lines; rich wraps one-line paragraphs itself."""
-    for command in app.registered_commands:
-        if command.help is None and command.callback is not None:
-            command.help = one_line_paragraphs(inspect.getdoc(command.callback) or "")
-    for group in app.registered_groups:
-        if group.typer_instance is not None:
-            _reflow_help(group.typer_instance)
-
-
-def one_line_paragraphs(text: str) -> str:
-    """``text`` with the line breaks inside each paragraph (blank-line separated) made spaces."""
-    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
 
 
 def _error(text: str) -> None:

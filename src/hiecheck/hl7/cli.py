@@ -66,20 +66,22 @@ def validate(
         "(Actions annotations).",
     )] = OutputFormat.TABLE,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to FILE instead of stdout.",
+        "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.",
     )] = None,
     show_values: Annotated[bool, typer.Option(
         "--show-values", help="Include field values in findings (PHI!).",
     )] = False,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=1, help="Processes that check messages (this one and N-1 workers).",
+        "--jobs", "-j", metavar="N",
+        min=1, help="Processes that check messages (this one and N-1 workers).",
     )] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     profiles: Annotated[Path | None, typer.Option(
-        "--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or bundled).",
+        "--profiles", metavar="DIR",
+        help="Profiles folder (default: $HIECHECK_PROFILES or bundled).",
     )] = None,
     max_rows: Annotated[int, typer.Option(
-        "--max-rows", min=1, help="Findings rows shown per severity in the table.",
+        "--max-rows", metavar="N", min=1, help="Findings rows shown per severity in the table.",
     )] = 200,
     cross_check: Annotated[CrossChecker | None, typer.Option(
         "--cross-check", help="Also validate each message with hl7apy STRICT (slow: ~17 "

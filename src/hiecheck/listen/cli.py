@@ -31,10 +31,12 @@ MAX_CONNECTIONS = 32
 
 def listen(
     host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on (0.0.0.0 exposes it to the network: PHI!).",
+        "--host", metavar="ADDRESS",
+        help="Address to listen on (0.0.0.0 exposes it to the network: PHI!).",
     )] = "127.0.0.1",
     port: Annotated[int, typer.Option(
-        "--port", "-p", min=0, max=65535, help="TCP port (0: any free port, printed).",
+        "--port", "-p", metavar="PORT",
+        min=0, max=65535, help="TCP port (0: any free port, printed).",
     )] = 2575,
     requirements: Annotated[str, typer.Option(
         "--requirements", "-r", metavar="ID",
@@ -61,7 +63,8 @@ def listen(
     )] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No live tally.")] = False,
     profiles: Annotated[Path | None, typer.Option(
-        "--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or bundled).",
+        "--profiles", metavar="DIR",
+        help="Profiles folder (default: $HIECHECK_PROFILES or bundled).",
     )] = None,
 ) -> None:
     """Receive HL7 v2 messages over MLLP, check each as `validate` does, and answer an ACK.

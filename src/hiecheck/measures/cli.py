@@ -34,31 +34,38 @@ class OutputFormat(StrEnum):
 
 
 FileOpt = Annotated[Path | None, typer.Option(
-    help="CSV or Parquet file (columns in the README).")]
-YearOpt = Annotated[int | None, typer.Option("--year", help="Measure the calendar year YEAR.")]
+    metavar="FILE", help="CSV or Parquet file (columns in the README).")]
+YearOpt = Annotated[int | None, typer.Option(
+    "--year", metavar="YEAR", help="Measure the calendar year YEAR.")]
 FromOpt = Annotated[str | None, typer.Option(
-    "--from", help="First day of the period (YYYY-MM-DD).")]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")]
+    "--from", metavar="DATE", help="First day of the period (YYYY-MM-DD).")]
+ToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="Last day of the period (YYYY-MM-DD).")]
 MembersOutOpt = Annotated[Path | None, typer.Option(
-    "--members-out", help="Write every member's status and the input rows that counted (CSV).")]
+    "--members-out", metavar="FILE",
+    help="Write every member's status and the input rows that counted (CSV).")]
 GapsOutOpt = Annotated[Path | None, typer.Option(
-    "--gaps-out", help="Write the gap list: denominator members not in the numerator (CSV).")]
+    "--gaps-out", metavar="FILE",
+    help="Write the gap list: denominator members not in the numerator (CSV).")]
 ShowValuesOpt = Annotated[bool, typer.Option(
     "--show-values", help="Real member ids, dates, drugs and readings in the member files.")]
 SaltOpt = Annotated[str | None, typer.Option(
-    "--salt", help="Salt for pseudonymous member keys (default $HIECHECK_MEASURE_SALT or random).")]
+    "--salt", metavar="TEXT",
+    help="Salt for pseudonymous member keys (default $HIECHECK_MEASURE_SALT or random).")]
 FormatOpt = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="csv: the provider CSV `hiecheck p4p` reads; table; json.")]
 OutputOpt = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write the report here instead of standard output.")]
+    "--output", "-o", metavar="FILE", help="Write the report here instead of standard output.")]
 ProfilesOpt = Annotated[Path | None, typer.Option(
-    "--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or built-in).")]
+    "--profiles", metavar="DIR", help="Profiles folder (default: $HIECHECK_PROFILES or built-in).")]
 CodesOpt = Annotated[Path | None, typer.Option(
-    "--codes", help="CSV of value_set,system,code rows adding codes (e.g. NDCs) to value sets.")]
+    "--codes", metavar="FILE",
+    help="CSV of value_set,system,code rows adding codes (e.g. NDCs) to value sets.")]
 IdTypeOpt = Annotated[str | None, typer.Option(
-    "--id-type", help="PID-3 identifier type (CX.5) naming the member; default the first id.")]
+    "--id-type", metavar="CODE",
+    help="PID-3 identifier type (CX.5) naming the member; default the first id.")]
 OruOpt = Annotated[list[str] | None, typer.Option(
-    "--oru", help="HL7 ORU files, folders or globs with lab results (repeatable).")]
+    "--oru", metavar="PATH", help="HL7 ORU files, folders or globs with lab results (repeatable).")]
 
 
 def _period(year: int | None, start: str | None, end: str | None,
@@ -129,6 +136,7 @@ def bhh_command(
     labs: FileOpt = None,
     oru: OruOpt = None,
     payments: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="CSV of provider_id,bhh_payments passed through to the P4P CSV.")] = None,
     year: YearOpt = None, start: FromOpt = None, end: ToOpt = None,
     codes: CodesOpt = None, id_type: IdTypeOpt = None,
@@ -151,6 +159,7 @@ def ohh_command(
     fills: FileOpt = None,
     otp: FileOpt = None,
     counts: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="The other two OHH measures' counts (and ohh_payments), in `p4p ohh`'s layout.")
     ] = None,
     year: YearOpt = None, start: FromOpt = None, end: ToOpt = None,

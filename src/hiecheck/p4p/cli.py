@@ -69,7 +69,8 @@ FormatOpt = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the report to FILE (never over an input)."),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report to FILE (never over an input)."),
 ]
 ExplainOpt = Annotated[
     bool,
@@ -81,12 +82,15 @@ ExplainOpt = Annotated[
 ]
 ProfilesOpt = Annotated[
     Path | None,
-    typer.Option("--profiles", help="Profiles folder (default: $HIECHECK_PROFILES or built-in)."),
+    typer.Option(
+        "--profiles", metavar="DIR",
+        help="Profiles folder (default: $HIECHECK_PROFILES or built-in)."),
 ]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
-        "--as-of", help="Use the profile in force on this date (YYYY-MM-DD; default today)."
+        "--as-of", metavar="DATE",
+        help="Use the profile in force on this date (YYYY-MM-DD; default today)."
     ),
 ]
 CompositeOpt = Annotated[
@@ -116,7 +120,9 @@ PreviousOpt = Annotated[
 ]
 PaymentYearOpt = Annotated[
     str | None,
-    typer.Option("--payment-year", help="Payment year (the profile in force on 1 January of it)."),
+    typer.Option(
+        "--payment-year", metavar="YEAR",
+        help="Payment year (the profile in force on 1 January of it)."),
 ]
 PercentileOpt = Annotated[
     PercentileMethod | None,

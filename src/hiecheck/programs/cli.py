@@ -85,11 +85,12 @@ def programs(
         str | None,
         typer.Argument(help="A program (e.g. pcplus) or a role (e.g. pcplus-tier2)."),
     ] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
     fmt: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table or json.")
     ] = ListFormat.table,
-    profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
+    profiles: Annotated[Path | None, typer.Option(
+        "--profiles", metavar="DIR", help=PROFILES_HELP)] = None,
 ) -> None:
     """List programs and roles, or explain one program or role: conditions, sources, contacts."""
     when = parse_date(as_of)
@@ -136,12 +137,12 @@ def check(
     ] = None,
     jobs: Annotated[
         int, typer.Option(
-            "--jobs", "-j", min=1,
+            "--jobs", "-j", metavar="N", min=1,
             help="Processes that check messages (this one and N-1 workers); in a portfolio run, "
             "worker processes that check organizations.",
         )
     ] = 1,
-    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP)] = None,
     fmt: Annotated[
         CheckFormat, typer.Option(
             "--format", "-f", help="table, json, markdown or html; portfolio runs also csv."
@@ -151,9 +152,11 @@ def check(
         bool,
         typer.Option("--strict", help="Also fail (exit 1) when a needed item is only attested."),
     ] = False,
-    profiles: Annotated[Path | None, typer.Option("--profiles", help=PROFILES_HELP)] = None,
+    profiles: Annotated[Path | None, typer.Option(
+        "--profiles", metavar="DIR", help=PROFILES_HELP)] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+        Path | None, typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to FILE.")
     ] = None,
     explain: Annotated[
         bool,

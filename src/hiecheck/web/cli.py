@@ -47,31 +47,38 @@ def serve(
     ] = None,
     host: Annotated[
         str,
-        typer.Option("--host", help="Address to listen on. Default: this machine only."),
+        typer.Option(
+            "--host", metavar="ADDRESS", help="Address to listen on. Default: this machine only."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(
+        "--port", metavar="PORT", min=1, max=65535, help="Port.")] = 8000,
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the app in the default browser.")
     ] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Rules in force on this date (YYYY-MM-DD). Default: today."),
+        typer.Option(
+            "--as-of", metavar="DATE",
+            help="Rules in force on this date (YYYY-MM-DD). Default: today."),
     ] = None,
     profiles: Annotated[
         Path | None,
-        typer.Option("--profiles", help="Profiles folder. Default: $HIECHECK_PROFILES or bundled."),
+        typer.Option(
+            "--profiles", metavar="DIR",
+            help="Profiles folder. Default: $HIECHECK_PROFILES or bundled."),
     ] = None,
     max_upload_mb: Annotated[
         int,
         typer.Option(
             "--max-upload-mb",
-            min=1,
+            metavar="MB", min=1,
             help="Largest upload per check in MB (a .zip counts unpacked). Default 256.",
         ),
     ] = 256,
     max_files: Annotated[
         int,
-        typer.Option("--max-files", min=1, help="Most message files per check. Default 1000."),
+        typer.Option(
+            "--max-files", metavar="N", min=1, help="Most message files per check. Default 1000."),
     ] = 1000,
     allow_host: Annotated[
         list[str] | None,
