@@ -140,3 +140,11 @@ def test_help_at_80_columns_is_plain_wrapped_text(command: list[str]) -> None:
     for paragraph in text:
         rows = paragraph.splitlines()
         assert all(len(row) > 60 for row in rows[:-1]), paragraph
+
+
+def test_a_choice_not_offered_is_one_plain_line(cli: CliRun) -> None:
+    result = cli("check", "--format", "foo", "x.toml")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "hiecheck: error: Invalid value for '--format' / '-f': 'foo' is not one of 'table', "
+        "'json', 'markdown', 'html', 'csv'. (see hiecheck check --help)\n")

@@ -152,7 +152,9 @@ def run(argv: list[str] | None = None) -> int:
         return ExitCode.BAD_INPUT
     except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "hiecheck"
-        _error(f"error: {exc.format_message()} (see {command} --help)")
+        # typer coerces options through pydantic, whose messages start "Value error, ".
+        message = exc.format_message().replace("Value error, ", "", 1)
+        _error(f"error: {message} (see {command} --help)")
         return ExitCode.BAD_INPUT
     except ClickException as exc:
         _error(f"error: {exc.format_message()}")
