@@ -104,3 +104,41 @@ def test_the_renderer_pickles_its_settings_only() -> None:
     render.pieces.heads[("r", Severity.ERROR, "m", "s", "p")] = "kept"
     back = pickle.loads(pickle.dumps(render))
     assert back.show_values is True and not back.pieces.heads
+
+
+class _Pool:
+    """Stands in for the executor: records what is submitted, runs nothing."""
+
+    def __init__(self) -> None:
+        self.submitted: list[object] = []
+
+    def submit(self, fn: object, *args: object) -> object:
+        self.submitted.append(args)
+        return _Never()
+
+
+class _Never:
+    def done(self) -> bool:
+        return False
+
+
+def test_the_first_batch_is_checked_here_then_the_workers_get_work(
+    h: SimpleNamespace, write
+) -> None:
+    """The workers are forked at the first submit: checking the first batch here first lets
+    them start with what it compiled (the versions and segments of the capture)."""
+    from hiecheck.hl7 import validate as pipeline
+    from hiecheck.hl7.reader import RawMessage
+
+    checks = h.checks_for("hie-adt")
+    raws = [p for kind, p in pipeline._read_items(pipeline._sources([write(h.clean_adt())]),
+                                                   pipeline._ignore) if kind == "raw"]
+    assert raws and isinstance(raws[0], RawMessage)
+    pool = _Pool()
+    work = pipeline._Scheduler(pool, checks, 2, None)  # type: ignore[arg-type]
+    work.batch(raws)
+    assert not pool.submitted and isinstance(work.pending[0], list)
+    assert checks.versions.get("2.5.1") is not None
+    assert checks.versions.get("2.5.1").segments  # compiled before any worker exists
+    work.batch(raws)
+    assert len(pool.submitted) == 1

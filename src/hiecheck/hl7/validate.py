@@ -547,7 +547,12 @@ def _sequential(items: Iterable[_Item], checks: Checks) -> Iterator[Event]:
 
 class _Scheduler:
     """Files and batches in input order: each one sent to a worker, or checked here when the
-    workers already have QUEUED_PER_WORKER waiting each (its results then need no pickling)."""
+    workers already have QUEUED_PER_WORKER waiting each (its results then need no pickling).
+
+    The first is always checked here: the workers are forked at the first submit (the default
+    on Linux) and so start with what checking it compiled (the versions, segments, structures
+    and content plans a capture uses are mostly in its first messages) instead of compiling it
+    all again each."""
 
     def __init__(
         self, pool: ProcessPoolExecutor, checks: Checks, jobs: int, render: Renderer | None
@@ -558,8 +563,13 @@ class _Scheduler:
         self.pending: deque[Future[_Done] | list[RenderedEvent]] = deque()
         self.limit = jobs * IN_FLIGHT_PER_JOB
         self.queued = (jobs - 1) * QUEUED_PER_WORKER
+        self.first = True  # nothing checked yet: the first is checked here
 
-    def _workers_full(self) -> bool:
+    def _here(self) -> bool:
+        """Whether to check the next file or batch here."""
+        if self.first:
+            self.first = False
+            return True
         waiting = 0
         for item in self.pending:
             if not isinstance(item, list) and not item.done():
@@ -568,7 +578,7 @@ class _Scheduler:
 
     def file(self, source: Source) -> None:
         """A small file, read and checked whole."""
-        if self._workers_full():
+        if self._here():
             events = _sequential(_read_items([source], _ignore), self.checks)
             self.pending.append(
                 list(events) if self.render is None else list(_rendered_runs(events, self.render))
@@ -578,7 +588,7 @@ class _Scheduler:
 
     def batch(self, raws: list[RawMessage]) -> None:
         """A batch of messages read here."""
-        if self._workers_full():
+        if self._here():
             results = [validate_message(raw, self.checks) for raw in raws]
             self.pending.append(
                 list(results) if self.render is None else [render_results(results, self.render)]
