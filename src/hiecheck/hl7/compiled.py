@@ -56,17 +56,15 @@ class CheckMode(StrEnum):
 class Walker:
     """What the walk of a segment its whole expression rejected uses, compiled on first use
     (most segment types never walk): the expression of all fields, each optional, that stops at
-    the first field that fails; the same from a later field on (to go on after a field that
-    failed); and one expression per field."""
+    the first field that fails; and one expression per field for the fields after it."""
 
-    __slots__ = ("_fields", "_first", "_from", "patterns", "spec")
+    __slots__ = ("_fields", "_first", "patterns", "spec")
 
     def __init__(self, spec: SegmentSpec, patterns: PatternCompiler = re.compile) -> None:
         self.spec = spec
         self.patterns = patterns
         self._first: Callable[[str, int], re.Match[str] | None] | None = None
         self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
-        self._from: dict[int, Callable[[str, int], re.Match[str] | None]] = {}
 
     def first(self) -> Callable[[str, int], re.Match[str] | None]:
         """``match(text, pos)`` of the expression of all fields from the first checked one."""
@@ -74,15 +72,6 @@ class Walker:
         if found is None:
             start = 3 if self.spec.id == "MSH" else 1
             found = self._first = suffix_pattern(self.spec, start, self.patterns).match
-        return found
-
-    def after(self, number: int) -> Callable[[str, int], re.Match[str] | None]:
-        """``match(text, pos)`` of the expression of all fields from field ``number`` on (past
-        the defined ones: those fields must be empty), matched from the '|' that starts it."""
-        number = min(number, self.spec.field_count + 1)
-        found = self._from.get(number)
-        if found is None:
-            found = self._from[number] = suffix_pattern(self.spec, number, self.patterns).match
         return found
 
     def field(self, number: int) -> Callable[[str], re.Match[str] | None]:

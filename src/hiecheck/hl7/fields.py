@@ -179,75 +179,52 @@ def _check_failing_fields(
 ) -> None:
     """The non-required findings of a segment the whole expression rejected, checking in Python
     only the fields that fail: the expression of all fields (each optional) matches as far as
-    they pass, the field where it stops is checked, and the expression of the fields after it
-    goes on from the next one, until the end of the line. Findings come in the reference walk's
-    order (fields past the defined ones first)."""
+    they pass, the field where it stops is checked, and each valued field after it is checked
+    when its own expression rejects it. Findings come in the reference walk's order (fields
+    past the defined ones first)."""
     text = seg.text
     msh = seg.id == "MSH"
     pos = text.find("|", 4) if msh else 3  # the '|' that starts the first checked field
-    end = len(text)
-    if pos < 0 or pos >= end:
+    if pos < 0 or pos >= len(text):
         return
     matched = walker.first()(text, pos)  # every field optional: it always matches
-    stop = end if matched is None else matched.end()
-    if stop == end:
+    stop = len(text) if matched is None else matched.end()
+    if stop == len(text):
         return
     fields = seg.fields
     defined = spec.field_count
     checks = spec.checks
     beyond: list[Finding] = []
     mark = len(out)
-    n = 3 if msh else 1  # the field that starts at pos
-    while True:
-        n += text.count("|", pos + 1, stop + 1)  # the field it stopped in
-        value = fields[n]
-        if value:
-            if n > defined:
-                if value.strip(empty_chars):
-                    _undefined(message, seg, n, spec, beyond)
-            elif (check := checks[n]) is not None:
-                _failing_field(message, seg, n, check, value, spec, empty_chars, out, faulty,
-                               policy)
-        pos = text.find("|", stop + 1)  # the '|' that starts the next field
-        if pos < 0:
-            break
-        n += 1
-        matched = walker.after(n)(text, pos)
-        stop = end if matched is None else matched.end()
-        if stop == end:
-            break
+    n = (3 if msh else 1) + text.count("|", pos + 1, stop + 1)  # the field it stopped in
+    for m in range(n, len(fields)):
+        value = fields[m]
+        if not value:
+            continue
+        if m > defined:
+            if value.strip(empty_chars):
+                _undefined(message, seg, m, spec, beyond)
+            continue
+        check = checks[m]
+        if check is None or (m > n and check is not GAP and walker.field(m)(value)):
+            continue
+        if faulty is None or len(value) > FAULTY_VALUE_KEPT_CHARS:
+            _check_field(message, seg, m, check, value, spec, empty_chars, out, policy)
+            continue
+        key = (seg.id, m, seg.occurrence, value)
+        found = faulty.get(key)
+        if found is None:
+            fresh: list[Finding] = []
+            _check_field(message, seg, m, check, value, spec, empty_chars, fresh, policy)
+            found = tuple([(f.rule, f.severity, f.message, f.where, f.value) for f in fresh])
+            if len(faulty) >= FAULTY_FIELDS_KEPT:
+                faulty.clear()
+            faulty[key] = found
+        for rule, severity, text, where, shown in found:
+            out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
+                               where, shown))
     if beyond:
         out[mark:mark] = beyond
-
-
-def _failing_field(
-    message: Message,
-    seg: Segment,
-    n: int,
-    check: FieldCheck | str,
-    value: str,
-    spec: SegmentSpec,
-    empty_chars: str,
-    out: list[Finding],
-    faulty: dict[tuple[str, int, int, str], tuple[FieldOutcome, ...]] | None,
-    policy: TablePolicy,
-) -> None:
-    """The findings of a field its expression rejected, kept per value in ``faulty``."""
-    if faulty is None or len(value) > FAULTY_VALUE_KEPT_CHARS:
-        _check_field(message, seg, n, check, value, spec, empty_chars, out, policy)
-        return
-    key = (seg.id, n, seg.occurrence, value)
-    found = faulty.get(key)
-    if found is None:
-        fresh: list[Finding] = []
-        _check_field(message, seg, n, check, value, spec, empty_chars, fresh, policy)
-        found = tuple([(f.rule, f.severity, f.message, f.where, f.value) for f in fresh])
-        if len(faulty) >= FAULTY_FIELDS_KEPT:
-            faulty.clear()
-        faulty[key] = found
-    for rule, severity, text, where, shown in found:
-        out.append(Finding(rule, severity, text, message.source, seg.line, message.number,
-                           where, shown))
 
 
 def _check_field(
