@@ -14,8 +14,10 @@ by the process that checked them (the reading process then only writes it and co
 
 from __future__ import annotations
 
+import pickle
 import re
 import sys
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -493,15 +495,31 @@ def unpack_raw(packed: _Packed) -> RawMessage:
     return RawMessage(source, number, list(zip(numbers, texts, strict=True)), notes, batch)
 
 
-_Done = list[RenderedEvent | _Packed]  # what a file or batch sends back
+class _Squeezed:
+    """Rendered messages as a worker sends them back: pickled and compressed. Their text is
+    ten times the packed results and repeats itself; a pipe takes 64 KiB at a time and this
+    process, busy checking too, reads it only between switch intervals, so the worker would
+    mostly wait to write it."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, rendered: RenderedMessages) -> None:
+        self.data = zlib.compress(pickle.dumps(rendered, pickle.HIGHEST_PROTOCOL), 1)
+
+    def open(self) -> RenderedMessages:
+        found: RenderedMessages = pickle.loads(zlib.decompress(self.data))
+        return found
+
+
+_Done = list[RenderedEvent | _Packed | _Squeezed]  # what a file or batch sends back
 
 
 def _check_batch(raws: list[_Packed]) -> _Done:
     assert _WORKER_CHECKS is not None
     checks = _WORKER_CHECKS
     if _WORKER_RENDER is not None:
-        return [render_results([validate_message(unpack_raw(raw), checks) for raw in raws],
-                               _WORKER_RENDER)]
+        return [_Squeezed(render_results(
+            [validate_message(unpack_raw(raw), checks) for raw in raws], _WORKER_RENDER))]
     shared: dict[Any, Any] = {}
     return [pack_result(validate_message(unpack_raw(raw), checks), shared) for raw in raws]
 
@@ -511,7 +529,8 @@ def _check_file(source: Source) -> _Done:
     assert _WORKER_CHECKS is not None
     events = _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     if _WORKER_RENDER is not None:
-        return list(_rendered_runs(events, _WORKER_RENDER))
+        return [_Squeezed(e) if isinstance(e, RenderedMessages) else e
+                for e in _rendered_runs(events, _WORKER_RENDER)]
     shared: dict[Any, Any] = {}
     return [
         pack_result(event, shared) if isinstance(event, MessageResult) else event
@@ -612,7 +631,12 @@ class _Scheduler:
             pending.popleft()
             places: dict[_Packed, Location] = {}
             for item in head if isinstance(head, list) else head.result():
-                yield unpack_result(item, places) if isinstance(item, tuple) else item
+                if isinstance(item, tuple):
+                    yield unpack_result(item, places)
+                elif isinstance(item, _Squeezed):
+                    yield item.open()
+                else:
+                    yield item
 
 
 def _parallel(
