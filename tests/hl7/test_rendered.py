@@ -142,3 +142,17 @@ def test_the_first_batch_is_checked_here_then_the_workers_get_work(
     assert checks.versions.get("2.5.1").segments  # compiled before any worker exists
     work.batch(raws)
     assert len(pool.submitted) == 1
+
+
+def test_the_streaming_collector_is_put_back_as_it_was() -> None:
+    import gc
+
+    from hiecheck.hl7.validate import YOUNG_COLLECTION_THRESHOLD, streaming_collector
+
+    before = gc.get_threshold()
+    with streaming_collector():
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+        assert gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > 0  # what existed before is out of the collector's reach
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -25,6 +25,7 @@ from hiecheck.hl7.validate import (
     RenderedEvent,
     SourceEnd,
     default_checks,
+    streaming_collector,
     validate_paths,
     validate_rendered,
 )
@@ -126,6 +127,7 @@ def validate(
         writer.tally.fail_on = fail_on or (compiled.fail_on if compiled else None) or (
             FailOn.ERROR)
         advance = byte_progress(sources, quiet, stack, "validating")
+        stack.enter_context(streaming_collector())
         if jobs > 1 and cross_check is None and output_format is OutputFormat.JSON:
             # rendered where checked: this process only reads, writes and counts
             json_writer = cast("JsonStreamWriter", writer)
