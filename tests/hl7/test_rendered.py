@@ -156,3 +156,18 @@ def test_the_streaming_collector_is_put_back_as_it_was() -> None:
         assert gc.get_freeze_count() > 0  # what existed before is out of the collector's reach
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_the_streaming_collector_leaves_what_the_caller_froze_frozen() -> None:
+    import gc
+
+    from hiecheck.hl7.validate import streaming_collector
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with streaming_collector():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -751,13 +751,16 @@ def streaming_collector() -> Iterator[None]:
     forked meanwhile start with the same settings. Memory stays flat: the checks make no
     reference cycles, and any would be collected a little later."""
     threshold = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0  # objects frozen by the caller are the caller's to thaw
+    if freeze:
+        gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def _sources(paths: Iterable[str | Source]) -> list[Source]:
