@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO, cast
 
 import typer
 
@@ -20,7 +20,15 @@ from hiecheck.hl7.reader import expand_sources, reads_of
 from hiecheck.hl7.requirements import DEFAULT_REQUIREMENTS, load_requirements
 from hiecheck.hl7.rules import RULES, rules_matching
 from hiecheck.hl7.tally import UNREADABLE_RULES
-from hiecheck.hl7.validate import NOT_HL7_RULE, SourceEnd, default_checks, validate_paths
+from hiecheck.hl7.validate import (
+    NOT_HL7_RULE,
+    RenderedEvent,
+    SourceEnd,
+    default_checks,
+    streaming_collector,
+    validate_paths,
+    validate_rendered,
+)
 from hiecheck.outputs import report_output
 
 if TYPE_CHECKING:
@@ -121,10 +129,18 @@ def validate(
         writer.tally.fail_on = fail_on or (compiled.fail_on if compiled else None) or (
             FailOn.ERROR)
         advance = byte_progress(sources, quiet, stack, "validating")
-        events = validate_paths(sources, checks, jobs=jobs, on_bytes=advance)
-        for event in events if cross_check is None else cross_checked(events):
-            writer.observe(event)
-            if isinstance(event, SourceEnd):
+        stack.enter_context(streaming_collector())
+        if jobs > 1 and cross_check is None and output_format is OutputFormat.JSON:
+            # rendered where checked: this process only reads, writes and counts
+            json_writer = cast("JsonStreamWriter", writer)
+            for rendered in validate_rendered(sources, checks, json_writer.renderer(), jobs=jobs,
+                                              on_bytes=advance):
+                json_writer.observe(rendered)
+                unreadable.observe(rendered)
+        else:
+            events = validate_paths(sources, checks, jobs=jobs, on_bytes=advance)
+            for event in events if cross_check is None else cross_checked(events):
+                writer.observe(event)
                 unreadable.observe(event)
         writer.finish()
         code = writer.tally.exit_code
@@ -169,7 +185,9 @@ class _Unreadable:
         self.count = 0
         self.skipped = 0
 
-    def observe(self, event: SourceEnd) -> None:
+    def observe(self, event: RenderedEvent) -> None:
+        if not isinstance(event, SourceEnd):
+            return
         for f in event.findings:
             if f.rule in UNREADABLE_RULES:
                 self.count += 1

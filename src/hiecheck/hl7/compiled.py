@@ -28,7 +28,12 @@ from typing import NamedTuple
 from hiecheck.hl7 import reference, rules
 from hiecheck.hl7.cache import PatternCompiler
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
-from hiecheck.hl7.field_regex import field_pattern, kept_clean_segment_pattern, suffix_pattern
+from hiecheck.hl7.field_regex import (
+    field_pattern,
+    kept_clean_segment_pattern,
+    kept_suffix_pattern,
+    suffix_pattern,
+)
 from hiecheck.hl7.findings import Severity
 from hiecheck.hl7.location import Location, at_segment, is_segment_id
 from hiecheck.hl7.message import is_code, is_structure_id
@@ -58,11 +63,14 @@ class Walker:
     (most segment types never walk): the expression of all fields, each optional, that stops at
     the first field that fails; and one expression per field for the fields after it."""
 
-    __slots__ = ("_fields", "_first", "patterns", "spec")
+    __slots__ = ("_fields", "_first", "patterns", "spec", "version")
 
-    def __init__(self, spec: SegmentSpec, patterns: PatternCompiler = re.compile) -> None:
+    def __init__(
+        self, spec: SegmentSpec, patterns: PatternCompiler = re.compile, version: str | None = None
+    ) -> None:
         self.spec = spec
         self.patterns = patterns
+        self.version = version  # given: the expressions' texts are kept between runs
         self._first: Callable[[str, int], re.Match[str] | None] | None = None
         self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
 
@@ -71,7 +79,11 @@ class Walker:
         found = self._first
         if found is None:
             start = 3 if self.spec.id == "MSH" else 1
-            found = self._first = suffix_pattern(self.spec, start, self.patterns).match
+            pattern = (
+                suffix_pattern(self.spec, start, self.patterns) if self.version is None
+                else kept_suffix_pattern(self.version, self.spec, start, self.patterns)
+            )
+            found = self._first = pattern.match
         return found
 
     def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
@@ -244,7 +256,9 @@ class CompiledVersion:
                 found = CompiledSegment(spec, None, None, _accepts_nothing)
             else:
                 clean = kept_clean_segment_pattern(self.version, spec, self.patterns)
-                found = CompiledSegment(spec, clean, Walker(spec, self.patterns), clean.fullmatch)
+                found = CompiledSegment(
+                    spec, clean, Walker(spec, self.patterns, self.version), clean.fullmatch
+                )
         self.segments[seg_id] = found
         return found
 

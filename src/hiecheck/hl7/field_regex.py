@@ -276,10 +276,25 @@ def suffix_pattern(
     check: ``match`` from the '|' that starts field ``first`` goes as far as the fields pass
     their own checks (fields past the defined ones must be empty), so where it stops is the
     first field to check in Python."""
+    return patterns(_suffix_source(spec, first))
+
+
+def _suffix_source(spec: SegmentSpec, first: int) -> str:
     inner = f"(?:\\|{_EMPTY_ONLY})*+"
     for n in range(spec.field_count, first - 1, -1):
         inner = f"(?:\\|{_field(spec.checks[n], False)}{inner})?+"
-    return patterns(inner)
+    return inner
+
+
+def kept_suffix_pattern(
+    version: str, spec: SegmentSpec, first: int, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
+    """:func:`suffix_pattern` of ``spec`` (the segment of that id in ``version``), its text kept
+    between runs as the clean expressions' are (a segment rejected once is walked again in
+    every run that meets it)."""
+    source = _SOURCES.get(version, ("suffix", spec.id, str(first)),
+                          lambda: _suffix_source(spec, first))
+    return patterns(cast(str, source))
 
 
 def field_pattern(

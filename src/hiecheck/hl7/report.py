@@ -18,7 +18,7 @@ from hiecheck.hl7.content import GroupResult, GroupStatus
 from hiecheck.hl7.findings import Finding, Severity
 from hiecheck.hl7.location import Location, location_text
 from hiecheck.hl7.tally import UNREADABLE_RULES, Tally, Totals
-from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
+from hiecheck.hl7.validate import MessageResult, RenderedMessages, SourceEnd, SourceStart
 
 
 class FindingOut(BaseModel):
@@ -282,9 +282,35 @@ def message_json(
     )
 
 
+MESSAGE_PAD = " " * 8  # a message's lines in the document, after the first
+MESSAGE_SEPARATOR = ",\n" + MESSAGE_PAD  # between two messages of a file
+
+
 def _indent(text: str, spaces: int) -> str:
     pad = " " * spaces
     return text.replace("\n", "\n" + pad)
+
+
+class JsonMessageText:
+    """One message's text in the JSON report (see :meth:`JsonStreamWriter.renderer`): kept
+    pieces are rebuilt where it is used, only ``show_values`` travels to a worker."""
+
+    __slots__ = ("pieces", "show_values")
+
+    separator = MESSAGE_SEPARATOR
+
+    def __init__(self, show_values: bool) -> None:
+        self.show_values = show_values
+        self.pieces = JsonPieces()
+
+    def __call__(self, result: MessageResult, /) -> str:
+        return message_json(result, self.show_values, MESSAGE_PAD, self.pieces)
+
+    def __getstate__(self) -> bool:
+        return self.show_values
+
+    def __setstate__(self, state: bool) -> None:
+        self.__init__(state)  # type: ignore[misc]
 
 
 _RESULTS_EMPTY = '"results": []'
@@ -315,10 +341,21 @@ class JsonStreamWriter:
         head = self._report([], Totals(), 0)
         self.out.write(head[: head.index(_FILES_EMPTY) + len(_FILES_EMPTY) - 1])
 
-    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
+    def renderer(self) -> JsonMessageText:
+        """What writes one message's part of this document where it is checked (see
+        :func:`hiecheck.hl7.validate.validate_rendered`)."""
+        return JsonMessageText(self.show_values)
+
+    def observe(
+        self, event: SourceStart | MessageResult | RenderedMessages | SourceEnd
+    ) -> None:
         """Write one event's part of the document."""
         self.tally.observe(event)
-        if isinstance(event, SourceStart):
+        if isinstance(event, RenderedMessages):
+            self.out.write(MESSAGE_SEPARATOR if self._results else "\n        ")
+            self._results += event.messages
+            self.out.write(event.text)
+        elif isinstance(event, SourceStart):
             self._file = event.source
             self._results = 0
             self.out.write(",\n    " if self._files else "\n    ")
@@ -326,9 +363,9 @@ class JsonStreamWriter:
             head = _indent(self._file_json([], 0), 4)
             self.out.write(head[: head.index(_RESULTS_EMPTY) + len(_RESULTS_EMPTY) - 1])
         elif isinstance(event, MessageResult):
-            self.out.write(",\n        " if self._results else "\n        ")
+            self.out.write(MESSAGE_SEPARATOR if self._results else "\n        ")
             self._results += 1
-            self.out.write(message_json(event, self.show_values, " " * 8, self.pieces))
+            self.out.write(message_json(event, self.show_values, MESSAGE_PAD, self.pieces))
         else:
             messages, e, w, i = self.tally.file_counts()
             tail = _indent(self._file_json(event.findings, messages, e, w, i), 4)

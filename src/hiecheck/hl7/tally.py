@@ -20,7 +20,7 @@ from hiecheck.hl7.gate import FailOn, exit_code
 from hiecheck.hl7.location import FieldRef, Location
 from hiecheck.hl7.message import type_label
 from hiecheck.hl7.timing import LatencyOutcome
-from hiecheck.hl7.validate import MessageResult, SourceEnd, SourceStart
+from hiecheck.hl7.validate import MessageResult, RenderedMessages, SourceEnd, SourceStart
 
 UNREADABLE_RULES = frozenset({"read.no-message", "read.unreadable"})
 _ERROR, _WARNING = Severity.ERROR, Severity.WARNING
@@ -132,8 +132,9 @@ class Tally:
         file.infos += i
         return e
 
-    def observe(self, event: SourceStart | MessageResult | SourceEnd) -> None:
-        """Account for one event of :func:`hiecheck.hl7.validate.validate_paths`."""
+    def observe(self, event: SourceStart | MessageResult | RenderedMessages | SourceEnd) -> None:
+        """Account for one event of :func:`hiecheck.hl7.validate.validate_paths` (or of
+        ``validate_rendered``: a tally by type needs the results themselves)."""
         if isinstance(event, MessageResult):
             self.messages += 1
             self._file.messages += 1
@@ -141,6 +142,8 @@ class Tally:
                 self.messages_with_errors += 1
             if self.by_type:
                 self._message(event)
+        elif isinstance(event, RenderedMessages):
+            self._add_counts(event)
         elif isinstance(event, SourceStart):
             self.files += 1
             self._file = _FileCounts()
@@ -148,6 +151,36 @@ class Tally:
             self._add(event.findings)
             if any(f.rule in UNREADABLE_RULES for f in event.findings):
                 self.unreadable_files += 1
+
+    def _add_counts(self, event: RenderedMessages) -> None:
+        """What :meth:`_add` counts of each message, for messages counted where they were
+        checked (the same totals, and each rule's first severity: counts come in the order
+        found)."""
+        if self.by_type:
+            raise ValueError("a tally by message type needs the results, not rendered messages")
+        self.messages += event.messages
+        file = self._file
+        file.messages += event.messages
+        self.messages_with_errors += event.with_errors
+        counts = self.findings
+        first = self.first_severity
+        e = w = i = 0
+        for rule, severity, n in event.counts:
+            if severity is _ERROR:
+                e += n
+            elif severity is _WARNING:
+                w += n
+            else:
+                i += n
+            counts[(rule, severity)] += n
+            if rule not in first:
+                first[rule] = severity
+        self.errors += e
+        self.warnings += w
+        self.infos += i
+        file.errors += e
+        file.warnings += w
+        file.infos += i
 
     def _message(self, result: MessageResult) -> None:
         code = type_label(result.message_code)
