@@ -684,8 +684,8 @@ def score_pcmh(
         cautions=cautions,
     )
 
-    def figures() -> Iterator[PracticeFigures]:
-        return map(scorer.figures, range(len(given)))
-
-    return PcmhScoring(report, lambda: map(scorer.frame.result, figures()), scorer.frame,
-                       figures)
+    count = len(given)
+    return PcmhScoring(
+        report, lambda: map(scorer.frame.result, map(scorer.figures, range(count))),
+        scorer.frame, count, scorer.figures,
+    )
