@@ -53,9 +53,10 @@ def test_split_writes_the_same_bytes(
     for fmt in FORMATS:
         for explain in (False, True) if fmt == "table" else (False,):
             want = _bytes(scoring, fmt, out, SERIAL, explain)
-            for workers in (2, 3, 4):
-                got = _bytes(scoring, fmt, out, Split(workers, minimum=0), explain)
-                assert got == want, f"{fmt} with {workers} processes"
+            for workers, chunk in ((2, 1), (2, 3), (3, 2), (4, 1000)):
+                split = Split(workers, minimum=0, chunk=chunk)
+                got = _bytes(scoring, fmt, out, split, explain)
+                assert got == want, f"{fmt} with {workers} processes, {chunk} a range"
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
@@ -68,7 +69,7 @@ def test_a_failing_child_fails_the_report(tmp_path: Path) -> None:
     with (tmp_path / "out.txt").open("w", encoding="utf-8") as handle:
         out = Out(SafeStream(handle))  # type: ignore[arg-type]
         with pytest.raises(RuntimeError, match="ValueError: practice 9"):
-            for k in split_items(out, 10, item, Split(3, minimum=0)):
+            for k in split_items(out, 10, item, Split(3, minimum=0, chunk=2)):
                 out.write(f"{k}\n")
 
 

@@ -1,17 +1,24 @@
 """Render a report's items on every core: forked children write contiguous ranges of items.
 
 A renderer writes a head, one piece of text per item, then a tail, all to one ``Out``. With
-``split_items`` the items come from a special iterator: on its first pull it forks one child per
-extra core. The parent keeps the first range; each child keeps a later range, writes the text
-of its items (encoded exactly as the report's stream would) to a private unlinked temporary
-file and exits; when the parent's range is done, it appends the children's files to the stream
-in order, and the renderer writes the tail. A child computes the item just before its range
-too and throws that text away, so a renderer that writes a separator depending on the item
-before (JSON's ``,``) writes the same bytes. A child never touches the report's own file: it
-leaves with ``os._exit`` (see ``output.open_output``).
+``split_items`` the items come from a special iterator: on its first pull, the parent cuts the
+items into ranges (``Split.chunk`` items each) and forks one child per range, ``Split.workers``
+at a time. Each child writes the text of its range, encoded exactly as the report's stream
+would, to a private unlinked temporary file, and exits; the parent appends the files to the
+stream in order, and the renderer writes the tail. A child computes the item just before its
+range too and throws that text away, so a renderer that writes a separator depending on the
+item before (JSON's ``,``) writes the same bytes.
 
-Where ``os.fork`` is missing, with one core, for small reports, or on a stream without a byte
-buffer (an in-memory stream), the items are made one after the other in this process.
+Why short-lived children and an idle parent: a forked process copies every shared page it
+writes, and merely reading a Python object writes its reference count. The parent touches
+nothing while the children run, and each child copies only the pages of its own range before
+its memory is returned, so the run's real memory (the sum of proportional set sizes) stays
+near the parent's.
+
+A child never touches the report's own file: it leaves with ``os._exit`` (see
+``output.open_output``). Where ``os.fork`` is missing, with one core, for small reports, or on
+a stream without a byte buffer (an in-memory stream), the items are made one after the other
+in this process.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
@@ -36,11 +42,12 @@ _COPY = 1 << 20
 
 @dataclass(frozen=True)
 class Split:
-    """How to split: at most ``workers`` processes (parent included), only from ``minimum``
-    items on."""
+    """How to split: ``workers`` children at a time, each writing ``chunk`` items, only from
+    ``minimum`` items on."""
 
     workers: int
     minimum: int = 20_000
+    chunk: int = 5_000
 
 
 def default_split() -> Split:
@@ -67,9 +74,8 @@ def _byte_target(out: Out) -> tuple[SafeStream, io.TextIOWrapper] | None:
     return stream, handle
 
 
-def _ranges(count: int, workers: int) -> list[range]:
-    bounds = [count * k // workers for k in range(workers + 1)]
-    return [range(a, b) for a, b in pairwise(bounds)]
+def _ranges(count: int, chunk: int) -> list[range]:
+    return [range(a, min(a + chunk, count)) for a in range(0, count, chunk)]
 
 
 class _Sink(io.TextIOBase):
@@ -136,31 +142,30 @@ def _child_items(
     _leave(status, 0)
 
 
-def _collect(children: list[_Child], report: SafeStream, handle: io.TextIOWrapper) -> None:
-    """Wait for each child in order and append its bytes to the report's file."""
-    target = getattr(report, "target", "the report")
-    failure: Exception | None = None
-    for child in children:
-        _, code = os.waitpid(child.pid, 0)
-        reason = _read_all(child.status)
-        os.close(child.status)
-        if failure is None and os.waitstatus_to_exitcode(code) != 0:
-            failure = (
-                OutputError(target, f"cannot write the report: {reason}")
-                if os.waitstatus_to_exitcode(code) == 1
-                else RuntimeError(f"a report-writing process failed: {reason or code}")
-            )
-        if failure is None:
-            child.file.seek(0)
-            buffer = handle.buffer
-            try:
-                while chunk := child.file.read(_COPY):
-                    buffer.write(chunk)
-            except OSError as exc:
-                failure = OutputError(target, f"cannot write the report: {exc.strerror or exc}")
+def _finish(child: _Child, code: int, target: str) -> Exception | None:
+    """The failure a child that ended with ``code`` (a wait status) reports, if any."""
+    reason = _read_all(child.status)
+    os.close(child.status)
+    child.status = -1
+    exit_code = os.waitstatus_to_exitcode(code)
+    if exit_code == 0:
+        return None
+    if exit_code == 1:
+        return OutputError(target, f"cannot write the report: {reason}")
+    return RuntimeError(f"a report-writing process failed: {reason or exit_code}")
+
+
+def _append(child: _Child, handle: io.TextIOWrapper, target: str) -> None:
+    """Copy a finished child's bytes to the report's file."""
+    child.file.seek(0)
+    buffer = handle.buffer
+    try:
+        while data := child.file.read(_COPY):
+            buffer.write(data)
+    except OSError as exc:
+        raise OutputError(target, f"cannot write the report: {exc.strerror or exc}") from None
+    finally:
         child.file.close()
-    if failure is not None:
-        raise failure
 
 
 def _read_all(fd: int) -> str:
@@ -171,45 +176,71 @@ def _read_all(fd: int) -> str:
 
 
 def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) -> Iterator[T]:
-    """``item(0) … item(count − 1)`` for a renderer writing to ``out``, the later ranges made
-    and written by forked children when ``split`` allows it (see the module docstring)."""
+    """``item(0) … item(count − 1)`` for a renderer writing to ``out``, made and written by
+    forked children when ``split`` allows it (see the module docstring)."""
     target = _byte_target(out)
     if (
-        split.workers < 2 or count < max(split.minimum, split.workers) or target is None
+        split.workers < 2 or count < max(split.minimum, 2) or target is None
         or not hasattr(os, "fork")
     ):
         yield from map(item, range(count))
         return
     report, handle = target
-    first, *later = _ranges(count, split.workers)
+    name = getattr(report, "target", "the report")
     out.flush()
     report.flush()
     sys.stderr.flush()
-    children: list[_Child] = []
+    spans = _ranges(count, max(1, split.chunk))
+    children: list[_Child] = []  # started, not yet appended, in order
+    running: dict[int, _Child] = {}
+    appended = 0
+    failure: Exception | None = None
     gc.freeze()  # the objects so far are shared with the children: keep collections off them
-    for span in later:
-        part = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _collect
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_end)
-            for child in children:
-                child.file.close()
-                os.close(child.status)
-            yield from _child_items(out, report, handle, span, part, write_end, item)
-            return  # not reached: the child has left
-        os.close(write_end)
-        children.append(_Child(pid, part, read_end))
-    gc.unfreeze()
     try:
-        yield from map(item, first)
+        for span in [*spans, None]:
+            while running and (span is None or len(running) >= split.workers):
+                child = next(iter(running.values()))  # the oldest: ranges end about in order
+                _, code = os.waitpid(child.pid, 0)
+                del running[child.pid]
+                failure = failure or _finish(child, code, name)
+                while failure is None and appended < len(children) and (
+                    children[appended].status == -1
+                ):
+                    _append(children[appended], handle, name)
+                    appended += 1
+            if failure is not None or span is None:
+                break
+            part = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _append or _stop
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(read_end)
+                for other in children[appended:]:
+                    other.file.close()
+                    if other.status != -1:
+                        os.close(other.status)
+                yield from _child_items(out, report, handle, span, part, write_end, item)
+                return  # not reached: the child has left
+            os.close(write_end)
+            children.append(_Child(pid, part, read_end))
+            running[pid] = children[-1]
     except BaseException:
-        for child in children:
-            _stop(child)
+        _abandon(children[appended:], running)
         raise
-    out.flush()
-    report.flush()
-    _collect(children, report, handle)
+    finally:
+        gc.unfreeze()
+    if failure is not None:
+        _abandon(children[appended:], running)
+        raise failure
+
+
+def _abandon(children: list[_Child], running: dict[int, _Child]) -> None:
+    """Stop the children still running and drop every range not appended."""
+    for child in children:
+        if child.pid in running:
+            _stop(child)
+        else:
+            child.file.close()
 
 
 def _stop(child: _Child) -> None:
@@ -218,5 +249,6 @@ def _stop(child: _Child) -> None:
         os.waitpid(child.pid, 0)
     except OSError:
         pass
-    os.close(child.status)
+    if child.status != -1:
+        os.close(child.status)
     child.file.close()
