@@ -11,7 +11,8 @@ child's own peak RSS (``wait4``); ``Σ RSS`` adds the peak RSS (VmHWM) of every 
 run (the child and any process it forks), an upper bound that counts shared copy-on-write
 pages once per process; ``PSS`` is the largest sum, at one moment, of the processes'
 proportional set size (``/proc/PID/smaps_rollup``, sampled every 20 ms: shared pages split
-between the processes sharing them), the real figure, the one issue 13's 200 MB is checked
+between the processes sharing them; a sample during which a process started or ended is
+dropped), the real figure, the one issue 13's 200 MB is checked
 against. Without ``/proc`` the two last columns show 0. With ``--compare SRC`` each run
 alternates with the same command on another checkout's ``src`` folder (A/B in one run; a
 format that checkout does not have shows as its exit code 2).
@@ -83,17 +84,22 @@ def _output(folder: Path, fmt: str) -> list[str]:
     return ["--format", fmt, "--output", str(folder / f"report.{fmt}")]
 
 
-def _tree(root: int) -> list[int]:
-    """``root`` and its descendants still running (from ``/proc/*/stat``)."""
-    parents: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
-                parents[int(entry.name)] = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
+def _parent(pid: str) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _tree(root: int, parents: dict[int, int]) -> list[int]:
+    """``root`` and its descendants still running (``/proc/*/stat``; ``parents`` caches each
+    process's parent, read once)."""
+    running = {int(e.name) for e in os.scandir("/proc") if e.name.isdigit()}
+    for pid in running - parents.keys():
+        parents[pid] = _parent(str(pid))
+    for pid in parents.keys() - running:
+        del parents[pid]
     found, todo = [root], [root]
     while todo:
         pid = todo.pop()
@@ -120,20 +126,24 @@ class _Memory:
 
     def __init__(self) -> None:
         self.hwm: dict[int, int] = {}
+        self.parents: dict[int, int] = {}
         self.pss = 0
         self.processes = 0
 
     def sample(self, root: int) -> None:
+        """One sample; its PSS sum is kept only if no process of the tree started or ended
+        while it was read (a process ending halfway would leave its pages counted twice)."""
         if not os.path.isdir("/proc"):
             return
-        pids = _tree(root)
+        pids = _tree(root, self.parents)
         total = 0
         for pid in pids:
             total += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
             hwm = _kib(f"/proc/{pid}/status", "VmHWM:")
             if hwm:
                 self.hwm[pid] = max(self.hwm.get(pid, 0), hwm)
-        self.pss = max(self.pss, total)
+        if sorted(_tree(root, self.parents)) == sorted(pids):
+            self.pss = max(self.pss, total)
         self.processes = max(self.processes, len(self.hwm))
 
 
