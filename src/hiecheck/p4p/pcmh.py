@@ -16,11 +16,13 @@ from collections import deque
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from itertools import compress, repeat
 from operator import add, and_, ge, itemgetter, mul, or_
 
 from hiecheck.p4p import exact
 from hiecheck.p4p.exact import Ratio
+from hiecheck.p4p.forked import Later, worth_forking
 from hiecheck.p4p.inputs import ABSENT, PcmhInput
 from hiecheck.p4p.models import (
     BandRounding,
@@ -188,6 +190,20 @@ class _BandFinder:
         return band, self.edges.get(floor + 1) if rest else None
 
 
+def _peers_of(given: PcmhInput, measures: range, min_den: int) -> list[Peers | None]:
+    """Each of ``measures``' peers (None: no practice has a valid result for it)."""
+    width = len(given.measures)
+    made: list[Peers | None] = []
+    for m in measures:
+        dens = given.denominators[m::width]
+        flags = list(map(ge, dens, repeat(min_den)))  # ABSENT is -1
+        made.append(
+            Peers(list(compress(given.numerators[m::width], flags)), list(compress(dens, flags)))
+            if any(flags) else None
+        )
+    return made
+
+
 class _Scorer:
     """Every practice's standing, computed once and kept in columns (lists by practice), and
     each practice's figures, what-ifs included, on demand."""
@@ -279,16 +295,21 @@ class _Scorer:
         """Each measure's peers sorted once; every practice's half units and group start."""
         given, width, count = self.given, self.width, len(self.given)
         practices = range(count)
+        # the later half of the measures sorted in a forked child meanwhile (large files)
+        later = Later(partial(_peers_of, given, range(width // 2, width), self.min_den),
+                      fork=worth_forking(count) and width > 1)
+        try:
+            made = _peers_of(given, range(width // 2), self.min_den)
+        except BaseException:
+            later.cancel()
+            raise
+        made += later.get()
         for m in range(width):
-            nums = given.numerators[m::width]
-            dens = given.denominators[m::width]
-            flags = list(map(ge, dens, repeat(self.min_den)))  # ABSENT is -1
+            flags = list(map(ge, given.denominators[m::width], repeat(self.min_den)))
             self.valid = list(map(or_, self.valid, map(mul, flags, repeat(1 << m))))
             half = array("i", [0]) * count
             below = array("i", [-1]) * count
-            peers = None
-            if any(flags):
-                peers = Peers(list(compress(nums, flags)), list(compress(dens, flags)))
+            peers = made[m]
             others = peers.others(self.ranking) if peers is not None else 0
             if peers is not None and others:
                 rows = list(compress(practices, flags))

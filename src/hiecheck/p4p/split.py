@@ -34,6 +34,7 @@ from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
 from hiecheck.outputs import OutputError
+from hiecheck.p4p.forked import MINIMUM, cores
 from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
@@ -51,12 +52,8 @@ class Split:
 
 
 def default_split() -> Split:
-    """One process per core this process may run on (at most 4)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return Split(workers=min(cores, 4))
+    """One child at a time per core this process may run on (at most 4)."""
+    return Split(workers=min(cores(), 4), minimum=MINIMUM)
 
 
 def _byte_target(out: Out) -> tuple[SafeStream, io.TextIOWrapper] | None:

@@ -1,0 +1,80 @@
+"""``p4p.forked.Later``: a value made in a forked child, or here when the child cannot; and the
+PCMH scoring, its measures sorted in a child, scores exactly as in one process."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from hiecheck.p4p import forked
+from hiecheck.p4p.forked import Later
+from hiecheck.p4p.profile import PcmhProfile
+from hiecheck.p4p.split import Split
+
+from .test_pcmh_fast import Shape, make_files
+from .test_pcmh_split import _bytes, _scoring
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+@needs_fork
+def test_the_value_comes_from_a_child() -> None:
+    later = Later(lambda: (os.getpid(), [1, 2, 3]), fork=True)
+    pid, value = later.get()
+    assert pid != os.getpid()
+    assert value == [1, 2, 3]
+
+
+def test_without_fork_the_value_is_made_here() -> None:
+    assert Later(os.getpid, fork=False).get() == os.getpid()
+
+
+@needs_fork
+def test_a_failure_in_the_child_is_raised_here() -> None:
+    calls: list[int] = []
+
+    def make() -> int:
+        calls.append(os.getpid())  # only the parent's call is seen here
+        raise ValueError("row 7: not a number")
+
+    later = Later(make, fork=True)
+    with pytest.raises(ValueError, match="row 7: not a number"):
+        later.get()
+    assert calls == [os.getpid()]
+
+
+@needs_fork
+def test_cancel_stops_the_child() -> None:
+    later = Later(lambda: sum(range(10**9)), fork=True)
+    pid = later.pid
+    later.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+@needs_fork
+@pytest.mark.parametrize("seed", range(4))
+def test_scoring_with_a_child_is_the_same(
+    seed: int, pcmh_profile: PcmhProfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    shape = Shape(practices=rng.randint(2, 60), measures=rng.randint(1, 8), dens="wide",
+                  missing=0.1, previous=True, changed=0.2)
+    files = make_files(rng, shape, tmp_path)
+    out = tmp_path / "report.json"
+    want = _bytes(_scoring(pcmh_profile, *files), "json", out, Split(1), False)
+    monkeypatch.setattr(forked, "MINIMUM", 0)
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    assert _bytes(_scoring(pcmh_profile, *files), "json", out, Split(1), False) == want
+    assert forks == ([1] if shape.measures > 1 else [])
