@@ -78,3 +78,35 @@ def test_scoring_with_a_child_is_the_same(
     monkeypatch.setattr(os, "fork", counted)
     assert _bytes(_scoring(pcmh_profile, *files), "json", out, Split(1), False) == want
     assert forks == ([1] if shape.measures > 1 else [])
+
+
+HEAD = "practice_id,measure,numerator,denominator,ncqa_recognized,full_year,annualized_members\n"
+GOOD = HEAD + "P1,m,5,40,yes,yes,100\nP2,m,7,40,yes,yes,200\n"
+BAD = HEAD + "P1,m,5,40,yes,yes,100\nP2,m,x,40,yes,yes,200\nP3,m,50,40,yes,yes,1\n"
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from hiecheck.cli import run
+
+    code = run(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@needs_fork
+@pytest.mark.parametrize(("current", "previous"), [(GOOD, BAD), (BAD, BAD), (BAD, GOOD),
+                                                   (GOOD, GOOD)])
+def test_the_previous_year_read_in_a_child_reports_as_before(
+    current: str, previous: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Problems of either file, in the same order (the current file's first), same lines."""
+    (tmp_path / "now.csv").write_text(current, encoding="utf-8")
+    (tmp_path / "before.csv").write_text(previous, encoding="utf-8")
+    argv = ["p4p", "pcmh", str(tmp_path / "now.csv"), "--previous", str(tmp_path / "before.csv"),
+            "--payment-year", "2020", "--format", "json"]
+    want = _cli(argv, capsys)
+    monkeypatch.setattr(forked, "MINIMUM", 0)
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    assert _cli(argv, capsys) == want
+    assert want[0] == (0 if BAD not in (current, previous) else 2)
