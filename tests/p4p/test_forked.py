@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from hiecheck.p4p import forked
+from hiecheck.p4p import forked, split
 from hiecheck.p4p.forked import Later
 from hiecheck.p4p.profile import PcmhProfile
 from hiecheck.p4p.split import Split
 
-from .test_pcmh_fast import Shape, make_files
+from .test_pcmh_fast import SETTINGS, Shape, assert_same, make_files, random_shape
 from .test_pcmh_split import _bytes, _scoring
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -77,7 +77,7 @@ def test_scoring_with_a_child_is_the_same(
 
     monkeypatch.setattr(os, "fork", counted)
     assert _bytes(_scoring(pcmh_profile, *files), "json", out, Split(1), False) == want
-    assert forks == ([1] if shape.measures > 1 else [])
+    assert forks == ([1] if shape.measures > 1 else [])  # the later measures
 
 
 HEAD = "practice_id,measure,numerator,denominator,ncqa_recognized,full_year,annualized_members\n"
@@ -110,3 +110,18 @@ def test_the_previous_year_read_in_a_child_reports_as_before(
     monkeypatch.setattr(forked, "cores", lambda: 2)
     assert _cli(argv, capsys) == want
     assert want[0] == (0 if BAD not in (current, previous) else 2)
+
+
+@needs_fork
+@pytest.mark.parametrize("seed", range(6))
+def test_every_part_forked_agrees_with_the_reference(
+    seed: int, pcmh_profile: PcmhProfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking, improvement and writing all forked, on small files: the reference's bytes."""
+    monkeypatch.setattr(forked, "MINIMUM", 0)
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(split, "MINIMUM", 0)
+    rng = random.Random(100 + seed)
+    current, previous = make_files(rng, random_shape(rng), tmp_path)
+    for setting in rng.sample(SETTINGS, 2):
+        assert_same(pcmh_profile, current, previous, setting)
