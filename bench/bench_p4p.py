@@ -9,11 +9,13 @@ removed after), and prints its wall time and CPU time (from ``os.wait4``: the ch
 process it waited for, import time included) and its memory, three ways: ``peak MiB`` is the
 child's own peak RSS (``wait4``); ``Σ RSS`` adds the peak RSS (VmHWM) of every process of the
 run (the child and any process it forks), an upper bound that counts shared copy-on-write
-pages once per process; ``PSS`` is the largest sum, at one moment, of the processes'
-proportional set size (``/proc/PID/smaps_rollup``, sampled every 20 ms: shared pages split
+pages once per process, and processes that never ran at the same time; ``at once`` is the
+largest sum of the RSS of the processes running at one moment (still counting shared pages
+once per process); ``PSS`` is the largest sum, at one moment, of the processes'
+proportional set size (``/proc/PID/smaps_rollup``, sampled every 50 ms: shared pages split
 between the processes sharing them; a sample during which a process started or ended is
-dropped), the real figure, the one issue 13's 200 MB is checked
-against. Without ``/proc`` the two last columns show 0. With ``--compare SRC`` each run
+dropped), the real figure, the one issue 13's 200 MB is checked against. Without ``/proc``
+``at once`` and ``PSS`` show 0 and ``Σ RSS`` the child's own. With ``--compare SRC`` each run
 alternates with the same command on another checkout's ``src`` folder (A/B in one run; a
 format that checkout does not have shows as its exit code 2).
 """
@@ -128,6 +130,7 @@ class _Memory:
         self.hwm: dict[int, int] = {}
         self.parents: dict[int, int] = {}
         self.pss = 0
+        self.rss = 0  # the largest sum of the processes' RSS at one moment
         self.processes = 0
 
     def sample(self, root: int) -> None:
@@ -136,19 +139,24 @@ class _Memory:
         if not os.path.isdir("/proc"):
             return
         pids = _tree(root, self.parents)
-        total = 0
+        total = rss = 0
         for pid in pids:
             total += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+            rss += _kib(f"/proc/{pid}/status", "VmRSS:")
             hwm = _kib(f"/proc/{pid}/status", "VmHWM:")
             if hwm:
                 self.hwm[pid] = max(self.hwm.get(pid, 0), hwm)
         if sorted(_tree(root, self.parents)) == sorted(pids):
             self.pss = max(self.pss, total)
+            self.rss = max(self.rss, rss)
         self.processes = max(self.processes, len(self.hwm))
 
 
-def _run(src: Path, args: list[str]) -> tuple[float, float, float, float, float, int, int]:
-    """(wall s, CPU s, peak RSS MiB, Σ peak RSS MiB, peak Σ PSS MiB, processes, exit code)."""
+def _run(
+    src: Path, args: list[str]
+) -> tuple[float, float, float, float, float, float, int, int]:
+    """(wall s, CPU s, peak RSS MiB, Σ peak RSS MiB, peak Σ RSS at once MiB, peak Σ PSS MiB,
+    processes, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     env.pop("HIECHECK_PROFILES", None)
     memory = _Memory()
@@ -162,13 +170,14 @@ def _run(src: Path, args: list[str]) -> tuple[float, float, float, float, float,
         if pid:
             break
         memory.sample(child.pid)
-        time.sleep(0.02)
+        time.sleep(0.05)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     scale = 1_048_576 if sys.platform == "darwin" else 1024
     rss = usage.ru_maxrss / scale
     rss_sum = max(sum(memory.hwm.values()) / 1024, rss)
-    return (wall, usage.ru_utime + usage.ru_stime, rss, rss_sum, memory.pss / 1024,
+    return (wall, usage.ru_utime + usage.ru_stime, rss, rss_sum,
+            max(memory.rss / 1024, rss if memory.processes <= 1 else 0), memory.pss / 1024,
             memory.processes, child.returncode)
 
 
@@ -198,17 +207,18 @@ def main() -> None:
               + ", ".join(f"{k} {v:.1f} MiB" for k, v in sorted(sizes.items())))
         print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         print(f"{'code':<4} {'program':<5} {'format':<9} {'wall s':>8} {'cpu s':>8} "
-              f"{'peak MiB':>9} {'Σ RSS':>7} {'PSS':>7} {'procs':>5} {'exit':>4}")
+              f"{'peak MiB':>9} {'Σ RSS':>7} {'at once':>7} {'PSS':>7} {'procs':>5} {'exit':>4}")
         for program in args.programs:
             for fmt in args.formats:
                 for _ in range(args.runs):
                     for label, src in sources:
-                        wall, cpu, rss, rss_sum, pss, procs, code = _run(
+                        wall, cpu, rss, rss_sum, at_once, pss, procs, code = _run(
                             src, [*_commands(folder)[program], *_output(folder, fmt)]
                         )
                         (folder / f"report.{fmt}").unlink(missing_ok=True)
                         print(f"{label:<4} {program:<5} {fmt:<9} {wall:8.2f} {cpu:8.2f} "
-                              f"{rss:9.1f} {rss_sum:7.1f} {pss:7.1f} {procs:>5} {code:>4}",
+                              f"{rss:9.1f} {rss_sum:7.1f} {at_once:7.1f} {pss:7.1f} {procs:>5} "
+                              f"{code:>4}",
                               flush=True)
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
