@@ -14,6 +14,7 @@ import os
 import pickle
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -33,6 +34,14 @@ def worth_forking(count: int) -> bool:
     return hasattr(os, "fork") and cores() >= 2 and count >= MINIMUM
 
 
+def flush_standard_streams() -> None:
+    """Flush stdout and stderr before a fork (a child never writes what the parent buffered);
+    a stream that is missing or closed is left alone."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(AttributeError, OSError, ValueError):
+            stream.flush()
+
+
 class Later(Generic[T]):
     """``make()``, made in a forked child when ``fork`` (see the module docstring)."""
 
@@ -45,8 +54,7 @@ class Later(Generic[T]):
 
     def _start(self) -> None:
         read_end, write_end = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        flush_standard_streams()
         pid = os.fork()
         if pid == 0:  # the child: never returns into the caller
             code = 1

@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import io
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
 from hiecheck.outputs import OutputError
-from hiecheck.p4p.forked import MINIMUM, cores
+from hiecheck.p4p.forked import MINIMUM, cores, flush_standard_streams
 from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
@@ -101,6 +100,7 @@ class _Sink(io.TextIOBase):
 
 
 def _leave(status: int, code: int, reason: str = "") -> None:
+    """End a child with ``code``, ``reason`` on the status pipe."""
     try:
         os.write(status, reason.encode("utf-8", "replace"))
     finally:
@@ -109,6 +109,9 @@ def _leave(status: int, code: int, reason: str = "") -> None:
 
 @dataclass
 class _Child:
+    """A forked writer: its pid, its temporary file, the pipe its failure reason comes on
+    (-1 once read)."""
+
     pid: int
     file: IO[bytes]
     status: int
@@ -186,7 +189,7 @@ def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) ->
     name = getattr(report, "target", "the report")
     out.flush()
     report.flush()
-    sys.stderr.flush()
+    flush_standard_streams()
     spans = _ranges(count, max(1, split.chunk))
     children: list[_Child] = []  # started, not yet appended, in order
     running: dict[int, _Child] = {}
