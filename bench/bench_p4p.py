@@ -14,10 +14,12 @@ largest sum of the RSS of the processes running at one moment (still counting sh
 once per process); ``PSS`` is the largest sum, at one moment, of the processes'
 proportional set size (``/proc/PID/smaps_rollup``, sampled every 50 ms: shared pages split
 between the processes sharing them; a sample during which a process started or ended is
-dropped), the real figure, the one issue 13's 200 MB is checked against. Without ``/proc``
-``at once`` and ``PSS`` show 0 and ``Σ RSS`` the child's own. With ``--compare SRC`` each run
-alternates with the same command on another checkout's ``src`` folder (A/B in one run; a
-format that checkout does not have shows as its exit code 2).
+dropped), the real figure, the one issue 13's 200 MB is checked against; ``private`` is a
+cross-check that no torn sample can inflate: the child's RSS plus the private pages of the
+processes it forked (pages shared only between two of those are missed). Without ``/proc``
+``at once``, ``PSS`` and ``private`` show 0 and ``Σ RSS`` the child's own. With ``--compare
+SRC`` each run alternates with the same command on another checkout's ``src`` folder (A/B in
+one run; a format that checkout does not have shows as its exit code 2).
 """
 
 from __future__ import annotations
@@ -123,6 +125,20 @@ def _kib(path: str, key: str) -> int:
     return 0
 
 
+def _rollup(pid: int) -> dict[str, int]:
+    """The kB figures of ``/proc/PID/smaps_rollup`` (empty when gone)."""
+    figures = {}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                key, _, rest = line.partition(":")
+                if rest.strip().endswith("kB"):
+                    figures[key] = int(rest.split()[0])
+    except (OSError, ValueError):
+        pass
+    return figures
+
+
 class _Memory:
     """Samples a process tree: peak RSS per process, and the peak of the PSS sum."""
 
@@ -131,6 +147,7 @@ class _Memory:
         self.parents: dict[int, int] = {}
         self.pss = 0
         self.rss = 0  # the largest sum of the processes' RSS at one moment
+        self.own = 0  # the largest RSS of the root plus its descendants' private pages
         self.processes = 0
 
     def sample(self, root: int) -> None:
@@ -139,13 +156,18 @@ class _Memory:
         if not os.path.isdir("/proc"):
             return
         pids = _tree(root, self.parents)
-        total = rss = 0
+        total = rss = own = 0
         for pid in pids:
-            total += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+            rollup = _rollup(pid)
+            total += rollup.get("Pss", 0)
+            own += rollup.get("Rss", 0) if pid == root else (
+                rollup.get("Private_Clean", 0) + rollup.get("Private_Dirty", 0)
+            )
             rss += _kib(f"/proc/{pid}/status", "VmRSS:")
             hwm = _kib(f"/proc/{pid}/status", "VmHWM:")
             if hwm:
                 self.hwm[pid] = max(self.hwm.get(pid, 0), hwm)
+        self.own = max(self.own, own)
         if sorted(_tree(root, self.parents)) == sorted(pids):
             self.pss = max(self.pss, total)
             self.rss = max(self.rss, rss)
@@ -154,9 +176,9 @@ class _Memory:
 
 def _run(
     src: Path, args: list[str]
-) -> tuple[float, float, float, float, float, float, int, int]:
+) -> tuple[float, float, float, float, float, float, float, int, int]:
     """(wall s, CPU s, peak RSS MiB, Σ peak RSS MiB, peak Σ RSS at once MiB, peak Σ PSS MiB,
-    processes, exit code)."""
+    peak RSS + children's private MiB, processes, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     env.pop("HIECHECK_PROFILES", None)
     memory = _Memory()
@@ -178,7 +200,7 @@ def _run(
     rss_sum = max(sum(memory.hwm.values()) / 1024, rss)
     return (wall, usage.ru_utime + usage.ru_stime, rss, rss_sum,
             max(memory.rss / 1024, rss if memory.processes <= 1 else 0), memory.pss / 1024,
-            memory.processes, child.returncode)
+            memory.own / 1024, memory.processes, child.returncode)
 
 
 def main() -> None:
@@ -207,18 +229,19 @@ def main() -> None:
               + ", ".join(f"{k} {v:.1f} MiB" for k, v in sorted(sizes.items())))
         print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         print(f"{'code':<4} {'program':<5} {'format':<9} {'wall s':>8} {'cpu s':>8} "
-              f"{'peak MiB':>9} {'Σ RSS':>7} {'at once':>7} {'PSS':>7} {'procs':>5} {'exit':>4}")
+              f"{'peak MiB':>9} {'Σ RSS':>7} {'at once':>7} {'PSS':>7} {'private':>7} {'procs':>5} "
+              f"{'exit':>4}")
         for program in args.programs:
             for fmt in args.formats:
                 for _ in range(args.runs):
                     for label, src in sources:
-                        wall, cpu, rss, rss_sum, at_once, pss, procs, code = _run(
+                        wall, cpu, rss, rss_sum, at_once, pss, own, procs, code = _run(
                             src, [*_commands(folder)[program], *_output(folder, fmt)]
                         )
                         (folder / f"report.{fmt}").unlink(missing_ok=True)
                         print(f"{label:<4} {program:<5} {fmt:<9} {wall:8.2f} {cpu:8.2f} "
-                              f"{rss:9.1f} {rss_sum:7.1f} {at_once:7.1f} {pss:7.1f} {procs:>5} "
-                              f"{code:>4}",
+                              f"{rss:9.1f} {rss_sum:7.1f} {at_once:7.1f} {pss:7.1f} "
+                              f"{own:7.1f} {procs:>5} {code:>4}",
                               flush=True)
         print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
