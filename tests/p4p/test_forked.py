@@ -68,6 +68,7 @@ def test_scoring_with_a_child_is_the_same(
     want = _bytes(_scoring(pcmh_profile, *files), "json", out, Split(1), False)
     monkeypatch.setattr(forked, "MINIMUM", 0)
     monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 2)
     forks: list[int] = []
     fork = os.fork
 
@@ -108,6 +109,7 @@ def test_the_previous_year_read_in_a_child_reports_as_before(
     want = _cli(argv, capsys)
     monkeypatch.setattr(forked, "MINIMUM", 0)
     monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 2)
     assert _cli(argv, capsys) == want
     assert want[0] == (0 if BAD not in (current, previous) else 2)
 
@@ -120,8 +122,22 @@ def test_every_part_forked_agrees_with_the_reference(
     """Ranking, improvement and writing all forked, on small files: the reference's bytes."""
     monkeypatch.setattr(forked, "MINIMUM", 0)
     monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 2)
     monkeypatch.setattr(split, "MINIMUM", 0)
+    monkeypatch.setattr(split, "idle_cores", lambda: 2)
     rng = random.Random(100 + seed)
     current, previous = make_files(rng, random_shape(rng), tmp_path)
     for setting in rng.sample(SETTINGS, 2):
         assert_same(pcmh_profile, current, previous, setting)
+
+
+def test_a_busy_machine_is_not_worth_a_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forked, "cores", lambda: 2)
+    monkeypatch.setattr(forked, "idle_cores", lambda: 1)
+    monkeypatch.setattr(split, "idle_cores", lambda: 1)
+    assert not forked.worth_forking(10**6)
+    assert split.default_split().workers == 1  # written in this process
+
+
+def test_idle_cores_counts_this_process() -> None:
+    assert 1 <= forked.idle_cores() <= forked.cores()

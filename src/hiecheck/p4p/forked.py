@@ -29,9 +29,21 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cores() -> int:
+    """The cores no other process is running on right now (Linux: the runnable tasks of
+    ``/proc/loadavg``, this one included); every core where that cannot be known."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return cores()
+    return max(1, cores() - running + 1)
+
+
 def worth_forking(count: int) -> bool:
-    """Whether ``count`` items are worth a forked child: fork exists, several cores, large."""
-    return hasattr(os, "fork") and cores() >= 2 and count >= MINIMUM
+    """Whether ``count`` items are worth a forked child: fork exists, large, and another core
+    is idle (on a busy machine a child only adds the cost of forking)."""
+    return hasattr(os, "fork") and count >= MINIMUM and cores() >= 2 and idle_cores() >= 2
 
 
 def flush_standard_streams() -> None:

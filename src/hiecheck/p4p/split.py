@@ -33,7 +33,7 @@ from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
 from hiecheck.outputs import OutputError
-from hiecheck.p4p.forked import MINIMUM, cores, flush_standard_streams
+from hiecheck.p4p.forked import MINIMUM, flush_standard_streams, idle_cores
 from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
@@ -51,8 +51,8 @@ class Split:
 
 
 def default_split() -> Split:
-    """One child at a time per core this process may run on (at most 4)."""
-    return Split(workers=min(cores(), 4), minimum=MINIMUM)
+    """One child at a time per idle core (at most 4): none on a busy machine."""
+    return Split(workers=min(idle_cores(), 4), minimum=MINIMUM)
 
 
 def _byte_target(out: Out) -> tuple[SafeStream, io.TextIOWrapper] | None:
