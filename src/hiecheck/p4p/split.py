@@ -47,7 +47,7 @@ class Split:
 
     workers: int
     minimum: int = 20_000
-    chunk: int = 3_000
+    chunk: int = 2_000
 
 
 def default_split() -> Split:
