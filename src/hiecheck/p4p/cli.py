@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,7 @@ from hiecheck.outputs import Reads
 from hiecheck.p4p.bhh import score_bhh
 from hiecheck.p4p.csv_input import read_bhh, read_ohh, read_pcmh
 from hiecheck.p4p.csv_source import STDIN
+from hiecheck.p4p.forked import Later, worth_forking
 from hiecheck.p4p.models import (
     BandRounding,
     BonusSplit,
@@ -41,6 +44,9 @@ p4p_app = typer.Typer(
     help="Pay-for-performance scoring: OHH composite, BHH screening measure, Connecticut PCMH.",
     no_args_is_help=True,
 )
+
+
+_BYTES_PER_PRACTICE = 280  # 8 measure rows of a typical PCMH file
 
 
 class OutputFormat(StrEnum):
@@ -245,6 +251,17 @@ def bhh_command(
 
 
 
+def _large(path: str) -> bool:
+    """Whether a PCMH file is worth reading in a forked child (about 20,000 practices)."""
+    if path == STDIN:
+        return False
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return False
+    return worth_forking(size // _BYTES_PER_PRACTICE)
+
+
 def _payment_year(value: str) -> date:
     """``--payment-year``: a year from 1 to 9999, as 1 January of it."""
     text = value.strip()
@@ -278,10 +295,22 @@ def pcmh_command(
     reads = _reads(output, folder, input_csv, previous)
     profile = select_profile(folder, "pcmh", day)
     assert isinstance(profile, PcmhProfile)
+    # A large previous year is read in a forked child while this process reads the current
+    # one; its problems, if any, are raised here after the current file's (``Later``).
+    later = (
+        Later(partial(read_pcmh, previous, profile.measures, previous=True),
+              fork=_large(previous))
+        if previous else None
+    )
+    try:
+        with _every_problem():
+            current = read_pcmh(input_csv, profile.measures)
+    except BaseException:
+        if later is not None:
+            later.cancel()
+        raise
     with _every_problem():
-        current = read_pcmh(input_csv, profile.measures)
-    with _every_problem():
-        before = read_pcmh(previous, profile.measures, previous=True) if previous else None
+        before = later.get() if later is not None else None
     scoring = score_pcmh(
         current,
         before,

@@ -5,6 +5,7 @@ reach the stream in large writes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,11 @@ class Out:
         for line in lines:
             self.write(line + "\n")
 
+    def discard(self) -> None:
+        """Drop what is buffered (a forked renderer's text before its range)."""
+        self._parts.clear()
+        self._size = 0
+
     def flush(self) -> None:
         if self._parts:
             self.stream.write("".join(self._parts))
@@ -47,7 +53,12 @@ class Out:
 @contextmanager
 def open_output(path: Path | None, kind: Kind, reads: Reads) -> Iterator[Out]:
     """An ``Out`` on standard output or ``path``; ``reads`` are the run's inputs (refused)."""
+    owner = os.getpid()
     with report_output(path, reads, _ESCAPE[kind]) as stream:
         out = Out(stream)
-        yield out
+        try:
+            yield out
+        finally:
+            if os.getpid() != owner:  # a forked renderer (``split``) never closes the report
+                os._exit(2)
         out.flush()

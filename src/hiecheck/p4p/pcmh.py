@@ -15,11 +15,14 @@ from array import array
 from collections import deque
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
+from functools import partial
 from itertools import compress, repeat
 from operator import add, and_, ge, itemgetter, mul, or_
 
 from hiecheck.p4p import exact
 from hiecheck.p4p.exact import Ratio
+from hiecheck.p4p.forked import Later, worth_forking
 from hiecheck.p4p.inputs import ABSENT, PcmhInput
 from hiecheck.p4p.models import (
     BandRounding,
@@ -187,6 +190,20 @@ class _BandFinder:
         return band, self.edges.get(floor + 1) if rest else None
 
 
+def _peers_of(given: PcmhInput, measures: range, min_den: int) -> list[Peers | None]:
+    """Each of ``measures``' peers (None: no practice has a valid result for it)."""
+    width = len(given.measures)
+    made: list[Peers | None] = []
+    for m in measures:
+        dens = given.denominators[m::width]
+        flags = list(map(ge, dens, repeat(min_den)))  # ABSENT is -1
+        made.append(
+            Peers(list(compress(given.numerators[m::width], flags)), list(compress(dens, flags)))
+            if any(flags) else None
+        )
+    return made
+
+
 class _Scorer:
     """Every practice's standing, computed once and kept in columns (lists by practice), and
     each practice's figures, what-ifs included, on demand."""
@@ -229,8 +246,12 @@ class _Scorer:
         self.b_factors = [(low[1] * 100 + low[0], low[1] * 100)
                           for low in (exact.ratio(b.lower) for b in self.table_b)]
         self.months = profile.months_per_year
+        # One ratio per distinct member count, shared (a tuple and two ints per practice
+        # were 11 MB at 100,000 practices, and pages a forked renderer copies)
+        ratios: dict[Decimal, Ratio] = {}
         self.members = [
-            exact.ratio(m) if m is not None else None for m in given.annualized_members
+            (ratios.get(m) or ratios.setdefault(m, exact.ratio(m))) if m is not None else None
+            for m in given.annualized_members
         ]
         self._sets: dict[int, _Sets] = {}
         names = given.measures
@@ -274,16 +295,21 @@ class _Scorer:
         """Each measure's peers sorted once; every practice's half units and group start."""
         given, width, count = self.given, self.width, len(self.given)
         practices = range(count)
+        # the later half of the measures sorted in a forked child meanwhile (large files)
+        later = Later(partial(_peers_of, given, range(width // 2, width), self.min_den),
+                      fork=worth_forking(count) and width > 1)
+        try:
+            made = _peers_of(given, range(width // 2), self.min_den)
+        except BaseException:
+            later.cancel()
+            raise
+        made += later.get()
         for m in range(width):
-            nums = given.numerators[m::width]
-            dens = given.denominators[m::width]
-            flags = list(map(ge, dens, repeat(self.min_den)))  # ABSENT is -1
+            flags = list(map(ge, given.denominators[m::width], repeat(self.min_den)))
             self.valid = list(map(or_, self.valid, map(mul, flags, repeat(1 << m))))
             half = array("i", [0]) * count
             below = array("i", [-1]) * count
-            peers = None
-            if any(flags):
-                peers = Peers(list(compress(nums, flags)), list(compress(dens, flags)))
+            peers = made[m]
             others = peers.others(self.ranking) if peers is not None else 0
             if peers is not None and others:
                 rows = list(compress(practices, flags))
@@ -684,8 +710,8 @@ def score_pcmh(
         cautions=cautions,
     )
 
-    def figures() -> Iterator[PracticeFigures]:
-        return map(scorer.figures, range(len(given)))
-
-    return PcmhScoring(report, lambda: map(scorer.frame.result, figures()), scorer.frame,
-                       figures)
+    count = len(given)
+    return PcmhScoring(
+        report, lambda: map(scorer.frame.result, map(scorer.figures, range(count))),
+        scorer.frame, count, scorer.figures,
+    )

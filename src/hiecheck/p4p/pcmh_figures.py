@@ -222,7 +222,8 @@ class PcmhScoring(Scoring[PcmhReport, PcmhPracticeResult]):
     as the report's dataclass (``providers``)."""
 
     frame: PcmhFrame
-    make_figures: Callable[[], Iterator[PracticeFigures]]
+    count: int
+    figure: Callable[[int], PracticeFigures]  # practice index → its figures, what-ifs included
 
     def figures(self) -> Iterator[PracticeFigures]:
-        return self.make_figures()
+        return map(self.figure, range(self.count))
