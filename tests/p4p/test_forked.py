@@ -3,6 +3,7 @@ PCMH scoring, its measures sorted in a child, scores exactly as in one process."
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 from pathlib import Path
@@ -30,6 +31,20 @@ def test_the_value_comes_from_a_child() -> None:
 
 def test_without_fork_the_value_is_made_here() -> None:
     assert Later(os.getpid, fork=False).get() == os.getpid()
+
+
+@needs_fork
+def test_a_fork_refused_makes_the_value_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EAGAIN or ENOMEM from fork (a process limit, no memory) is no error, and leaks no pipe."""
+    def refused() -> int:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    monkeypatch.setattr(os, "fork", refused)
+    later = Later(os.getpid, fork=True)
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before
+    assert later.get() == os.getpid()
 
 
 @needs_fork

@@ -3,15 +3,20 @@ every format, however the practices are cut into ranges; a failing child fails t
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import random
+import signal
+import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from hiecheck.console import SafeStream
-from hiecheck.outputs import Reads
+from hiecheck.outputs import OutputError, Reads
 from hiecheck.p4p.csv_input import read_pcmh
 from hiecheck.p4p.output import Out
 from hiecheck.p4p.pcmh import score_pcmh
@@ -80,3 +85,66 @@ def test_an_in_memory_stream_is_written_in_one_process() -> None:
         out.write(k)
     out.flush()
     assert stream.getvalue() == "01234"
+
+
+def _joined(path: Path, count: int, item: Callable[[int], int], split: Split) -> str:
+    """Items written as a renderer with a separator that depends on the item before would."""
+    with path.open("w", encoding="utf-8") as handle:
+        out = Out(SafeStream(handle))  # type: ignore[arg-type]
+        first = True
+        for k in split_items(out, count, item, split):
+            out.write(("" if first else ",") + str(k))
+            first = False
+        out.flush()
+    return path.read_text(encoding="utf-8")
+
+
+WANT = ",".join(map(str, range(12)))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("failing", [1, 2, 4])
+def test_when_no_process_can_be_forked_the_rest_is_made_here(
+    failing: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork refused (a process limit, no memory: EAGAIN, ENOMEM) is no error: the ranges
+    from there on are made in this process, after those children wrote."""
+    forks = [0]
+    fork = os.fork
+
+    def refusing() -> int:
+        forks[0] += 1
+        if forks[0] >= failing:
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return fork()
+
+    monkeypatch.setattr(os, "fork", refusing)
+    assert _joined(tmp_path / "out.txt", 12, int, Split(2, minimum=0, chunk=3)) == WANT
+    assert forks[0] == failing  # no fork tried after the one refused
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_child_killed_by_a_signal_has_its_range_made_here(tmp_path: Path) -> None:
+    """The out-of-memory killer's SIGKILL is not a bug of the report: its range and the later
+    ones are made in this process, the same bytes."""
+    parent = os.getpid()
+
+    def item(index: int) -> int:
+        if index == 7 and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return index
+
+    assert _joined(tmp_path / "out.txt", 12, item, Split(2, minimum=0, chunk=3)) == WANT
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_child_whose_temporary_file_cannot_be_written_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object, **kwargs: object) -> object:
+        return open("/dev/full", "w+b")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    with pytest.raises(OutputError, match=r"cannot write the report: a temporary file in .*: "
+                                          "No space left on device"):
+        _joined(tmp_path / "out.txt", 12, int, Split(2, minimum=0, chunk=3))

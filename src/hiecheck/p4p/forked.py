@@ -1,8 +1,8 @@
 """A value made in a forked child while this process does something else, sent back pickled.
 
 ``Later(make)`` forks a child that calls ``make()`` and writes the pickled result to a pipe;
-``get()`` reads it. Whenever the child cannot give it (``os.fork`` missing, ``make`` raised,
-the child died), ``get()`` calls ``make()`` here instead, so any error is raised in this
+``get()`` reads it. Whenever the child cannot give it (``os.fork`` missing or failing, ``make``
+raised, the child died), ``get()`` calls ``make()`` here instead, so any error is raised in this
 process exactly as without a child. Only worth it for large inputs on several cores
 (``worth_forking``).
 """
@@ -67,7 +67,12 @@ class Later(Generic[T]):
     def _start(self) -> None:
         read_end, write_end = os.pipe()
         flush_standard_streams()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had (a process limit, memory): made here by get()
+            os.close(read_end)
+            os.close(write_end)
+            return
         if pid == 0:  # the child: never returns into the caller
             code = 1
             try:

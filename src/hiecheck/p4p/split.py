@@ -23,6 +23,7 @@ in this process.
 
 from __future__ import annotations
 
+import errno
 import gc
 import io
 import os
@@ -38,6 +39,7 @@ from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
 _COPY = 1 << 20
+_REASON_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class _Sink(io.TextIOBase):
             try:
                 self.file.write(text)
             except OSError as exc:
-                _leave(self.status, 1, exc.strerror or str(exc))
+                _leave(self.status, 1, _temporary_problem(exc))
         return len(text)
 
     def flush(self) -> None:
@@ -96,13 +98,19 @@ class _Sink(io.TextIOBase):
             try:
                 self.file.flush()
             except OSError as exc:
-                _leave(self.status, 1, exc.strerror or str(exc))
+                _leave(self.status, 1, _temporary_problem(exc))
+
+
+def _temporary_problem(exc: OSError) -> str:
+    """A child's temporary file could not be written: where it is (``$TMPDIR``, often smaller
+    than the report's folder) and why."""
+    return f"a temporary file in {tempfile.gettempdir()}: {exc.strerror or exc}"
 
 
 def _leave(status: int, code: int, reason: str = "") -> None:
     """End a child with ``code``, ``reason`` on the status pipe."""
-    try:
-        os.write(status, reason.encode("utf-8", "replace"))
+    try:  # at most PIPE_BUF bytes: the parent reads them only after the child has ended
+        os.write(status, reason.encode("utf-8", "replace")[:_REASON_BYTES])
     finally:
         os._exit(code)
 
@@ -115,6 +123,7 @@ class _Child:
     pid: int
     file: IO[bytes]
     status: int
+    start: int  # its range's first item
 
 
 def _child_items(
@@ -148,7 +157,7 @@ def _finish(child: _Child, code: int, target: str) -> Exception | None:
     os.close(child.status)
     child.status = -1
     exit_code = os.waitstatus_to_exitcode(code)
-    if exit_code == 0:
+    if exit_code <= 0:  # done, or killed by a signal (the range is then made here)
         return None
     if exit_code == 1:
         return OutputError(target, f"cannot write the report: {reason}")
@@ -163,7 +172,8 @@ def _append(child: _Child, handle: io.TextIOWrapper, target: str) -> None:
         while data := child.file.read(_COPY):
             buffer.write(data)
     except OSError as exc:
-        raise OutputError(target, f"cannot write the report: {exc.strerror or exc}") from None
+        raise OutputError(target, f"cannot write the report: {exc.strerror or exc}",
+                          broken_pipe=exc.errno == errno.EPIPE) from None
     finally:
         child.file.close()
 
@@ -195,24 +205,41 @@ def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) ->
     running: dict[int, _Child] = {}
     appended = 0
     failure: Exception | None = None
+    here: int | None = None  # no child could be had: items from here on are made here
+    pending = iter(spans)
+    span = next(pending, None)
     gc.freeze()  # the objects so far are shared with the children: keep collections off them
     try:
-        for span in [*spans, None]:
-            while running and (span is None or len(running) >= split.workers):
+        while True:
+            drain = span is None or here is not None
+            while running and failure is None and (drain or len(running) >= split.workers):
                 child = next(iter(running.values()))  # the oldest: ranges end about in order
                 _, code = os.waitpid(child.pid, 0)
                 del running[child.pid]
-                failure = failure or _finish(child, code, name)
+                failure = _finish(child, code, name)
+                if failure is None and os.waitstatus_to_exitcode(code) < 0:
+                    # killed by a signal (the out-of-memory killer, say): its range and every
+                    # later one are made here, after the ranges before it
+                    here = child.start if here is None else min(here, child.start)
+                    drain = True
                 while failure is None and appended < len(children) and (
                     children[appended].status == -1
-                ):
+                ) and (here is None or children[appended].start < here):
                     _append(children[appended], handle, name)
                     appended += 1
-            if failure is not None or span is None:
+            if failure is not None or drain:
                 break
+            assert span is not None
             part = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _append or _stop
             read_end, write_end = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had (a process limit, memory): make them here
+                part.close()
+                os.close(read_end)
+                os.close(write_end)
+                here = span.start
+                continue
             if pid == 0:
                 os.close(read_end)
                 for other in children[appended:]:
@@ -222,8 +249,9 @@ def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) ->
                 yield from _child_items(out, report, handle, span, part, write_end, item)
                 return  # not reached: the child has left
             os.close(write_end)
-            children.append(_Child(pid, part, read_end))
+            children.append(_Child(pid, part, read_end, span.start))
             running[pid] = children[-1]
+            span = next(pending, None)
     except BaseException:
         _abandon(children[appended:], running)
         raise
@@ -232,6 +260,23 @@ def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) ->
     if failure is not None:
         _abandon(children[appended:], running)
         raise failure
+    for child in children[appended:]:  # ranges from ``here`` on, not appended
+        child.file.close()
+    if here is not None:
+        yield from _made_here(out, here, count, item)
+
+
+def _made_here(out: Out, start: int, count: int, item: Callable[[int], T]) -> Iterator[T]:
+    """Items ``start`` … made in this process after children wrote the ones before: first the
+    item before ``start``, its text dropped (as a child does), so separators come out the same."""
+    if start:
+        stream = out.stream
+        out.stream = _Sink(None, -1)  # type: ignore[assignment]
+        out.discard()
+        yield item(start - 1)
+        out.discard()
+        out.stream = stream
+    yield from map(item, range(start, count))
 
 
 def _abandon(children: list[_Child], running: dict[int, _Child]) -> None:
