@@ -55,6 +55,7 @@ from hiecheck.hl7.reader import (
     read_stream,
 )
 from hiecheck.hl7.requirements import CompiledRequirements
+from hiecheck.hl7.spool import Spool, SpoolPiece, SpoolWriter, open_spool
 from hiecheck.hl7.structure import structure_findings
 from hiecheck.hl7.tables import LENIENT, TablePolicy
 from hiecheck.hl7.timing import (
@@ -381,10 +382,14 @@ _WORKER_CHECKS: Checks | None = None
 _WORKER_RENDER: Renderer | None = None  # set: a worker sends back RenderedMessages
 
 
-def _init_worker(checks: Checks, render: Renderer | None = None) -> None:
-    global _WORKER_CHECKS, _WORKER_RENDER
+_WORKER_SPOOL: SpoolWriter | None = None  # set: rendered texts go to a file, not the pipe
+
+
+def _init_worker(checks: Checks, render: Renderer | None = None, spool: str | None = None) -> None:
+    global _WORKER_CHECKS, _WORKER_RENDER, _WORKER_SPOOL
     _WORKER_CHECKS = checks
     _WORKER_RENDER = render
+    _WORKER_SPOOL = None if spool is None else SpoolWriter(spool)
 
 
 # Results travel back from workers as plain tuples: unpickling slotted dataclasses costs more
@@ -513,14 +518,38 @@ class _Squeezed:
         return found
 
 
-_Done = list[RenderedEvent | _Packed | _Squeezed]  # what a file or batch sends back
+class _Spooled:
+    """Rendered messages as a worker sends them back when it could write their text to its
+    spool file (see :mod:`hiecheck.hl7.spool`): everything but the text, and where that lies."""
+
+    __slots__ = ("counts", "messages", "piece", "source", "with_errors")
+
+    def __init__(self, rendered: RenderedMessages, piece: SpoolPiece) -> None:
+        self.source = rendered.source
+        self.messages = rendered.messages
+        self.with_errors = rendered.with_errors
+        self.counts = rendered.counts
+        self.piece = piece
+
+    def open(self, spool: Spool) -> RenderedMessages:
+        return RenderedMessages(self.source, self.messages, self.with_errors, self.counts,
+                                spool.take(self.piece))
+
+
+def _sent(rendered: RenderedMessages) -> _Spooled | _Squeezed:
+    """How a worker sends ``rendered`` back: its text in the spool file, else in memory."""
+    piece = None if _WORKER_SPOOL is None else _WORKER_SPOOL.put(rendered.text)
+    return _Squeezed(rendered) if piece is None else _Spooled(rendered, piece)
+
+
+_Done = list[RenderedEvent | _Packed | _Squeezed | _Spooled]  # what a file or batch sends back
 
 
 def _check_batch(raws: list[_Packed]) -> _Done:
     assert _WORKER_CHECKS is not None
     checks = _WORKER_CHECKS
     if _WORKER_RENDER is not None:
-        return [_Squeezed(render_results(
+        return [_sent(render_results(
             [validate_message(unpack_raw(raw), checks) for raw in raws], _WORKER_RENDER))]
     shared: dict[Any, Any] = {}
     return [pack_result(validate_message(unpack_raw(raw), checks), shared) for raw in raws]
@@ -531,7 +560,7 @@ def _check_file(source: Source) -> _Done:
     assert _WORKER_CHECKS is not None
     events = _sequential(_read_items([source], _ignore), _WORKER_CHECKS)
     if _WORKER_RENDER is not None:
-        return [_Squeezed(e) if isinstance(e, RenderedMessages) else e
+        return [_sent(e) if isinstance(e, RenderedMessages) else e
                 for e in _rendered_runs(events, _WORKER_RENDER)]
     shared: dict[Any, Any] = {}
     return [
@@ -576,11 +605,13 @@ class _Scheduler:
     all again each."""
 
     def __init__(
-        self, pool: ProcessPoolExecutor, checks: Checks, jobs: int, render: Renderer | None
+        self, pool: ProcessPoolExecutor, checks: Checks, jobs: int, render: Renderer | None,
+        spool: Spool | None = None,
     ) -> None:
         self.pool = pool
         self.checks = checks
         self.render = render
+        self.spool = spool  # where the workers' rendered texts are read back from
         self.pending: deque[Future[_Done] | list[RenderedEvent]] = deque()
         self.limit = jobs * IN_FLIGHT_PER_JOB
         self.queued = (jobs - 1) * QUEUED_PER_WORKER
@@ -637,6 +668,9 @@ class _Scheduler:
                     yield unpack_result(item, places)
                 elif isinstance(item, _Squeezed):
                     yield item.open()
+                elif isinstance(item, _Spooled):
+                    assert self.spool is not None  # only a worker given one spools
+                    yield item.open(self.spool)
                 else:
                     yield item
 
@@ -652,10 +686,13 @@ def _parallel(
 
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
+    spool = None if render is None else open_spool()
     try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, initializer=_init_worker,
-                                 initargs=(checks, render)) as pool:
-            work = _Scheduler(pool, checks, jobs, render)
+        with ProcessPoolExecutor(
+            max_workers=jobs - 1, initializer=_init_worker,
+            initargs=(checks, render, None if spool is None else spool.directory),
+        ) as pool:
+            work = _Scheduler(pool, checks, jobs, render, spool)
             for source in sources:
                 # Streams are read here, once: a worker could not reopen a pipe or /dev/fd/N.
                 size = None if source.stream else _size(source.path)
@@ -683,6 +720,8 @@ def _parallel(
             yield from work.drain(0)
     finally:
         sys.setswitchinterval(previous_interval)
+        if spool is not None:
+            spool.close()
 
 
 def _ignore(size: int) -> None:
