@@ -29,3 +29,32 @@ def test_compiled_segments_walk_with_kept_expressions() -> None:
     assert segment.walker.version == "2.5.1"
     assert segment.walker.first().__self__.pattern == (  # type: ignore[attr-defined]
         field_regex.suffix_pattern(segment.spec, 3).pattern)
+
+
+def test_the_field_expressions_of_a_walk_are_kept_too() -> None:
+    spec = reference.segment_spec("2.5.1", "PV1")
+    assert spec is not None
+    walker = Walker(spec, version="2.5.1")
+    assert walker.field(2)("I") is not None and walker.field(2)("99") is None  # HL70004
+    kept = field_regex._SOURCES.get(
+        "2.5.1", ("field", "PV1", "2"), lambda: pytest.fail("not kept"))
+    assert kept == field_regex.field_pattern(spec, 2).pattern
+    assert Walker(spec).field(2)("99") is None  # without a version: built, as before
+
+
+def test_kept_reference_data_reads_back_equal_through_the_constructor() -> None:
+    """The frozen classes of the reference data pickle as their constructor's arguments (see
+    hiecheck.hl7.tables.Rebuilt): what comes back is equal, field for field."""
+    import dataclasses
+    import pickle
+
+    spec = reference.segment_spec("2.5.1", "OBX")
+    assert spec is not None
+    back = pickle.loads(pickle.dumps(spec, pickle.HIGHEST_PROTOCOL))
+    assert back == spec
+    for check in spec.checks:
+        if dataclasses.is_dataclass(check):
+            assert type(check).__reduce__ is not object.__reduce__
+    structure = reference.compile_structure("2.5.1", "ADT_A01")
+    assert structure is not None
+    assert pickle.loads(pickle.dumps(structure.root)) == structure.root

@@ -31,6 +31,7 @@ from hiecheck.hl7.event_structures import EVENT_STRUCTURES
 from hiecheck.hl7.field_regex import (
     field_pattern,
     kept_clean_segment_pattern,
+    kept_field_pattern,
     kept_suffix_pattern,
     suffix_pattern,
 )
@@ -90,9 +91,11 @@ class Walker:
         """``fullmatch`` of field ``number``'s own expression."""
         found = self._fields.get(number)
         if found is None:
-            found = self._fields[number] = field_pattern(
-                self.spec, number, self.patterns
-            ).fullmatch
+            pattern = (
+                field_pattern(self.spec, number, self.patterns) if self.version is None
+                else kept_field_pattern(self.version, self.spec, number, self.patterns)
+            )
+            found = self._fields[number] = pattern.fullmatch
         return found
 
 

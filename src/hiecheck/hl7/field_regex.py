@@ -303,3 +303,13 @@ def field_pattern(
     """Field ``number`` alone (all its repetitions): ``fullmatch`` when it has no finding of
     its own (the required check aside)."""
     return patterns(_field(spec.checks[number], False))
+
+
+def kept_field_pattern(
+    version: str, spec: SegmentSpec, number: int, patterns: PatternCompiler = re.compile
+) -> re.Pattern[str]:
+    """:func:`field_pattern` of ``spec`` (the segment of that id in ``version``), its text kept
+    between runs: a walked segment asks for the expressions of most of its fields."""
+    source = _SOURCES.get(version, ("field", spec.id, str(number)),
+                          lambda: _field(spec.checks[number], False))
+    return patterns(cast(str, source))

@@ -31,7 +31,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from hiecheck.hl7.cache import KeptResults
 from hiecheck.hl7.event_structures import EVENT_STRUCTURES
-from hiecheck.hl7.tables import ComponentTable, TableKind, table_codes, table_kind
+from hiecheck.hl7.tables import ComponentTable, Rebuilt, TableKind, table_codes, table_kind
 
 # Versions hl7apy 1.3.5 ships that this project checks (2.1 has too little reference data).
 SUPPORTED_VERSIONS: tuple[str, ...] = (
@@ -157,7 +157,7 @@ def base_max_lengths(version: str) -> dict[str, int]:
 
 
 @dataclass(slots=True, frozen=True)
-class SegmentNode:
+class SegmentNode(Rebuilt):
     """A segment slot in a structure: id and cardinality (max -1 = unbounded)."""
 
     id: str
@@ -166,7 +166,7 @@ class SegmentNode:
 
 
 @dataclass(slots=True, frozen=True)
-class GroupNode:
+class GroupNode(Rebuilt):
     """A group (or the message itself): children in order; ``choice`` means exactly one child."""
 
     name: str
@@ -315,7 +315,7 @@ TIMESTAMP_TYPES = frozenset({"TS", "DTM"})
 
 
 @dataclass(slots=True, frozen=True)
-class Parts:
+class Parts(Rebuilt):
     """The components of a field's datatype and the sub-components of each, as hl7apy defines
     them in one version: what a value may hold before a part is "not defined in the version".
 
@@ -415,7 +415,7 @@ def field_parts(
 
 
 @dataclass(slots=True, frozen=True)
-class FieldSpec:
+class FieldSpec(Rebuilt):
     """One field of a segment as hl7apy's reference data describes it."""
 
     number: int
@@ -431,7 +431,7 @@ class FieldSpec:
 
 
 @dataclass(slots=True, frozen=True)
-class FieldCheck:
+class FieldCheck(Rebuilt):
     """What to check on one present field (precomputed; ``None`` entries mean nothing)."""
 
     spec: FieldSpec

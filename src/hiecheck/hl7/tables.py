@@ -67,8 +67,22 @@ def is_pattern_code(table: str, code: str) -> bool:
 ALL_TABLES = "all"  # ``strict_tables = ["all"]``: every user-defined table is strict
 
 
+class Rebuilt:
+    """Base of the frozen, slotted dataclasses kept on disk (see
+    :class:`hiecheck.hl7.cache.KeptResults`): pickled as their constructor's arguments, so
+    reading them back calls ``__init__`` instead of the generic ``__setstate__`` dataclasses
+    give them, which looks their fields up again for every object (a third of what reading a
+    version's reference data cost). Subclasses have no ``init=False`` field."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        names: tuple[str, ...] = self.__slots__  # dataclass(slots=True): the fields, in order
+        return type(self), tuple([getattr(self, name) for name in names])
+
+
 @dataclass(frozen=True, slots=True)
-class ComponentTable:
+class ComponentTable(Rebuilt):
     """A primitive component of a field's datatype whose values come from a table."""
 
     component: int
@@ -78,7 +92,7 @@ class ComponentTable:
 
 
 @dataclass(frozen=True, slots=True)
-class TablePolicy:
+class TablePolicy(Rebuilt):
     """Which user-defined (IS) tables are strict: their codes are errors, not warnings.
 
     ``tables`` holds table ids (``HL70004`` or ``0004``); :data:`ALL_TABLES` makes every one
