@@ -64,7 +64,7 @@ class Walker:
     (most segment types never walk): the expression of all fields, each optional, that stops at
     the first field that fails; and one expression per field for the fields after it."""
 
-    __slots__ = ("_fields", "_first", "patterns", "spec", "version")
+    __slots__ = ("_first", "accepts", "patterns", "spec", "version")
 
     def __init__(
         self, spec: SegmentSpec, patterns: PatternCompiler = re.compile, version: str | None = None
@@ -73,7 +73,8 @@ class Walker:
         self.patterns = patterns
         self.version = version  # given: the expressions' texts are kept between runs
         self._first: Callable[[str, int], re.Match[str] | None] | None = None
-        self._fields: dict[int, Callable[[str], re.Match[str] | None]] = {}
+        # Field number -> its expression's fullmatch, compiled so far (see field()).
+        self.accepts: dict[int, Callable[[str], re.Match[str] | None]] = {}
 
     def first(self) -> Callable[[str, int], re.Match[str] | None]:
         """``match(text, pos)`` of the expression of all fields from the first checked one."""
@@ -89,13 +90,13 @@ class Walker:
 
     def field(self, number: int) -> Callable[[str], re.Match[str] | None]:
         """``fullmatch`` of field ``number``'s own expression."""
-        found = self._fields.get(number)
+        found = self.accepts.get(number)
         if found is None:
             pattern = (
                 field_pattern(self.spec, number, self.patterns) if self.version is None
                 else kept_field_pattern(self.version, self.spec, number, self.patterns)
             )
-            found = self._fields[number] = pattern.fullmatch
+            found = self.accepts[number] = pattern.fullmatch
         return found
 
 

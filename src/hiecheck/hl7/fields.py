@@ -197,8 +197,8 @@ def _check_failing_fields(
     beyond: list[Finding] = []
     mark = len(out)
     n = (3 if msh else 1) + text.count("|", pos + 1, stop + 1)  # the field it stopped in
-    for m in range(n, len(fields)):
-        value = fields[m]
+    accepts = walker.accepts
+    for m, value in enumerate(fields[n:], n):
         if not value:
             continue
         if m > defined:
@@ -206,8 +206,12 @@ def _check_failing_fields(
                 _undefined(message, seg, m, spec, beyond)
             continue
         check = checks[m]
-        if check is None or (m > n and check is not GAP and walker.field(m)(value)):
+        if check is None:
             continue
+        if m > n and check is not GAP:
+            accept = accepts.get(m) or walker.field(m)
+            if accept(value):
+                continue
         if faulty is None or len(value) > FAULTY_VALUE_KEPT_CHARS:
             _check_field(message, seg, m, check, value, spec, empty_chars, out, policy)
             continue
