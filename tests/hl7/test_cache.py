@@ -191,3 +191,20 @@ def test_entries_someone_else_could_write_are_not_trusted(
     doubted = PatternCache(folder)
     assert _run(files, "hie-adt", doubted) == plain
     assert doubted.hits == 0
+
+
+def test_an_entry_holds_the_engine_code_not_the_expression(tmp_path: Path) -> None:
+    """An entry is named and checked by the digest of its expression and keeps only the
+    engine's code: the expressions are long (a trie per coded table) and another copy of each
+    was most of what a first batch read and hashed. Entries of another record format live in
+    a folder of their own, so two hiecheck versions sharing a cache folder do not take turns
+    replacing each other's."""
+    source = "(?:" + "|".join(f"CODE{i:04d}" for i in range(400)) + r")\|[^|]*"
+    cache = PatternCache(tmp_path)
+    pattern = cache(source)
+    assert pattern.fullmatch("CODE0399|x") and not pattern.fullmatch("CODE0400|x")
+    (entry,) = tmp_path.rglob("*.re")
+    assert b"CODE0399" not in entry.read_bytes()
+    assert entry.parent.name.endswith("-2")
+    again = PatternCache(tmp_path)
+    assert again(source).fullmatch("CODE0001|") and again.hits == 1

@@ -46,7 +46,9 @@ from hiecheck.limits import TOML_MAX_BYTES
 
 # What a file keeps: (source, flags asked, flags of the pattern, engine code, groups, group
 # index, index group); only types marshal writes.
-_Record = tuple[str, int, int, bytes, int, dict[str, int], tuple[str | None, ...]]
+# (digest of the flags and source, flags, final flags, code, groups, group index, index group):
+# the source itself is not kept, its digest names the file and is checked against it.
+_Record = tuple[bytes, int, int, bytes, int, dict[str, int], tuple[str | None, ...]]
 
 T = TypeVar("T")
 
@@ -55,7 +57,8 @@ PatternCompiler = Callable[[str], "re.Pattern[str]"]
 
 CACHE_DIR_ENV = "HIECHECK_CACHE_DIR"
 NO_CACHE_ENV = "HIECHECK_NO_CACHE"
-_MAGIC = b"hiecheck-re-1\n"
+_FORMAT = 2  # of a pattern record: in its folder's name and its files' first line
+_MAGIC = f"hiecheck-re-{_FORMAT}\n".encode()
 _PROFILE_MAGIC = b"hiecheck-profile-1\n"
 _REFERENCE_MAGIC = b"hiecheck-reference-1\n"
 _DIGEST = 32  # bytes of the sha256 of the body that follow the magic
@@ -109,7 +112,11 @@ class PatternCache:
         self._engine = engine
         version = f"py{sys.version_info[0]}.{sys.version_info[1]}.{sys.version_info[2]}"
         magic = getattr(engine[2], "MAGIC", 0) if engine else 0
-        self.folder = folder / f"patterns-{sys.implementation.name}-{version}-sre{magic}"
+        # The record format is in the name too: runs of another hiecheck, sharing the cache
+        # folder, keep their own entries instead of replacing each other's.
+        self.folder = folder / (
+            f"patterns-{sys.implementation.name}-{version}-sre{magic}-{_FORMAT}"
+        )
         self.hits = 0
         self.misses = 0
         self._memo: dict[tuple[str, int], re.Pattern[str]] = {}
@@ -126,27 +133,27 @@ class PatternCache:
         return pattern
 
     def _pattern(self, source: str, flags: int, engine: tuple[Any, Any, Any]) -> re.Pattern[str]:
-        name = hashlib.sha256(f"{flags}:{source}".encode("utf-8", "surrogatepass")).hexdigest()
-        path = self.folder / f"{name[:40]}.re"
-        found = self._load(path, source, flags, engine)
+        digest = hashlib.sha256(f"{flags}:{source}".encode("utf-8", "surrogatepass")).digest()
+        path = self.folder / f"{digest.hex()[:40]}.re"
+        found = self._load(path, source, flags, digest, engine)
         if found is not None:
             self.hits += 1
             return found
         self.misses += 1
-        pattern, record = _compile(source, flags, engine)
+        pattern, record = _compile(source, flags, digest, engine)
         if record is not None and self._writable:
             self._store(path, record)
         return pattern
 
     def _load(
-        self, path: Path, source: str, flags: int, engine: tuple[Any, Any, Any]
+        self, path: Path, source: str, flags: int, digest: bytes, engine: tuple[Any, Any, Any]
     ) -> re.Pattern[str] | None:
         body = _read_entry(path, _MAGIC)
         if body is None:
             return None
         try:
             record = marshal.loads(body)
-            return _rebuild(record, source, flags, engine)
+            return _rebuild(record, source, flags, digest, engine)
         except Exception:  # a file that is not what this version writes: compile instead
             return None
 
@@ -219,7 +226,7 @@ def _write_entry(path: Path, magic: bytes, body: bytes) -> bool:
 
 
 def _compile(
-    source: str, flags: int, engine: tuple[Any, Any, Any]
+    source: str, flags: int, digest: bytes, engine: tuple[Any, Any, Any]
 ) -> tuple[re.Pattern[str], _Record | None]:
     """What ``re.compile`` does (in ``re._compiler.compile``), keeping the engine's code."""
     parser, compiler, _ = engine
@@ -232,10 +239,10 @@ def _compile(
         for group_name, index in groupindex.items():
             indexgroup[index] = group_name
         record: _Record = (
-            source, flags, flags | state.flags, array(_CODE_TYPE, code).tobytes(),
+            digest, flags, flags | state.flags, array(_CODE_TYPE, code).tobytes(),
             state.groups - 1, groupindex, tuple(indexgroup),
         )
-        return _rebuild(record, source, flags, engine), record
+        return _rebuild(record, source, flags, digest, engine), record
     except re.error:
         raise
     except Exception:  # re internals not as expected: the ordinary way, nothing kept
@@ -243,13 +250,14 @@ def _compile(
 
 
 def _rebuild(
-    record: object, source: str, flags: int, engine: tuple[Any, Any, Any]
+    record: object, source: str, flags: int, digest: bytes, engine: tuple[Any, Any, Any]
 ) -> re.Pattern[str]:
-    """The pattern from a kept record; ValueError when it is not a record of ``source``."""
+    """The pattern from a kept record; ValueError when it is not a record of ``source``
+    (``digest``: of ``flags`` and ``source``, as :meth:`PatternCache._pattern` makes it)."""
     if not isinstance(record, tuple) or len(record) != 7:
         raise ValueError("not a pattern record")
-    kept_source, kept_flags, final_flags, code_bytes, groups, groupindex, indexgroup = record
-    if kept_source != source or kept_flags != flags:
+    kept_digest, kept_flags, final_flags, code_bytes, groups, groupindex, indexgroup = record
+    if kept_digest != digest or kept_flags != flags:
         raise ValueError("another expression")  # a hash collision or a foreign file
     if not (isinstance(final_flags, int) and isinstance(code_bytes, bytes)
             and isinstance(groups, int) and isinstance(groupindex, dict)
