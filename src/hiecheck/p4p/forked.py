@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import suppress
@@ -54,6 +55,27 @@ def flush_standard_streams() -> None:
             stream.flush()
 
 
+def fork_quietly() -> int:
+    """``os.fork()``, the child ended outright by Ctrl-C (SIGINT's default action).
+
+    A child keeps Python's handler otherwise: Ctrl-C, which the terminal sends the whole
+    process group, raised KeyboardInterrupt in the child's work or in Python's after-fork hooks
+    ("Exception ignored in _after_fork"), printed beside this process's own "interrupted".
+    SIGINT is blocked while forking, so one that arrives then reaches each side as it is after.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    if pid == 0:
+        with suppress(ValueError, OSError):  # never back into the caller's code with an error
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return pid
+
+
 class Later(Generic[T]):
     """``make()``, made in a forked child when ``fork`` (see the module docstring)."""
 
@@ -68,7 +90,7 @@ class Later(Generic[T]):
         read_end, write_end = os.pipe()
         flush_standard_streams()
         try:
-            pid = os.fork()
+            pid = fork_quietly()
         except OSError:  # no process to be had (a process limit, memory): made here by get()
             os.close(read_end)
             os.close(write_end)

@@ -34,7 +34,7 @@ from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
 from hiecheck.outputs import OutputError
-from hiecheck.p4p.forked import MINIMUM, flush_standard_streams, idle_cores
+from hiecheck.p4p.forked import MINIMUM, flush_standard_streams, fork_quietly, idle_cores
 from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
@@ -233,7 +233,7 @@ def split_items(out: Out, count: int, item: Callable[[int], T], split: Split) ->
             part = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _append or _stop
             read_end, write_end = os.pipe()
             try:
-                pid = os.fork()
+                pid = fork_quietly()
             except OSError:  # no process to be had (a process limit, memory): make them here
                 part.close()
                 os.close(read_end)
