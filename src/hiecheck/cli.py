@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import typer
 
@@ -16,7 +19,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 import hiecheck
 from hiecheck.console import show_controls
-from hiecheck.errors import ExitCode, InputError
+from hiecheck.errors import ExitCode, InputError, Terminated
 from hiecheck.outputs import STDOUT_NAME, OutputError
 
 
@@ -126,13 +129,47 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: a second one ends the process at once (a run deep in a long DuckDB query only
+    sees the first when the query returns)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _terminated_as_exception() -> Iterator[None]:
+    """While a run lasts, SIGTERM raises :class:`Terminated` in it (when nobody set a handler
+    for it before: a program calling :func:`run` keeps its own)."""
+    mine = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    )
+    if mine:
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        if mine:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
     Never exits the interpreter: the console script and in-process callers (a fuzzer capturing
     stdout and stderr) use this. Bad input, usage mistakes and unwritable outputs are one line
-    on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback).
+    on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback);
+    SIGTERM lets go of what the run held (a report's temporary file, workers) and exits 143.
     """
+    with _terminated_as_exception():
+        try:
+            return _run(argv)
+        except Terminated:
+            _error("terminated")
+            return ExitCode.TERMINATED
+
+
+def _run(argv: list[str] | None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     try:
@@ -161,12 +198,12 @@ def run(argv: list[str] | None = None) -> int:
         return ExitCode.BAD_INPUT
     except typer.Abort:
         _error("interrupted")
-        return 130
+        return ExitCode.INTERRUPTED
     except SystemExit as exc:  # raised by a library; keep its code
         return exc.code if isinstance(exc.code, int) else ExitCode.INTERNAL
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return ExitCode.INTERRUPTED
     except OSError as exc:
         if exc.errno == errno.EPIPE:  # stdout closed by its reader, outside a report stream
             _error(f"error: {STDOUT_NAME}: cannot write: {exc.strerror}")

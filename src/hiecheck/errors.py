@@ -16,6 +16,15 @@ class ExitCode(IntEnum):
     FINDINGS = 1  # some requirement unmet (check), error findings in messages (validate)
     BAD_INPUT = 2  # input could not be read or is invalid (file, key, row or segment named)
     INTERNAL = 3  # a bug in hiecheck; rerun with HIECHECK_DEBUG=1 for the traceback
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + SIGTERM), after letting go of what the run held
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI timeout, ``timeout``, a service manager): raised in the main thread
+    so that what a run holds is let go (a report's temporary file, worker processes, temporary
+    folders) before it ends. A BaseException, as KeyboardInterrupt: no ``except Exception``
+    takes it for an error to work around."""
 
 
 class InputError(Exception):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import pickle
 import re
+import signal
 import sys
 import zlib
 from collections import deque
@@ -387,6 +388,9 @@ _WORKER_SPOOL: SpoolWriter | None = None  # set: rendered texts go to a file, no
 
 def _init_worker(checks: Checks, render: Renderer | None = None, spool: str | None = None) -> None:
     global _WORKER_CHECKS, _WORKER_RENDER, _WORKER_SPOOL
+    # SIGTERM ends a worker outright: the command line's handler (inherited by fork) would
+    # print a traceback from the executor's loop; the reading process lets go of everything.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_CHECKS = checks
     _WORKER_RENDER = render
     _WORKER_SPOOL = None if spool is None else SpoolWriter(spool)

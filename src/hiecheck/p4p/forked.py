@@ -55,15 +55,19 @@ def flush_standard_streams() -> None:
             stream.flush()
 
 
-def fork_quietly() -> int:
-    """``os.fork()``, the child ended outright by Ctrl-C (SIGINT's default action).
+_QUIET = (signal.SIGINT, signal.SIGTERM)
 
-    A child keeps Python's handler otherwise: Ctrl-C, which the terminal sends the whole
+
+def fork_quietly() -> int:
+    """``os.fork()``, the child ended outright by Ctrl-C or SIGTERM (their default actions).
+
+    A child keeps Python's handlers otherwise: Ctrl-C, which the terminal sends the whole
     process group, raised KeyboardInterrupt in the child's work or in Python's after-fork hooks
-    ("Exception ignored in _after_fork"), printed beside this process's own "interrupted".
-    SIGINT is blocked while forking, so one that arrives then reaches each side as it is after.
+    ("Exception ignored in _after_fork"), printed beside this process's own "interrupted"; the
+    command line's SIGTERM handler likewise. Both are blocked while forking, so one that
+    arrives then reaches each side as it is after.
     """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(_QUIET))
     try:
         pid = os.fork()
     except BaseException:
@@ -71,7 +75,8 @@ def fork_quietly() -> int:
         raise
     if pid == 0:
         with suppress(ValueError, OSError):  # never back into the caller's code with an error
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            for sig in _QUIET:
+                signal.signal(sig, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return pid
 

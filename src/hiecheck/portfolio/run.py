@@ -15,6 +15,7 @@ the number of organizations by a few kilobytes each, never by their reports or m
 from __future__ import annotations
 
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
@@ -82,6 +83,9 @@ _SETTINGS: _Settings | None = None  # a worker's settings (set by _init_worker)
 
 def _init_worker(settings: _Settings) -> None:
     global _SETTINGS
+    # SIGTERM ends a worker outright: the command line's handler (inherited by fork) would
+    # print a traceback from the executor's loop; the parent lets go of everything.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _SETTINGS = settings
 
 
