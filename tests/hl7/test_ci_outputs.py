@@ -96,6 +96,29 @@ def test_sarif_unreadable_input_and_file_level_findings(write, cli) -> None:  # 
     assert "region" not in sarif_result(no_line)["locations"][0]["physicalLocation"]
 
 
+@pytest.mark.parametrize("line", [0, 7])
+def test_kept_result_texts_are_the_results_encoded_whole(line: int) -> None:
+    """The writer keeps a result's text without its line and message number; what it writes is
+    json.dumps of the result, for findings with and without a line, repeated with other
+    numbers, and for a message holding the very digits the writer cuts out."""
+    from hiecheck.hl7 import render_sarif
+
+    texts = render_sarif._ResultTexts()
+    where = at_segment("PV1", 1, 2)
+    plain = Finding("field.not-in-table", Severity.ERROR, "PV1-2 is not in HL70004", "a.hl7",
+                    line, 3, where)
+    odd = Finding("field.not-in-table", Severity.WARNING,
+                  f"holds {render_sarif._NUMBER} and {render_sarif._LINE}", "a.hl7", line, 9,
+                  where)
+    uri = ("a.hl7", True)
+    for finding in [plain, odd, plain, odd]:
+        for number, at in [(finding.message_number, finding.line), (41, line and line + 5)]:
+            again = Finding(finding.rule, finding.severity, finding.message, finding.source,
+                            at, number, finding.where)
+            assert texts(again, uri) == json.dumps(sarif_result(again, uri), ensure_ascii=False)
+    assert texts.kept[(odd.rule, odd.severity, odd.message, where, uri, line > 0)] is None
+
+
 def test_github_annotations(h: SimpleNamespace, tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.hl7").write_bytes(_bad_message(h).encode())
     monkeypatch.chdir(tmp_path)

@@ -47,10 +47,11 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     return out
 
 
-def sarif_result(finding: Finding) -> dict[str, Any]:
-    """One ``result``: rule, level, text and where (file, the segment's line); no value."""
-    uri, relative = artifact_uri(finding.source)
-    artifact: dict[str, Any] = {"uri": uri}
+def sarif_result(finding: Finding, uri: tuple[str, bool] | None = None) -> dict[str, Any]:
+    """One ``result``: rule, level, text and where (file, the segment's line); no value.
+    ``uri``: the :func:`artifact_uri` of the finding's file, when known already."""
+    name, relative = uri or artifact_uri(finding.source)
+    artifact: dict[str, Any] = {"uri": name}
     if relative:
         artifact["uriBaseId"] = "SRCROOT"
     physical: dict[str, Any] = {"artifactLocation": artifact}
@@ -71,6 +72,56 @@ def sarif_result(finding: Finding) -> dict[str, Any]:
     return result
 
 
+_LINE, _NUMBER = -735911284, -826470193  # stand-ins cut out of a kept result's text
+_PIECES_KEPT = 4096  # result texts kept per writer (a feed repeats its findings)
+
+
+class _ResultTexts:
+    """A result's text, kept without its line and message number (findings repeat message
+    after message; encoding each result anew was most of writing the log)."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[object, ...], tuple[str, str, str] | None] = {}
+
+    def __call__(self, finding: Finding, uri: tuple[str, bool]) -> str:
+        key = (finding.rule, finding.severity, finding.message, finding.where, uri,
+               finding.line > 0)
+        if key in self.kept:
+            pieces = self.kept[key]
+        else:
+            pieces = self._pieces(finding, uri)
+            if len(self.kept) >= _PIECES_KEPT:
+                self.kept.clear()
+            self.kept[key] = pieces
+        if pieces is None:  # a stand-in occurs in the text itself: encoded whole
+            return json.dumps(sarif_result(finding, uri), ensure_ascii=False)
+        head, middle, tail = pieces
+        if finding.line > 0:
+            return f"{head}{finding.line}{middle}{finding.message_number}{tail}"
+        return f"{head}{finding.message_number}{tail}"
+
+    @staticmethod
+    def _pieces(finding: Finding, uri: tuple[str, bool]) -> tuple[str, str, str] | None:
+        stand_in = Finding(
+            finding.rule, finding.severity, finding.message, finding.source,
+            _LINE if finding.line > 0 else 0, _NUMBER, finding.where, None,
+        )
+        result = sarif_result(stand_in, uri)
+        if finding.line > 0:
+            result["locations"][0]["physicalLocation"]["region"] = {"startLine": _LINE}
+        text = json.dumps(result, ensure_ascii=False)
+        line, number = str(_LINE), str(_NUMBER)
+        if text.count(number) != 1 or text.count(line) != (1 if finding.line > 0 else 0):
+            return None
+        before, tail = text.split(number)
+        if finding.line > 0:
+            head, middle = before.split(line)
+            return head, middle, tail
+        return before, "", tail
+
+
 class SarifWriter:
     """Streams events into one SARIF log (see the module docstring)."""
 
@@ -78,6 +129,8 @@ class SarifWriter:
         self.out = out
         self.tally = Tally()
         self.count = 0
+        self._uris: dict[str, tuple[str, bool]] = {}  # file -> artifact_uri (pathlib is slow)
+        self._texts = _ResultTexts()
         driver = {
             "name": "hiecheck",
             "semanticVersion": hiecheck.__version__,
@@ -105,9 +158,12 @@ class SarifWriter:
         self.tally.observe(event)
         if isinstance(event, SourceStart):
             return
+        uris, texts = self._uris, self._texts
         for finding in event.findings:
-            self.out.write(("\n" if not self.count else ",\n")
-                           + json.dumps(sarif_result(finding), ensure_ascii=False))
+            uri = uris.get(finding.source)
+            if uri is None:
+                uri = uris[finding.source] = artifact_uri(finding.source)
+            self.out.write(("\n" if not self.count else ",\n") + texts(finding, uri))
             self.count += 1
 
     def finish(self) -> None:
