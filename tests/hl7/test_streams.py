@@ -346,3 +346,34 @@ def test_lines_are_split_the_same_whatever_the_chunks(data: bytes, chunk: int) -
         assert list(reader.iter_lines(io.BytesIO(data))) == _reference_lines(data)
     finally:
         reader.CHUNK_SIZE = original
+
+
+def test_a_slow_pipe_is_checked_as_it_comes(h: SimpleNamespace) -> None:
+    """Three messages arrive and the writer keeps the pipe open (a live feed, `tail -f … |
+    hiecheck validate -`): the first two are read and checked before any more bytes come (the
+    third ends only at the next MSH or the end); before, the reader waited for a whole chunk
+    (1 MiB) or the end of the stream."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, "".join(h.clean_adt(control=f"C{i}") + "\r" for i in range(3)).encode())
+    seen: list[int] = []
+    arrived = threading.Event()
+
+    def consume() -> None:
+        from hiecheck.hl7.validate import _Counted  # as validate reads stdin: counted, sniffed
+
+        with os.fdopen(read_end, "rb") as stream:
+            opened = reader.decode_stream(_Counted(stream, lambda n: None))
+            for raw in read_stream(opened.stream, SourceSummary("-")):
+                seen.append(raw.number)
+                if len(seen) == 2:
+                    arrived.set()
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    try:
+        assert arrived.wait(10), seen
+        assert seen == [1, 2]
+    finally:
+        os.close(write_end)
+    thread.join(10)
+    assert seen == [1, 2, 3]

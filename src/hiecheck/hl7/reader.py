@@ -244,8 +244,11 @@ def _line_runs(stream: Readable) -> Iterator[tuple[list[bytes], bytes, int]]:
     carry = b""
     base = 0  # offset of data[0] in the stream
     limit = MAX_LINE_BYTES
+    # read1 where the stream has it: from a pipe it returns what has arrived instead of waiting
+    # for a whole chunk, so a slow feed (`tail -f … | hiecheck validate -`) is checked as it comes.
+    read = getattr(stream, "read1", None) or stream.read
     while True:
-        chunk = stream.read(CHUNK_SIZE)
+        chunk = read(CHUNK_SIZE)
         if not chunk:
             break
         data = carry + chunk
@@ -530,6 +533,13 @@ class _Prefixed:
         self.head = head[size:]
         return head[:size]
 
+    def read1(self, size: int = -1) -> bytes:
+        """What has arrived, up to ``size`` (the head first), without waiting for more."""
+        if self.head:
+            return self.read(size)
+        read1 = getattr(self.rest, "read1", None)
+        return read1(size) if read1 is not None else self.rest.read(size)
+
     def seek(self, offset: int, /) -> int:
         """Streams are read once, never sought (gzip does not seek to read forward)."""
         raise io.UnsupportedOperation("seek")
@@ -564,7 +574,9 @@ def decode_stream(raw: Readable) -> Opened:
         inner = gzip.GzipFile(fileobj=_Prefixed(magic, raw), mode="rb")
         head = inner.read(SNIFF_BYTES)
         return Opened(_Prefixed(head, inner), head, True)
-    head = magic + raw.read(SNIFF_BYTES - len(magic)) if magic else b""
+    # What has arrived (a pipe's first message need not wait for SNIFF_BYTES more).
+    read = getattr(raw, "read1", None) or raw.read
+    head = magic + read(SNIFF_BYTES - len(magic)) if magic else b""
     return Opened(_Prefixed(head, raw), head, False)
 
 

@@ -287,6 +287,13 @@ class _Counted:
         self.advance(len(data))
         return data
 
+    def read1(self, size: int = -1, /) -> bytes:
+        read1 = getattr(self.stream, "read1", None)
+        data = read1(size) if read1 is not None else self.stream.read(size)
+        self.bytes += len(data)
+        self.advance(len(data))
+        return data
+
 
 _Item = tuple[str, object]  # ("start", name) | ("raw", RawMessage) | ("end", SourceEnd)
 UNREADABLE_RULE = rules.READ_UNREADABLE.id
