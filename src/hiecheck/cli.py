@@ -11,6 +11,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from types import FrameType
+from typing import Any
 
 import typer
 
@@ -129,49 +130,87 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM: a second one ends the process at once (a run deep in a long DuckDB query only
-    sees the first when the query returns)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise Terminated
+class _Arrived:
+    """The signal that arrived while a run lasted, if any (see :func:`_watched`)."""
+
+    __slots__ = ("signal",)
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+
+# Commands that stop on SIGTERM as their normal end (a service manager's stop): they keep
+# Python's defaults and handle the signals themselves.
+_SERVERS = frozenset({"serve", "listen"})
 
 
 @contextlib.contextmanager
-def _terminated_as_exception() -> Iterator[None]:
-    """While a run lasts, SIGTERM raises :class:`Terminated` in it (when nobody set a handler
-    for it before: a program calling :func:`run` keeps its own)."""
-    mine = (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    )
-    if mine:
-        signal.signal(signal.SIGTERM, _terminate)
+def _watched(argv: list[str]) -> Iterator[_Arrived]:
+    """While the console script runs a command: SIGTERM raises :class:`Terminated` (a second
+    one ends the process at once: a run deep in C code sees the first only when it returns),
+    and both it and Ctrl-C are noted, so that a library that turns them into an error of its
+    own (DuckDB: "Query interrupted") still ends the run as interrupted, not as a bug. A
+    handler someone else set is kept."""
+    arrived = _Arrived()
+    kept: dict[int, Any] = {}
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        arrived.signal = signum
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated
+
+    def on_int(signum: int, frame: FrameType | None) -> None:
+        arrived.signal = signum
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread() and not _SERVERS & set(argv[:1]):
+        for sig, default, handler in (
+            (signal.SIGTERM, signal.SIG_DFL, on_term),
+            (signal.SIGINT, signal.default_int_handler, on_int),
+        ):
+            if signal.getsignal(sig) is default:
+                kept[sig] = default
+                signal.signal(sig, handler)
     try:
-        yield
+        yield arrived
     finally:
-        if mine:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for number, previous in kept.items():
+            signal.signal(number, previous)
 
 
-def run(argv: list[str] | None = None) -> int:
+def run(argv: list[str] | None = None, *, signals: bool = False) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
     Never exits the interpreter: the console script and in-process callers (a fuzzer capturing
     stdout and stderr) use this. Bad input, usage mistakes and unwritable outputs are one line
-    on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback);
-    SIGTERM lets go of what the run held (a report's temporary file, workers) and exits 143.
+    on stderr and exit 2; a bug is one line and exit 3 (``HIECHECK_DEBUG=1``: the traceback).
+    ``signals`` (the console script): SIGTERM lets go of what the run held (a report's
+    temporary file, workers) and exits 143; an in-process caller keeps Python's defaults.
     """
-    with _terminated_as_exception():
+    if argv is None:
+        argv = sys.argv[1:]
+    if not signals:
+        return _run(argv, None)
+    with _watched(argv) as arrived:
         try:
-            return _run(argv)
+            return _run(argv, arrived)
         except Terminated:
             _error("terminated")
             return ExitCode.TERMINATED
 
 
-def _run(argv: list[str] | None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+def _signalled(arrived: _Arrived | None) -> int | None:
+    """The exit code of a run ended by Ctrl-C or SIGTERM (its line written), else None."""
+    if arrived is None or arrived.signal is None:
+        return None
+    if arrived.signal == signal.SIGTERM:
+        _error("terminated")
+        return ExitCode.TERMINATED
+    _error("interrupted")
+    return ExitCode.INTERRUPTED
+
+
+def _run(argv: list[str], arrived: _Arrived | None) -> int:
     try:
         app = make_app(argv)
         code = app(args=argv, prog_name="hiecheck", standalone_mode=False)
@@ -209,9 +248,9 @@ def _run(argv: list[str] | None) -> int:
             _error(f"error: {STDOUT_NAME}: cannot write: {exc.strerror}")
             _quiet_stdout()
             return ExitCode.BAD_INPUT
-        return _internal(exc)
+        return _signalled(arrived) or _internal(exc)
     except Exception as exc:  # a bug: one line unless the user asks for the traceback
-        return _internal(exc)
+        return _signalled(arrived) or _internal(exc)
     if code == 130:  # typer turned a KeyboardInterrupt into Exit(130), silently
         _error("interrupted")
     return int(code) if isinstance(code, int) else ExitCode.OK
@@ -230,4 +269,4 @@ def _internal(exc: Exception) -> int:
 
 def main() -> None:
     """Console entry point: :func:`run` on ``sys.argv``, its result as the exit status."""
-    sys.exit(run())
+    sys.exit(run(signals=True))

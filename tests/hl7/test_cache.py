@@ -208,3 +208,8 @@ def test_an_entry_holds_the_engine_code_not_the_expression(tmp_path: Path) -> No
     assert entry.parent.name.endswith("-2")
     again = PatternCache(tmp_path)
     assert again(source).fullmatch("CODE0001|") and again.hits == 1
+    body = entry.read_bytes()
+    entry.write_bytes(b"hiecheck-re-1\n" + body[len(b"hiecheck-re-2\n"):])  # the old format
+    old = PatternCache(tmp_path)
+    assert old(source).fullmatch("CODE0001|") and (old.hits, old.misses) == (0, 1)
+    assert entry.read_bytes() == body  # rewritten in this format

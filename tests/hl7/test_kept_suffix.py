@@ -50,11 +50,17 @@ def test_kept_reference_data_reads_back_equal_through_the_constructor() -> None:
 
     spec = reference.segment_spec("2.5.1", "OBX")
     assert spec is not None
+    from hiecheck.hl7.tables import LENIENT, ComponentTable, TableKind, TablePolicy
+
     back = pickle.loads(pickle.dumps(spec, pickle.HIGHEST_PROTOCOL))
     assert back == spec
-    for check in spec.checks:
-        if dataclasses.is_dataclass(check):
-            assert type(check).__reduce__ is not object.__reduce__
     structure = reference.compile_structure("2.5.1", "ADT_A01")
     assert structure is not None
-    assert pickle.loads(pickle.dumps(structure.root)) == structure.root
+    table = ComponentTable(2, "HL70004", TableKind.HL7, frozenset({"I", "O"}))
+    kept = [*[c for c in spec.checks if dataclasses.is_dataclass(c)], *spec.fields,
+            structure.root, table, TablePolicy.of(["0004"]), LENIENT]
+    for item in kept:
+        rebuilt, args = item.__reduce__()
+        assert rebuilt is type(item)
+        assert args == tuple(getattr(item, f.name) for f in dataclasses.fields(item))
+        assert pickle.loads(pickle.dumps(item, pickle.HIGHEST_PROTOCOL)) == item

@@ -95,11 +95,15 @@ class Spool:
         try:
             if current is None or current[0] != piece.path:
                 fd = os.open(piece.path, os.O_RDONLY)
-                os.unlink(piece.path)  # read through fd from here: nothing left behind
+                try:
+                    os.unlink(piece.path)  # read through fd from here: nothing left behind
+                except BaseException:
+                    os.close(fd)
+                    raise
                 if current is not None:
                     os.close(current[1])  # every piece of the older file was taken
                 current = self.open_files[worker] = (piece.path, fd)
-            data = os.pread(current[1], piece.length, piece.offset)
+            data = _read_at(current[1], piece.offset, piece.length)
         except OSError as exc:
             raise InputError(
                 self.directory,
@@ -115,6 +119,20 @@ class Spool:
             os.close(fd)
         self.open_files.clear()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _read_at(fd: int, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset`` (fewer only at the end of the file): one pread returns
+    at most about 2 GiB."""
+    parts: list[bytes] = []
+    while length > 0:
+        part = os.pread(fd, length, offset)
+        if not part:
+            break
+        parts.append(part)
+        offset += len(part)
+        length -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def open_spool() -> Spool | None:

@@ -16,6 +16,7 @@ user-defined tables are strict.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -72,13 +73,16 @@ class Rebuilt:
     :class:`hiecheck.hl7.cache.KeptResults`): pickled as their constructor's arguments, so
     reading them back calls ``__init__`` instead of the generic ``__setstate__`` dataclasses
     give them, which looks their fields up again for every object (a third of what reading a
-    version's reference data cost). Subclasses have no ``init=False`` field."""
+    version's reference data cost). Every field of a subclass is a constructor argument."""
 
     __slots__ = ()
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        names: tuple[str, ...] = self.__slots__  # dataclass(slots=True): the fields, in order
-        return type(self), tuple([getattr(self, name) for name in names])
+        # Only when kept (written): reading back is the constructor call, the fast part.
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        if not all(f.init for f in fields):
+            raise TypeError(f"{type(self).__name__}: every field must be a constructor argument")
+        return type(self), tuple([getattr(self, f.name) for f in fields])
 
 
 @dataclass(frozen=True, slots=True)

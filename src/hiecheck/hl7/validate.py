@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import pickle
 import re
-import signal
 import sys
 import zlib
 from collections import deque
@@ -66,6 +65,7 @@ from hiecheck.hl7.timing import (
     check_timing,
     load_timing_rules,
 )
+from hiecheck.signals import TERM, blocked, quiet_child
 
 if TYPE_CHECKING:  # imported by _parallel: a one-file validate needs no worker processes
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -395,9 +395,7 @@ _WORKER_SPOOL: SpoolWriter | None = None  # set: rendered texts go to a file, no
 
 def _init_worker(checks: Checks, render: Renderer | None = None, spool: str | None = None) -> None:
     global _WORKER_CHECKS, _WORKER_RENDER, _WORKER_SPOOL
-    # SIGTERM ends a worker outright: the command line's handler (inherited by fork) would
-    # print a traceback from the executor's loop; the reading process lets go of everything.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    quiet_child(TERM)  # SIGTERM ends a worker outright (see _Scheduler._submit)
     _WORKER_CHECKS = checks
     _WORKER_RENDER = render
     _WORKER_SPOOL = None if spool is None else SpoolWriter(spool)
@@ -627,6 +625,7 @@ class _Scheduler:
         self.limit = jobs * IN_FLIGHT_PER_JOB
         self.queued = (jobs - 1) * QUEUED_PER_WORKER
         self.first = True  # nothing checked yet: the first is checked here
+        self.started = False  # the workers are forked at the first submit
 
     def _here(self) -> bool:
         """Whether to check the next file or batch here."""
@@ -647,7 +646,7 @@ class _Scheduler:
                 list(events) if self.render is None else list(_rendered_runs(events, self.render))
             )
         else:
-            self.pending.append(self.pool.submit(_check_file, source))
+            self.pending.append(self._submit(_check_file, source))
 
     def batch(self, raws: list[RawMessage]) -> None:
         """A batch of messages read here."""
@@ -657,7 +656,18 @@ class _Scheduler:
                 list(results) if self.render is None else [render_results(results, self.render)]
             )
         else:
-            self.pending.append(self.pool.submit(_check_batch, [pack_raw(r) for r in raws]))
+            self.pending.append(self._submit(_check_batch, [pack_raw(r) for r in raws]))
+
+    def _submit(self, work: Callable[[Any], _Done], item: Any) -> Future[_Done]:
+        """``work(item)`` sent to a worker. The first submit forks the workers: SIGTERM is held
+        back until each has taken its default action (the command line's handler, inherited,
+        would print a traceback from multiprocessing's start-up code)."""
+        if self.started:
+            return self.pool.submit(work, item)
+        with blocked(TERM):
+            future = self.pool.submit(work, item)
+        self.started = True
+        return future
 
     def event(self, event: Event) -> None:
         """A source start or end, in its place among the results."""

@@ -12,11 +12,12 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import signal
 import sys
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Generic, TypeVar
+
+from hiecheck.signals import blocked, quiet_child
 
 T = TypeVar("T")
 MINIMUM = 20_000  # practices below which a fork costs more than it saves
@@ -55,29 +56,13 @@ def flush_standard_streams() -> None:
             stream.flush()
 
 
-_QUIET = (signal.SIGINT, signal.SIGTERM)
-
-
 def fork_quietly() -> int:
-    """``os.fork()``, the child ended outright by Ctrl-C or SIGTERM (their default actions).
-
-    A child keeps Python's handlers otherwise: Ctrl-C, which the terminal sends the whole
-    process group, raised KeyboardInterrupt in the child's work or in Python's after-fork hooks
-    ("Exception ignored in _after_fork"), printed beside this process's own "interrupted"; the
-    command line's SIGTERM handler likewise. Both are blocked while forking, so one that
-    arrives then reaches each side as it is after.
-    """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(_QUIET))
-    try:
+    """``os.fork()``, the child ended outright by Ctrl-C or SIGTERM (their default actions;
+    see :mod:`hiecheck.signals`)."""
+    with blocked():
         pid = os.fork()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        raise
-    if pid == 0:
-        with suppress(ValueError, OSError):  # never back into the caller's code with an error
-            for sig in _QUIET:
-                signal.signal(sig, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if pid == 0:
+            quiet_child()
     return pid
 
 

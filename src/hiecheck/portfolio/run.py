@@ -15,7 +15,6 @@ the number of organizations by a few kilobytes each, never by their reports or m
 from __future__ import annotations
 
 import os
-import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
@@ -38,6 +37,7 @@ from hiecheck.portfolio.model import OrganizationEntry, Portfolio, ProblemKind
 from hiecheck.portfolio.report_names import report_names
 from hiecheck.portfolio.rollup import catalog, rollups, totals
 from hiecheck.portfolio.summarize import entry_of_input_error, entry_of_problem, entry_of_report
+from hiecheck.signals import TERM, blocked, quiet_child
 
 IN_FLIGHT_PER_JOB = 4
 """Organizations queued per worker: enough to keep it busy, few enough to bound memory."""
@@ -83,9 +83,7 @@ _SETTINGS: _Settings | None = None  # a worker's settings (set by _init_worker)
 
 def _init_worker(settings: _Settings) -> None:
     global _SETTINGS
-    # SIGTERM ends a worker outright: the command line's handler (inherited by fork) would
-    # print a traceback from the executor's loop; the parent lets go of everything.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    quiet_child(TERM)  # SIGTERM ends a worker outright (see _outcomes)
     _SETTINGS = settings
 
 
@@ -177,7 +175,11 @@ def _outcomes(jobs: list[_Job], settings: _Settings, workers: int) -> Iterator[_
     ) as pool:
         pending: set[Future[_Outcome]] = set()
         limit = workers * IN_FLIGHT_PER_JOB
-        for job in jobs:
+        # The first submit forks the workers: SIGTERM held back until each has taken its
+        # default action (the command line's handler would print a traceback from there).
+        with blocked(TERM):
+            pending.add(pool.submit(_check_in_worker, jobs[0]))
+        for job in jobs[1:]:
             pending.add(pool.submit(_check_in_worker, job))
             if len(pending) >= limit:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
