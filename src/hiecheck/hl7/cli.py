@@ -24,6 +24,7 @@ from hiecheck.hl7.validate import (
     NOT_HL7_RULE,
     RenderedEvent,
     SourceEnd,
+    auto_jobs,
     default_checks,
     streaming_collector,
     validate_paths,
@@ -79,10 +80,11 @@ def validate(
     show_values: Annotated[bool, typer.Option(
         "--show-values", help="Include field values in findings (PHI!).",
     )] = False,
-    jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", metavar="N",
-        min=1, help="Processes that check messages (this one and N-1 workers).",
-    )] = 1,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", metavar="N", min=1,
+        help="Processes that check messages (this one and N-1 workers). Default: 2 when the "
+        "files add up to over 16 MiB and another core is idle, else 1.", show_default=False,
+    )] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     profiles: Annotated[Path | None, typer.Option(
         "--profiles", metavar="DIR",
@@ -117,6 +119,8 @@ def validate(
         compiled, profiles, extract=None if cross_check is None else hl7apy_verdict,
         patterns=open_cache(),  # see README: cache
     )
+    if jobs is None:
+        jobs = auto_jobs(sources)
     set_id = compiled.id if compiled else None
     escape: Escape = (
         "json" if output_format in (OutputFormat.JSON, OutputFormat.SARIF)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from hiecheck.cores import cores, idle_cores
 from hiecheck.errors import InputError
 from hiecheck.hl7 import rules
 from hiecheck.hl7.cache import PatternCompiler
@@ -754,6 +755,23 @@ def _size(source: str) -> int | None:
         return Path(source).stat().st_size
     except OSError:
         return None
+
+
+AUTO_JOBS_BYTES = 16 << 20  # files adding up to more: two processes check, when a core is idle
+
+
+def auto_jobs(sources: Iterable[Source]) -> int:
+    """How many processes check when the user did not say (``--jobs``): 2 when the files add
+    up to over :data:`AUTO_JOBS_BYTES`, workers are forked (Linux) and another core is idle
+    right now, else 1 (a small file, stdin, a busy machine: a worker would only add its
+    start). The findings and the report are the same either way."""
+    total = 0
+    for source in sources:
+        if not source.stream:
+            total += _size(source.path) or 0
+    if total <= AUTO_JOBS_BYTES or not sys.platform.startswith("linux"):
+        return 1
+    return 2 if cores() >= 2 and idle_cores() >= 2 else 1
 
 
 def validate_paths(

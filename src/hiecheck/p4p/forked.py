@@ -17,29 +17,11 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Generic, TypeVar
 
+from hiecheck.cores import cores, idle_cores
 from hiecheck.signals import blocked, quiet_child
 
 T = TypeVar("T")
 MINIMUM = 20_000  # practices below which a fork costs more than it saves
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def idle_cores() -> int:
-    """The cores no other process is running on right now (Linux: the runnable tasks of
-    ``/proc/loadavg``, this one included); every core where that cannot be known."""
-    try:
-        with open("/proc/loadavg", encoding="ascii") as f:
-            running = int(f.read().split()[3].split("/")[0])
-    except (OSError, IndexError, ValueError):
-        return cores()
-    return max(1, cores() - running + 1)
 
 
 def worth_forking(count: int) -> bool:

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from typing import IO, TypeVar
 
 from hiecheck.console import SafeStream
+from hiecheck.cores import idle_cores
 from hiecheck.outputs import OutputError
-from hiecheck.p4p.forked import MINIMUM, flush_standard_streams, fork_quietly, idle_cores
+from hiecheck.p4p.forked import MINIMUM, flush_standard_streams, fork_quietly
 from hiecheck.p4p.output import Out
 
 T = TypeVar("T")
