@@ -21,7 +21,7 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -237,6 +237,13 @@ def iter_lines(stream: Readable) -> Iterator[tuple[bytes, bytes]]:
             yield line, term
 
 
+def arrived(stream: Readable) -> Callable[[int], bytes]:
+    """``stream.read1`` where it has one (from a pipe: what has arrived, up to the size, instead
+    of waiting for all of it), else ``stream.read``."""
+    read1: Callable[[int], bytes] | None = getattr(stream, "read1", None)
+    return read1 if read1 is not None else stream.read
+
+
 def _line_runs(stream: Readable) -> Iterator[tuple[list[bytes], bytes, int]]:
     """Runs of lines that share one terminator, in order (a whole chunk when it holds no LF),
     each with the byte offset its first line starts at. Once the line being assembled holds more
@@ -244,9 +251,7 @@ def _line_runs(stream: Readable) -> Iterator[tuple[list[bytes], bytes, int]]:
     carry = b""
     base = 0  # offset of data[0] in the stream
     limit = MAX_LINE_BYTES
-    # read1 where the stream has it: from a pipe it returns what has arrived instead of waiting
-    # for a whole chunk, so a slow feed (`tail -f … | hiecheck validate -`) is checked as it comes.
-    read = getattr(stream, "read1", None) or stream.read
+    read = arrived(stream)  # a slow feed (`tail -f … | hiecheck validate -`) checked as it comes
     while True:
         chunk = read(CHUNK_SIZE)
         if not chunk:
@@ -537,8 +542,7 @@ class _Prefixed:
         """What has arrived, up to ``size`` (the head first), without waiting for more."""
         if self.head:
             return self.read(size)
-        read1 = getattr(self.rest, "read1", None)
-        return read1(size) if read1 is not None else self.rest.read(size)
+        return arrived(self.rest)(size)
 
     def seek(self, offset: int, /) -> int:
         """Streams are read once, never sought (gzip does not seek to read forward)."""
@@ -575,8 +579,7 @@ def decode_stream(raw: Readable) -> Opened:
         head = inner.read(SNIFF_BYTES)
         return Opened(_Prefixed(head, inner), head, True)
     # What has arrived (a pipe's first message need not wait for SNIFF_BYTES more).
-    read = getattr(raw, "read1", None) or raw.read
-    head = magic + read(SNIFF_BYTES - len(magic)) if magic else b""
+    head = magic + arrived(raw)(SNIFF_BYTES - len(magic)) if magic else b""
     return Opened(_Prefixed(head, raw), head, False)
 
 

@@ -48,6 +48,7 @@ from hiecheck.hl7.reader import (
     Readable,
     Source,
     SourceSummary,
+    arrived,
     decode_stream,
     expand_sources,
     looks_binary,
@@ -283,14 +284,12 @@ class _Counted:
         self.bytes = 0
 
     def read(self, size: int = -1, /) -> bytes:
-        data = self.stream.read(size)
-        self.bytes += len(data)
-        self.advance(len(data))
-        return data
+        return self._counted(self.stream.read(size))
 
     def read1(self, size: int = -1, /) -> bytes:
-        read1 = getattr(self.stream, "read1", None)
-        data = read1(size) if read1 is not None else self.stream.read(size)
+        return self._counted(arrived(self.stream)(size))
+
+    def _counted(self, data: bytes) -> bytes:
         self.bytes += len(data)
         self.advance(len(data))
         return data
