@@ -251,7 +251,7 @@ def _run(argv: list[str], arrived: _Arrived | None) -> int:
         return _signalled(arrived) or _internal(exc)
     except Exception as exc:  # a bug: one line unless the user asks for the traceback
         return _signalled(arrived) or _internal(exc)
-    if code == 130:  # typer turned a KeyboardInterrupt into Exit(130), silently
+    if code == ExitCode.INTERRUPTED:  # typer turned a KeyboardInterrupt into Exit(130), silently
         _error("interrupted")
     return int(code) if isinstance(code, int) else ExitCode.OK
 

@@ -11,8 +11,14 @@ and the signals are blocked from just before the fork until the child has set th
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
+T = TypeVar("T")
 
 QUIET = frozenset({signal.SIGINT, signal.SIGTERM})
 TERM = frozenset({signal.SIGTERM})  # pool workers: Ctrl-C is left to concurrent.futures
@@ -37,3 +43,12 @@ def quiet_child(signals: frozenset[signal.Signals] = QUIET) -> None:
             signal.signal(sig, signal.SIG_DFL)
     with suppress(ValueError, OSError):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
+
+def first_submit(pool: Executor, work: Callable[..., T], *args: Any) -> Future[T]:
+    """``pool.submit(work, *args)`` for a process pool's first task, which forks its workers
+    (the start method on Linux): SIGTERM is held back until each worker's initializer has
+    called ``quiet_child(TERM)`` (the command line's handler, inherited, would print a
+    traceback from multiprocessing's start-up code)."""
+    with blocked(TERM):
+        return pool.submit(work, *args)

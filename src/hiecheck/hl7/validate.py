@@ -22,7 +22,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -67,7 +67,7 @@ from hiecheck.hl7.timing import (
     check_timing,
     load_timing_rules,
 )
-from hiecheck.signals import TERM, blocked, quiet_child
+from hiecheck.signals import TERM, first_submit, quiet_child
 
 if TYPE_CHECKING:  # imported by _parallel: a one-file validate needs no worker processes
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -395,7 +395,7 @@ _WORKER_SPOOL: SpoolWriter | None = None  # set: rendered texts go to a file, no
 
 def _init_worker(checks: Checks, render: Renderer | None = None, spool: str | None = None) -> None:
     global _WORKER_CHECKS, _WORKER_RENDER, _WORKER_SPOOL
-    quiet_child(TERM)  # SIGTERM ends a worker outright (see _Scheduler._submit)
+    quiet_child(TERM)  # SIGTERM ends a worker outright (see signals.first_submit)
     _WORKER_CHECKS = checks
     _WORKER_RENDER = render
     _WORKER_SPOOL = None if spool is None else SpoolWriter(spool)
@@ -531,18 +531,14 @@ class _Spooled:
     """Rendered messages as a worker sends them back when it could write their text to its
     spool file (see :mod:`hiecheck.hl7.spool`): everything but the text, and where that lies."""
 
-    __slots__ = ("counts", "messages", "piece", "source", "with_errors")
+    __slots__ = ("piece", "rendered")
 
     def __init__(self, rendered: RenderedMessages, piece: SpoolPiece) -> None:
-        self.source = rendered.source
-        self.messages = rendered.messages
-        self.with_errors = rendered.with_errors
-        self.counts = rendered.counts
+        self.rendered = replace(rendered, text="")
         self.piece = piece
 
     def open(self, spool: Spool) -> RenderedMessages:
-        return RenderedMessages(self.source, self.messages, self.with_errors, self.counts,
-                                spool.take(self.piece))
+        return replace(self.rendered, text=spool.take(self.piece))
 
 
 def _sent(rendered: RenderedMessages) -> _Spooled | _Squeezed:
@@ -659,15 +655,11 @@ class _Scheduler:
             self.pending.append(self._submit(_check_batch, [pack_raw(r) for r in raws]))
 
     def _submit(self, work: Callable[[Any], _Done], item: Any) -> Future[_Done]:
-        """``work(item)`` sent to a worker. The first submit forks the workers: SIGTERM is held
-        back until each has taken its default action (the command line's handler, inherited,
-        would print a traceback from multiprocessing's start-up code)."""
+        """``work(item)`` sent to a worker (the first forks them: see first_submit)."""
         if self.started:
             return self.pool.submit(work, item)
-        with blocked(TERM):
-            future = self.pool.submit(work, item)
         self.started = True
-        return future
+        return first_submit(self.pool, work, item)
 
     def event(self, event: Event) -> None:
         """A source start or end, in its place among the results."""

@@ -37,7 +37,7 @@ from hiecheck.portfolio.model import OrganizationEntry, Portfolio, ProblemKind
 from hiecheck.portfolio.report_names import report_names
 from hiecheck.portfolio.rollup import catalog, rollups, totals
 from hiecheck.portfolio.summarize import entry_of_input_error, entry_of_problem, entry_of_report
-from hiecheck.signals import TERM, blocked, quiet_child
+from hiecheck.signals import TERM, first_submit, quiet_child
 
 IN_FLIGHT_PER_JOB = 4
 """Organizations queued per worker: enough to keep it busy, few enough to bound memory."""
@@ -83,7 +83,7 @@ _SETTINGS: _Settings | None = None  # a worker's settings (set by _init_worker)
 
 def _init_worker(settings: _Settings) -> None:
     global _SETTINGS
-    quiet_child(TERM)  # SIGTERM ends a worker outright (see _outcomes)
+    quiet_child(TERM)  # SIGTERM ends a worker outright (see signals.first_submit)
     _SETTINGS = settings
 
 
@@ -175,10 +175,7 @@ def _outcomes(jobs: list[_Job], settings: _Settings, workers: int) -> Iterator[_
     ) as pool:
         pending: set[Future[_Outcome]] = set()
         limit = workers * IN_FLIGHT_PER_JOB
-        # The first submit forks the workers: SIGTERM held back until each has taken its
-        # default action (the command line's handler would print a traceback from there).
-        with blocked(TERM):
-            pending.add(pool.submit(_check_in_worker, jobs[0]))
+        pending.add(first_submit(pool, _check_in_worker, jobs[0]))  # it forks the workers
         for job in jobs[1:]:
             pending.add(pool.submit(_check_in_worker, job))
             if len(pending) >= limit:
